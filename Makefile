@@ -1,0 +1,30 @@
+# entitle: build and test.
+GO ?= go
+FUZZTIME ?= 45s
+
+.PHONY: build test check unit fuzz bench
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/entitle ./cmd/entitle
+
+# test is what CI runs (see .ci/run and README.md).
+test: check unit fuzz
+
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above are not formatted'; exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags libseccomp ./...
+	CGO_ENABLED=0 $(GO) build ./...
+
+# Unit, kernel and differential tests. The libseccomp tag adds the tests that
+# compare against libseccomp through cgo; the product itself never uses cgo.
+unit:
+	$(GO) test -count=1 -tags libseccomp -timeout 20m ./...
+
+# Bounded fuzzing on top of the committed seed corpora.
+fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) ./compiler
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./profile
+
+bench:
+	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler

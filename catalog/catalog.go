@@ -1,0 +1,572 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// Entitlement is a named permission: a set of system calls, some of them
+// only with certain arguments.
+type Entitlement struct {
+	Name    string        // "net.client"
+	Summary string        // one line, for `entitle list`
+	Owns    []string      // syscalls whose home is this entitlement (each syscall has exactly one home, or is in Never)
+	Allow   []string      // syscalls granted unconditionally (usually = Owns; may include syscalls owned elsewhere)
+	Rules   []policy.Rule // argument-restricted grants, Action policy.Allow (may be on syscalls owned elsewhere)
+}
+
+// clone returns a deep copy, so callers cannot change the catalog.
+func (e *Entitlement) clone() *Entitlement {
+	c := *e
+	c.Owns = slices.Clone(e.Owns)
+	c.Allow = slices.Clone(e.Allow)
+	c.Rules = make([]policy.Rule, len(e.Rules))
+	for i, r := range e.Rules {
+		r.Conds = slices.Clone(r.Conds)
+		c.Rules[i] = r
+	}
+	return &c
+}
+
+var (
+	loadOnce sync.Once
+	theBase  *Entitlement
+	theList  []*Entitlement // sorted by name
+	byName   map[string]*Entitlement
+)
+
+func load() {
+	loadOnce.Do(func() {
+		theBase = newBase()
+		theList = newEntitlements()
+		sort.Slice(theList, func(i, j int) bool { return theList[i].Name < theList[j].Name })
+		byName = map[string]*Entitlement{}
+		for _, e := range theList {
+			byName[e.Name] = e
+		}
+	})
+}
+
+// Base returns the always-on entitlement "base": what any process and the Go
+// runtime need. Its signal rules compare the first argument with OwnPID,
+// which Policy replaces with Options.SelfPID.
+func Base() *Entitlement {
+	load()
+	return theBase.clone()
+}
+
+// Never returns, sorted, the system calls no entitlement grants: obsolete,
+// unimplemented, or impossible to restrict safely. NeverReason says why.
+func Never() []string {
+	out := make([]string, 0, len(never))
+	for n := range never {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// NeverReason returns why a system call is in Never, or "" if it is not.
+func NeverReason(name string) string { return never[name] }
+
+// All returns the entitlements sorted by name, without Base.
+func All() []*Entitlement {
+	load()
+	out := make([]*Entitlement, len(theList))
+	for i, e := range theList {
+		out[i] = e.clone()
+	}
+	return out
+}
+
+// karnAliases maps Karn's entitlement names to ours.
+var karnAliases = map[string][]string{
+	"network_connection":  {"net.client", "net.server"},
+	"outbound_connection": {"net.client"},
+	"inbound_connection":  {"net.server"},
+	"exec":                {"proc.exec", "proc.spawn"},
+	"chown":               {"fs.chown"},
+	"special_files":       {"fs.special"},
+	"mount":               {"admin.mount"},
+	"rootfs":              {"admin.mount"},
+	"namespaces":          {"admin.namespaces"},
+	"tracing":             {"admin.debug"},
+	"modules":             {"admin.kernel"},
+	"load_new_kernel":     {"admin.kernel"},
+	"kernel_memory":       {"proc.resources"},
+	"kernel_io":           {"admin.kernel"},
+	"kernel_keyring":      {"admin.kernel"},
+	"swap_memory":         {"admin.kernel"},
+	"reboot":              {"admin.kernel"},
+	"resource_quota":      {"proc.resources"},
+	"set_time":            {"time.set"},
+	// Karn's "obsolete" grants sysfs, _sysctl, ustat, nfsservctl, vm86,
+	// vm86old, uselib (all in Never here) and personality (admin.debug,
+	// too broad to imply). It is accepted and grants nothing.
+	"obsolete": {},
+}
+
+// KarnAliases returns Karn's entitlement names with the names they expand
+// to. "obsolete" expands to nothing: see the package documentation.
+func KarnAliases() map[string][]string {
+	out := make(map[string][]string, len(karnAliases))
+	for k, v := range karnAliases {
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// Lookup returns the entitlements a name stands for: one entitlement, or
+// what a Karn alias expands to (possibly several, possibly none for
+// "obsolete"). Unknown names give an error suggesting the nearest names.
+func Lookup(name string) ([]*Entitlement, error) {
+	load()
+	key := strings.ToLower(strings.TrimSpace(name))
+	if e, ok := byName[key]; ok {
+		return []*Entitlement{e.clone()}, nil
+	}
+	if exp, ok := karnAliases[strings.ReplaceAll(key, "-", "_")]; ok {
+		out := []*Entitlement{}
+		for _, n := range exp {
+			out = append(out, byName[n].clone())
+		}
+		return out, nil
+	}
+	msg := fmt.Sprintf("unknown entitlement %q", name)
+	if near := nearestNames(key, 3); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, ", ") + "?"
+	} else {
+		var all []string
+		for _, e := range theList {
+			all = append(all, e.Name)
+		}
+		msg += "; the entitlements are " + strings.Join(all, ", ")
+	}
+	return nil, errors.New(msg)
+}
+
+// nearestNames returns up to n entitlement names and aliases close to key:
+// the closest by edit distance (ties included), or, when none is close,
+// the names that start with key's first component ("net" → net.*).
+func nearestNames(key string, n int) []string {
+	var names []string
+	for _, e := range theList {
+		names = append(names, e.Name)
+	}
+	for a := range karnAliases {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	best, out := -1, []string(nil)
+	for _, name := range names {
+		d := editDistance(key, name)
+		if d > max(2, len(name)/3) {
+			continue
+		}
+		switch {
+		case best < 0 || d < best:
+			best, out = d, []string{name}
+		case d == best:
+			out = append(out, name)
+		}
+	}
+	if len(out) == 0 {
+		prefix := strings.SplitN(key, ".", 2)[0] + "."
+		for _, name := range names {
+			if len(prefix) > 1 && strings.HasPrefix(name, prefix) {
+				out = append(out, name)
+			}
+		}
+		n = max(n, len(out))
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// editDistance is the Damerau–Levenshtein (optimal string alignment)
+// distance.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// Mode selects how Policy builds a policy.
+type Mode int
+
+const (
+	// AllowList: default deny (Violation); base and the granted
+	// entitlements are allowed, with their argument rules.
+	AllowList Mode = iota
+	// DenyList is Karn's weaker default-allow mode: everything is allowed
+	// except the calls owned by entitlements that are not granted, and the
+	// Never set. It has no argument rules: a call any granted entitlement
+	// (base included) grants in any way stays allowed with any arguments.
+	DenyList
+)
+
+func (m Mode) String() string {
+	switch m {
+	case AllowList:
+		return "allow-list"
+	case DenyList:
+		return "deny-list"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Options configure Policy.
+type Options struct {
+	Mode      Mode
+	Violation policy.Action // action for denied calls; zero → errno(EPERM)
+	// SelfPID is the pid the "signals to self" rules compare with (kill,
+	// tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo: first argument ==
+	// pid). 0 means unknown — a profile for a container: then tgkill and
+	// tkill are allowed unconditionally and kill/rt_sigqueueinfo/
+	// rt_tgsigqueueinfo are not allowed by base (the PID namespace confines
+	// the container's signals).
+	SelfPID int
+	Arches  []*syscalls.Arch // nil: native
+	Extra   []policy.Rule    // extra raw rules appended
+}
+
+// supported reports whether a's constants (socket types, open flags,
+// MAP_ANONYMOUS, ioctl numbers, clone argument order) are the ones the
+// catalog's argument rules use: the asm-generic family.
+func supported(a *syscalls.Arch) bool {
+	switch a {
+	case syscalls.X86_64, syscalls.X32, syscalls.X86, syscalls.AARCH64, syscalls.ARM, syscalls.RISCV64:
+		return true
+	}
+	return strings.HasPrefix(a.Name(), "loong")
+}
+
+// Policy builds the policy for base plus the named entitlements (names or
+// Karn aliases): in AllowList mode default = Violation, UnknownAction
+// errno(ENOSYS), BadArchAction kill-process.
+func Policy(names []string, opts Options) (*policy.Policy, error) {
+	load()
+	granted := []*Entitlement{theBase}
+	seen := map[string]bool{}
+	var errs []error
+	for _, n := range names {
+		es, err := Lookup(n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, e := range es {
+			if !seen[e.Name] {
+				seen[e.Name] = true
+				granted = append(granted, byName[e.Name])
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if opts.SelfPID < 0 || opts.SelfPID >= OwnPID {
+		return nil, fmt.Errorf("SelfPID %d is not a process id", opts.SelfPID)
+	}
+	arches := opts.Arches
+	if len(arches) == 0 {
+		arches = []*syscalls.Arch{syscalls.Native()}
+	}
+	for _, a := range arches {
+		if a == nil {
+			return nil, errors.New("nil architecture in Options.Arches")
+		}
+		if !supported(a) {
+			return nil, fmt.Errorf("architecture %s is not supported by the entitlement catalog: its argument rules use the constants of x86_64, i386, x32, aarch64, arm, riscv64 and loongarch64", a.Name())
+		}
+	}
+	violation := opts.Violation
+	if !violation.IsSet() {
+		violation = policy.Errno(eperm)
+	}
+	exists := func(name string) bool {
+		for _, a := range arches {
+			if _, ok := a.Number(name); ok {
+				return true
+			}
+		}
+		return false
+	}
+	p := &policy.Policy{
+		Arches:        slices.Clone(arches),
+		BadArchAction: policy.KillProcess,
+		UnknownAction: policy.Errno(enosys),
+	}
+	grants := collect(granted, opts.SelfPID)
+	switch opts.Mode {
+	case AllowList:
+		p.DefaultAction = violation
+		p.Rules = grants.allowRules(exists)
+	case DenyList:
+		p.DefaultAction = policy.Allow
+		p.Rules = grants.denyRules(granted, violation, exists)
+	default:
+		return nil, fmt.Errorf("unknown mode %v", opts.Mode)
+	}
+	p.Rules = append(p.Rules, opts.Extra...)
+	return p, nil
+}
+
+const eperm = 1
+
+// grantSet is the union of what a set of entitlements grants.
+type grantSet struct {
+	uncond    map[string]bool
+	order     []string      // unconditional calls in first-seen order
+	rules     []policy.Rule // conditional allow rules, deduplicated
+	fallbacks []policy.Rule // base's non-allow rules (clone3/openat2 → ENOSYS)
+}
+
+func collect(es []*Entitlement, selfPID int) *grantSet {
+	g := &grantSet{uncond: map[string]bool{}}
+	addU := func(s string) {
+		if !g.uncond[s] {
+			g.uncond[s] = true
+			g.order = append(g.order, s)
+		}
+	}
+	seenRule := map[string]bool{}
+	for _, e := range es {
+		for _, s := range e.Allow {
+			addU(s)
+		}
+		for _, r := range e.Rules {
+			r.Conds = slices.Clone(r.Conds)
+			if e == theBase && slices.Contains(selfSignalCalls, r.Syscall) && isSelfRule(r) {
+				if selfPID == 0 {
+					if slices.Contains(containerSignalCalls, r.Syscall) {
+						addU(r.Syscall)
+					}
+					continue
+				}
+				r.Conds[0].Value = uint64(selfPID)
+			}
+			if r.Action != policy.Allow {
+				g.fallbacks = append(g.fallbacks, r)
+				continue
+			}
+			if len(r.Conds) == 0 {
+				addU(r.Syscall)
+				continue
+			}
+			k := r.String()
+			if !seenRule[k] {
+				seenRule[k] = true
+				g.rules = append(g.rules, r)
+			}
+		}
+	}
+	return g
+}
+
+func isSelfRule(r policy.Rule) bool {
+	return len(r.Conds) == 1 && r.Conds[0].Arg == 0 && r.Conds[0].Value == OwnPID
+}
+
+// grants reports whether the set grants s in any way.
+func (g *grantSet) grants(s string) bool {
+	if g.uncond[s] {
+		return true
+	}
+	for _, r := range g.rules {
+		if r.Syscall == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *grantSet) allowRules(exists func(string) bool) []policy.Rule {
+	var out []policy.Rule
+	for _, s := range g.order {
+		if exists(s) {
+			out = append(out, policy.Rule{Syscall: s, Action: policy.Allow})
+		}
+	}
+	for _, r := range g.rules {
+		if !g.uncond[r.Syscall] && exists(r.Syscall) {
+			out = append(out, r)
+		}
+	}
+	for _, r := range g.fallbacks {
+		if !g.grants(r.Syscall) && exists(r.Syscall) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, exists func(string) bool) []policy.Rule {
+	fb := map[string]policy.Action{}
+	for _, r := range g.fallbacks {
+		fb[r.Syscall] = r.Action
+	}
+	isGranted := map[*Entitlement]bool{}
+	for _, e := range granted {
+		isGranted[e] = true
+	}
+	var deny []string
+	for _, e := range theList {
+		if isGranted[e] {
+			continue
+		}
+		for _, s := range e.Owns {
+			if !grantsAny(granted, s) {
+				deny = append(deny, s)
+			}
+		}
+	}
+	deny = append(deny, Never()...)
+	sort.Strings(deny)
+	deny = slices.Compact(deny)
+	var out []policy.Rule
+	for _, s := range deny {
+		if !exists(s) {
+			continue
+		}
+		act := violation
+		if a, ok := fb[s]; ok {
+			act = a
+		}
+		out = append(out, policy.Rule{Syscall: s, Action: act})
+	}
+	return out
+}
+
+// grantsAny reports whether any of es grants s in any way, whatever the
+// arguments (and whatever Options.SelfPID).
+func grantsAny(es []*Entitlement, s string) bool {
+	for _, e := range es {
+		if slices.Contains(e.Allow, s) {
+			return true
+		}
+		for _, r := range e.Rules {
+			if r.Syscall == s && r.Action == policy.Allow {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Grant is one way an entitlement grants a system call.
+type Grant struct {
+	Entitlement string
+	Conds       []policy.Cond // nil: unconditionally
+}
+
+// Grantors returns the entitlements that grant syscall name on arch (nil:
+// any architecture), with the argument conditions under which each grants
+// it (nil conds = unconditional). Base is reported as "base"; its signal
+// rules carry OwnPID ("the process's own pid"). An entitlement that grants
+// a call unconditionally is listed once, without its conditional rules.
+func Grantors(arch *syscalls.Arch, name string) []Grant {
+	load()
+	if arch != nil {
+		if _, ok := arch.Number(name); !ok {
+			return nil
+		}
+	}
+	var out []Grant
+	for _, e := range append([]*Entitlement{theBase}, theList...) {
+		if slices.Contains(e.Allow, name) {
+			out = append(out, Grant{Entitlement: e.Name})
+			continue
+		}
+		for _, r := range e.Rules {
+			if r.Syscall == name && r.Action == policy.Allow {
+				out = append(out, Grant{Entitlement: e.Name, Conds: slices.Clone(r.Conds)})
+			}
+		}
+	}
+	return out
+}
+
+// Explain returns the smallest set of entitlement names that would allow
+// this concrete call (syscall name and argument values) on arch (nil:
+// native): one name when one suffices — rules are alternatives, so one
+// always does. It prefers the entitlement that owns the call, then the one
+// that grants least. It returns an empty, non-nil slice when base already
+// allows the call, and nil when no entitlement can (Never, an unknown call,
+// or arguments nothing grants, such as ioctl TIOCSTI).
+func Explain(arch *syscalls.Arch, name string, args [6]uint64) []string {
+	load()
+	if arch == nil {
+		arch = syscalls.Native()
+	}
+	if _, ok := arch.Number(name); !ok {
+		return nil
+	}
+	if _, ok := never[name]; ok {
+		return nil
+	}
+	bits := arch.Bits()
+	allows := func(e *Entitlement) bool {
+		if slices.Contains(e.Allow, name) {
+			return true
+		}
+		for i := range e.Rules {
+			r := &e.Rules[i]
+			if r.Syscall == name && r.Action == policy.Allow && r.Matches(args, bits) {
+				return true
+			}
+		}
+		return false
+	}
+	if allows(theBase) {
+		return []string{}
+	}
+	var best *Entitlement
+	for _, e := range theList {
+		if !allows(e) {
+			continue
+		}
+		switch {
+		case best == nil:
+			best = e
+		case slices.Contains(e.Owns, name) && !slices.Contains(best.Owns, name):
+			best = e
+		case slices.Contains(e.Owns, name) == slices.Contains(best.Owns, name) && size(e) < size(best):
+			best = e
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return []string{best.Name}
+}
+
+func size(e *Entitlement) int { return len(e.Allow) + len(e.Rules) }

@@ -1,0 +1,189 @@
+// Package catalog is the entitlement catalog: about thirty named
+// permissions ("net.client", "fs.read", "proc.spawn", ...), an always-on
+// base, and a "never" set, compiled into an allow-list policy.Policy.
+//
+// # Model
+//
+// An Entitlement grants system calls unconditionally (Allow) or with
+// argument conditions (Rules, each an AND of conditions; several rules are
+// alternatives). Every system call of every table has exactly one home: the
+// Owns list of one entitlement or of base, or the Never set; a test fails
+// when a new kernel call is not classified. Homes matter for explanations
+// (Explain prefers the owner) and for DenyList mode (a call is denied when
+// its owner is not granted and no granted entitlement grants it in any
+// way). An entitlement may grant calls owned elsewhere: socket is owned by
+// net.client but net.server, net.unix, net.dns, net.netlink and net.raw each
+// grant it for their own address families.
+//
+// Policy(names, opts) builds, in AllowList mode, a policy whose default
+// action is the violation action (errno(EPERM) unless set), whose unknown
+// system calls get errno(ENOSYS) (so C libraries fall back to older calls)
+// and whose foreign architectures get kill-process. A call allowed
+// unconditionally by any granted entitlement gets one allow rule and its
+// conditional rules are dropped; identical rules are merged. Options.Extra
+// rules are appended unchanged. DenyList is Karn's weaker default-allow
+// mode: the calls owned by entitlements that are not granted, and Never,
+// are denied; there are no argument rules.
+//
+// All argument rules can be written in an OCI runtime-spec profile: Width32
+// (the kernel's int and unsigned int arguments) appears only with OpEQ and
+// OpMaskedEQ, 64-bit comparisons are used for unsigned long and pointer
+// arguments, no rule has two conditions on one argument (a set of values is
+// several rules). The constants are those of the asm-generic architectures
+// (x86_64, x32, i386, aarch64, arm, riscv64, loongarch64); Policy refuses
+// mips, powerpc, sparc, alpha, parisc and s390, whose socket types, open
+// flags, ioctl numbers or clone argument order differ.
+//
+// # Base
+//
+// Always on: read/write and friends on descriptors already open, close,
+// dup, lseek, fstat, sendfile/splice, Linux AIO (it only reads and writes
+// descriptors already open), send/receive on sockets already open
+// (sendto only with a NULL address), socketpair(AF_UNIX), memory management
+// (see PROT_EXEC below), brk, futex, rseq, robust lists, thread-only clone,
+// signal handling, signals to self, process and user ids (read),
+// scheduling and resource limits (read), clocks, timers and sleep,
+// poll/select/epoll, eventfd, signalfd, timerfd, pipes, getrandom, uname,
+// sysinfo, umask, exit. Restricted calls in base:
+//
+//   - ioctl: FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, TCGETS and TCGETS2
+//     (isatty, tcgetattr), TIOCGWINSZ.
+//   - fcntl: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL,
+//     F_GETPIPE_SZ, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS. Locks are fs.lock;
+//     F_SETOWN/F_SETSIG/F_NOTIFY are fs.watch.
+//   - prctl: names, death signal, dumpable, no_new_privs, seccomp mode
+//     (read), capability bounding set (read), securebits (read), timer slack,
+//     THP disable, speculation control, arm64 SVE/SME/PAC/tagged-address and
+//     shadow-stack controls, PR_GET_AUXV, PR_SET_VMA (the Go runtime names its
+//     mappings). PR_SET_SECCOMP and PR_CAPBSET_DROP are sandbox; keep-caps,
+//     securebits and ambient capabilities are proc.identity; PR_SET_PTRACER
+//     and PR_SET_MM are admin.debug; child subreaper is proc.spawn.
+//   - prlimit64: reading any limit (new limit NULL); setting one's own
+//     RLIMIT_NOFILE (pid 0), which the Go runtime raises at start-up;
+//     setrlimit(RLIMIT_NOFILE). Other limits need proc.resources.
+//   - newfstatat, fstatat64, statx: only with AT_EMPTY_PATH, because glibc
+//     2.33+ implements fstat(fd) as fstatat(fd, "", AT_EMPTY_PATH). Seccomp
+//     cannot see the path, so a process can also stat (not open) a path
+//     this way; stat by path is otherwise fs.read.
+//   - personality: the values of Docker's default profile (query, PER_LINUX,
+//     PER_LINUX32, UNAME26); the rest is admin.debug (ADDR_NO_RANDOMIZE
+//     disables ASLR for children).
+//
+// The Go runtime's needs are all in base, but note that the Go runtime
+// opens /sys/kernel/mm/transparent_hugepage/hpage_pmd_size at start-up and,
+// from Go 1.25, cgroup files to size GOMAXPROCS: without fs.read these
+// opens fail with the violation action, which is harmless with errno (the
+// default) and fatal with kill-process.
+//
+// # Decisions
+//
+// Threads and clone. Base allows clone only for threads: the flags must
+// contain CLONE_THREAD|CLONE_VM|CLONE_SIGHAND and no CLONE_NEW* flag (one
+// masked comparison, mask 0x7E030900, value 0x10900). This admits the Go
+// runtime (0x50F00) and glibc's pthread_create (0x3D0F00). proc.spawn
+// allows any clone without CLONE_NEW* (Docker's (flags & 0x7E020000) == 0),
+// fork, vfork, unshare without CLONE_NEW* (and without CLONE_NEWTIME),
+// wait4/waitid and pidfd_open. admin.namespaces allows clone with any
+// flags, unshare and setns.
+//
+// clone3 and openat2 get errno(ENOSYS) from base. Their flags are in
+// memory, where seccomp cannot read them, so they cannot be restricted;
+// ENOSYS makes glibc (pthread_create, posix_spawn) fall back to clone(2),
+// and callers of openat2 to openat(2), which the rules can check. This is
+// a rule with action errno(ENOSYS), dropped when an entitlement grants the
+// call: admin.namespaces grants clone3, fs.create grants openat2 (fs.create
+// already allows opening any file for writing through O_CREAT).
+//
+// PROT_EXEC and dynamic executables. Base allows mmap, mmap2, mprotect
+// and pkey_mprotect without PROT_EXEC, and in addition mmap with PROT_EXEC
+// when the mapping is neither writable nor anonymous: a read-only
+// executable mapping of a file. That is what ld.so does to load shared
+// libraries, so dynamic C programs start with base + fs.read, without
+// mem.jit (the problem Cosmopolitan's pledge solves by adding prot_exec for
+// dynamic binaries). mprotect never adds PROT_EXEC without mem.jit (ld.so
+// only needs it for text relocations and executable stacks), and W+X
+// mappings need mem.jit. A process that can write a file (fs.write,
+// fs.create, or memfd_create with ipc.sysv) can still map what it wrote as
+// executable: mem.jit guards anonymous and writable executable memory, not
+// code loading from files — use Landlock or noexec mounts for that, as with
+// execve. On i386 the legacy mmap call (old_mmap) takes its arguments in
+// memory, so its PROT_EXEC condition checks a register the kernel ignores;
+// C libraries use mmap2 there, whose arguments the rules do check.
+//
+// Signals. Base allows kill, tgkill, tkill, rt_sigqueueinfo and
+// rt_tgsigqueueinfo when the first argument is the process's own pid
+// (Options.SelfPID; OwnPID in Base().Rules stands for it). Signals to one's
+// own threads (tgkill(getpid(), tid, sig)) are what glibc's raise and
+// pthread_kill and the Go runtime's preemption use. When SelfPID is 0 (a
+// profile for a container, where the pid is not known in advance), base
+// allows tgkill and tkill unconditionally and does not allow kill: the
+// container's PID namespace confines whom it can signal, and a Go program
+// then only loses raiseproc, whose failure it handles by exiting. Signals
+// to other processes need proc.signal. proc.spawn also allows kill and
+// pidfd_send_signal to any pid, because that is how a parent signals its
+// children and seccomp cannot tell a child's pid from another.
+//
+// Sockets. Address families are enforced where seccomp can see them: at
+// socket(2). net.client and net.server allow AF_INET/AF_INET6 with
+// SOCK_STREAM (protocol 0 or TCP) and SOCK_DGRAM (protocol 0 or UDP), the
+// type compared under SOCK_TYPE_MASK (0xF) so SOCK_NONBLOCK|SOCK_CLOEXEC
+// do not matter; net.unix AF_UNIX; net.netlink AF_NETLINK with protocol
+// NETLINK_ROUTE; net.raw AF_PACKET, SOCK_RAW and ICMP echo sockets; net.dns
+// the same sockets as net.client. connect is net.client's (also net.unix,
+// net.dns, net.raw); listen and accept are net.server's (also net.unix);
+// bind is net.server's and also granted by net.client (UDP clients and
+// source addresses), net.unix, net.netlink and net.raw. net.dns differs from
+// net.client only by not allowing bind. Seccomp cannot see the family of a
+// descriptor passed to bind or connect, so these operations are granted per
+// entitlement, not per family: net.unix plus net.client can also listen on
+// a TCP socket. Base allows I/O on sockets already open (inherited or
+// activated ones). setsockopt is restricted by level only (SOL_SOCKET,
+// IP, IPv6, TCP, UDP for the inet entitlements; SOL_SOCKET for net.unix;
+// SOL_NETLINK for net.netlink; SOL_PACKET, SOL_RAW, ICMPv6 for net.raw), not
+// by option name; getsockopt is base. Other families (AF_ALG, AF_VSOCK,
+// AF_BLUETOOTH, ...) and other netlink protocols need Options.Extra rules.
+// socketcall, the multiplexer of old 32-bit ABIs, is in Never.
+//
+// Descriptor passing. sendmsg and recvmsg carry SCM_RIGHTS in a control
+// message in memory, which seccomp cannot inspect, and they are in base for
+// all sockets. ipc.fdpass therefore grants nothing beyond base: it is
+// advisory, a declaration of intent kept for manifests and audits.
+//
+// Files. fs.read opens with O_RDONLY and none of O_CREAT, O_TRUNC,
+// O_TMPFILE; fs.write opens with any access mode (and O_TRUNC) but without
+// O_CREAT or O_TMPFILE; fs.create opens with O_CREAT or O_TMPFILE (any
+// access mode: seccomp cannot tell whether O_CREAT without O_EXCL opens an
+// existing file, so fs.create implies writing the files it may create) and
+// a mode without set-ID bits. fs.attr allows chmod, fchmod, fchmodat and
+// fchmodat2 only without S_ISUID|S_ISGID (mode & 06000 == 0); setting
+// set-ID bits is fs.chown's ("ownership and privilege-bearing mode bits").
+// File creation with a set-ID mode is never granted: create, then chmod.
+//
+// Terminals. tty allows the terminal-mode, window-size, job-control,
+// break, flush and pseudo-terminal ioctls. TIOCSTI (input injection) and
+// TIOCLINUX (console paste) are never allowed by any entitlement; a test
+// checks it. Other device ioctls need Options.Extra rules.
+//
+// Other choices: acct is admin.debug (Karn's tracing); open_by_handle_at
+// is admin.mount (it bypasses path-based confinement); memfd_create is
+// ipc.sysv (and mem.jit); fanotify, dnotify and F_SETOWN are fs.watch; AIO
+// (io_submit) is base and io_uring is io.uring, since io_uring's
+// operations bypass seccomp; modify_ldt and vm86 are Never.
+//
+// # Never
+//
+// Never lists removed, unimplemented and obsolete calls (_sysctl, sysfs,
+// ustat, uselib, nfsservctl, vm86, ...) and socketcall; NeverReason gives
+// each reason. They are denied in both modes and no entitlement grants
+// them; Options.Extra can still allow them.
+//
+// # Karn
+//
+// Karn's 20 entitlement names are accepted as aliases (KarnAliases,
+// Lookup). Each expands to entitlements that, with base, grant every call
+// of Karn's list, except Karn's "obsolete", which expands to nothing: its
+// calls are in Never here, and personality is part of admin.debug.
+//
+// The table of entitlements is in README.md; a test keeps it in sync with
+// All.
+package catalog

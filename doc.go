@@ -1,0 +1,3 @@
+// Package entitle confines the current process with a seccomp filter built
+// from named entitlements.
+package entitle

@@ -1,0 +1,459 @@
+package profile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	mobyseccomp "github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// Options controls how a profile is resolved into a policy.
+type Options struct {
+	// IgnoreUnknown skips system call names that no syscall table knows
+	// (what runc does) instead of failing.
+	IgnoreUnknown bool
+	// Arches overrides the profile's architectures (the CLI's --arch). Nil
+	// uses the profile's.
+	Arches []*syscalls.Arch
+	// HostArch is the architecture the profile is resolved for: it selects
+	// the Docker archMap entry, is compared with includes/excludes.arches,
+	// and is the native architecture libseccomp adds to every filter. Nil
+	// means syscalls.Native().
+	HostArch *syscalls.Arch
+	// Caps are the container's capabilities, compared with
+	// includes/excludes.caps. Nil means Docker's default set
+	// (DefaultCaps).
+	Caps []string
+	// Kernel is the kernel version "major.minor" compared with minKernel.
+	// Empty means the running kernel (uname).
+	Kernel string
+}
+
+// DefaultCaps is the capability set Docker gives a container by default.
+var DefaultCaps = []string{
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+}
+
+func (o *Options) hostArch() *syscalls.Arch {
+	if o.HostArch != nil {
+		return o.HostArch
+	}
+	return syscalls.Native()
+}
+
+func (o *Options) caps() []string {
+	if o.Caps == nil {
+		return DefaultCaps
+	}
+	return o.Caps
+}
+
+// Parse reads a seccomp profile in either JSON format (OCI LinuxSeccomp or
+// Docker/Podman) and resolves it into a validated policy.
+func Parse(data []byte, opts Options) (*policy.Policy, error) {
+	var s mobyseccomp.Seccomp
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, jsonError(data, err)
+	}
+	return FromDocker(&s, opts)
+}
+
+// ParseFile reads and parses the profile at path (see Parse).
+func ParseFile(path string, opts Options) (*policy.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Parse(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// jsonError turns a decoding error into one that says where the problem is.
+func jsonError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset)
+		return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, syn)
+	case errors.As(err, &typ):
+		line, col := position(data, typ.Offset)
+		where := "value"
+		if typ.Field != "" {
+			where = "field " + typ.Field
+		}
+		return fmt.Errorf("invalid JSON at line %d, column %d: %s holds a JSON %s, want %s", line, col, where, typ.Value, typ.Type)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("empty profile: want a JSON object with at least a defaultAction")
+	}
+	return fmt.Errorf("invalid profile: %w", err)
+}
+
+// position converts a byte offset (json errors report the offset just past
+// the bad byte) into a 1-based line and column.
+func position(data []byte, off int64) (line, col int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	if off > 0 {
+		off-- // point at the offending byte
+	}
+	line = 1 + bytes.Count(data[:off], []byte("\n"))
+	col = int(off) - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
+
+// entry is one syscalls[] element that survived Docker's filtering, with its
+// index in the profile for error messages.
+type entry struct {
+	index int
+	call  *specs.LinuxSyscall
+}
+
+// FromOCI converts an OCI runtime-spec seccomp object into a validated
+// policy.
+func FromOCI(s *specs.LinuxSeccomp, opts Options) (*policy.Policy, error) {
+	if s == nil {
+		return nil, errors.New("nil seccomp profile")
+	}
+	entries := make([]entry, len(s.Syscalls))
+	for i := range s.Syscalls {
+		entries[i] = entry{index: i, call: &s.Syscalls[i]}
+	}
+	return convert(s, s.Architectures, "architectures", entries, opts)
+}
+
+// convert applies runc's semantics to a resolved profile. arches and
+// archField are the architectures and where they came from (for errors).
+func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entries []entry, opts Options) (*policy.Policy, error) {
+	if s.DefaultAction == "" {
+		if len(entries) == 0 {
+			return nil, errors.New(`profile has no defaultAction and no syscalls (runtimes treat this as "seccomp disabled", which is not a policy): set defaultAction, for example "SCMP_ACT_ERRNO"`)
+		}
+		return nil, errors.New(`profile has no defaultAction: set one, for example "SCMP_ACT_ERRNO"`)
+	}
+	def, err := parseAction(s.DefaultAction, s.DefaultErrnoRet, "defaultErrnoRet")
+	if err != nil {
+		return nil, fmt.Errorf("defaultAction: %w", err)
+	}
+	p := &policy.Policy{
+		DefaultAction: def,
+		// BadArchAction stays unset: kill-process. runc keeps libseccomp's
+		// default, kill-thread, which leaves a multi-threaded process
+		// running without the thread; entitle kills the process.
+		ListenerPath:     s.ListenerPath,
+		ListenerMetadata: s.ListenerMetadata,
+	}
+
+	if p.Arches, err = resolveArches(arches, archField, opts); err != nil {
+		return nil, err
+	}
+
+	if s.Flags != nil {
+		p.Flags = make([]string, 0, len(s.Flags))
+		for i, f := range s.Flags {
+			if !knownFlag(string(f)) {
+				return nil, fmt.Errorf("unknown seccomp flag %q in flags[%d]: use one of %s", f, i, strings.Join(knownFlags, ", "))
+			}
+			p.Flags = append(p.Flags, string(f))
+		}
+	}
+
+	var errs []error
+	for _, e := range entries {
+		rules, err := convertEntry(e, def, p.ArchList(), opts)
+		if err != nil {
+			errs = append(errs, err)
+			if len(errs) == 10 {
+				errs = append(errs, errors.New("too many errors"))
+				break
+			}
+			continue
+		}
+		p.Rules = append(p.Rules, rules...)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// resolveArches maps SCMP_ARCH_* names to tables. Options.Arches overrides
+// them; otherwise the host architecture is added, as libseccomp adds the
+// native architecture to every filter.
+func resolveArches(names []specs.Arch, field string, opts Options) ([]*syscalls.Arch, error) {
+	if len(opts.Arches) > 0 {
+		out := make([]*syscalls.Arch, 0, len(opts.Arches))
+		for _, a := range opts.Arches {
+			if a == nil {
+				return nil, errors.New("Options.Arches holds a nil architecture")
+			}
+			if !containsArch(out, a) {
+				out = append(out, a)
+			}
+		}
+		return out, nil
+	}
+	if len(names) == 0 {
+		if opts.HostArch != nil {
+			return []*syscalls.Arch{opts.HostArch}, nil
+		}
+		return nil, nil
+	}
+	out := []*syscalls.Arch{opts.hostArch()}
+	for i, n := range names {
+		a, err := lookupArch(string(n))
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", field, i, err)
+		}
+		if !containsArch(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func containsArch(list []*syscalls.Arch, a *syscalls.Arch) bool {
+	for _, b := range list {
+		if b == a {
+			return true
+		}
+	}
+	return false
+}
+
+// convertEntry turns one syscalls[] element into policy rules.
+func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Options) ([]policy.Rule, error) {
+	where := fmt.Sprintf("syscalls[%d]", e.index)
+	c := e.call
+	if len(c.Names) == 0 {
+		return nil, fmt.Errorf("%s has no names: list the system calls it applies to in \"names\"", where)
+	}
+	act, err := parseAction(c.Action, c.ErrnoRet, "errnoRet")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+
+	// Conditions, and whether runc AND-s them or adds each as its own rule.
+	var conds []policy.Cond
+	var never []bool // the condition can never hold on the policy's arches
+	var seen [6]bool
+	split := false
+	for j, a := range c.Args {
+		cond, nv, err := convertArg(a, arches)
+		if err != nil {
+			return nil, fmt.Errorf("%s.args[%d]: %w", where, j, err)
+		}
+		if seen[a.Index] {
+			split = true
+		}
+		seen[a.Index] = true
+		conds = append(conds, cond)
+		never = append(never, nv)
+	}
+
+	var names []string
+	for _, n := range c.Names {
+		if n == "" {
+			return nil, fmt.Errorf("%s: empty system call name", where)
+		}
+		if !syscalls.Known(n) {
+			if opts.IgnoreUnknown {
+				continue
+			}
+			msg := fmt.Sprintf("unknown system call %q in %s", n, where)
+			if near := syscalls.Nearest(n, 3); len(near) > 0 {
+				msg += "; did you mean " + strings.Join(near, ", ") + "?"
+			}
+			return nil, errors.New(msg + " (to skip names no syscall table knows, as runc does, ignore unknown system calls)")
+		}
+		names = append(names, n)
+	}
+
+	// runc skips rules that repeat the default action.
+	if act == def {
+		return nil, nil
+	}
+
+	var alts [][]policy.Cond // alternatives (OR), each AND-ed
+	switch {
+	case len(conds) == 0:
+		alts = [][]policy.Cond{nil}
+	case split:
+		for i, cond := range conds {
+			if !never[i] {
+				alts = append(alts, []policy.Cond{cond})
+			}
+		}
+	default:
+		ok := true
+		for _, nv := range never {
+			ok = ok && !nv
+		}
+		if ok {
+			alts = [][]policy.Cond{conds}
+		}
+	}
+
+	var rules []policy.Rule
+	for _, n := range names {
+		for _, cs := range alts {
+			rules = append(rules, policy.Rule{Syscall: n, Action: act, Conds: append([]policy.Cond(nil), cs...)})
+		}
+	}
+	return rules, nil
+}
+
+// convertArg converts one condition. never reports that libseccomp would
+// generate a comparison that can never succeed on the policy's
+// architectures (a MASKED_EQ datum with bits outside the mask).
+func convertArg(a specs.LinuxSeccompArg, arches []*syscalls.Arch) (c policy.Cond, never bool, err error) {
+	if a.Index > 5 {
+		return c, false, fmt.Errorf("argument index %d is out of range: system calls have arguments 0 to 5", a.Index)
+	}
+	c.Arg = uint8(a.Index)
+	c.Value = a.Value
+	switch a.Op {
+	case specs.OpEqualTo:
+		c.Op = policy.OpEQ
+	case specs.OpNotEqual:
+		c.Op = policy.OpNE
+	case specs.OpLessThan:
+		c.Op = policy.OpLT
+	case specs.OpLessEqual:
+		c.Op = policy.OpLE
+	case specs.OpGreaterThan:
+		c.Op = policy.OpGT
+	case specs.OpGreaterEqual:
+		c.Op = policy.OpGE
+	case specs.OpMaskedEqual:
+		// libseccomp: value is the mask, valueTwo the datum, and the
+		// filter tests arg & mask == datum.
+		c.Op = policy.OpMaskedEQ
+		c.Mask = a.Value
+		c.Value = a.ValueTwo & a.Value
+		outside := a.ValueTwo &^ a.Value
+		if outside != 0 {
+			if outside&0xFFFFFFFF != 0 {
+				return c, true, nil // never holds, on any architecture
+			}
+			// Only the high half is off: 64-bit architectures compare it
+			// and never match, 32-bit ones ignore it.
+			var n32, n64 int
+			for _, arch := range arches {
+				if arch.Bits() == 32 {
+					n32++
+				} else {
+					n64++
+				}
+			}
+			switch {
+			case n32 == 0:
+				return c, true, nil
+			case n64 > 0:
+				return c, false, fmt.Errorf("SCMP_CMP_MASKED_EQ datum %#x has bits outside the mask %#x in its upper half: libseccomp makes this never match on 64-bit architectures but match on 32-bit ones, which one policy for both cannot express; clear those bits of valueTwo", a.ValueTwo, a.Value)
+			}
+		}
+	case "":
+		return c, false, fmt.Errorf("condition on argument %d has no op: use one of %s", a.Index, strings.Join(opNames, ", "))
+	default:
+		return c, false, fmt.Errorf("unknown op %q: use one of %s", a.Op, strings.Join(opNames, ", "))
+	}
+	return c, false, nil
+}
+
+var opNames = []string{
+	string(specs.OpEqualTo), string(specs.OpNotEqual), string(specs.OpLessThan),
+	string(specs.OpLessEqual), string(specs.OpGreaterThan), string(specs.OpGreaterEqual),
+	string(specs.OpMaskedEqual),
+}
+
+var actionNames = []string{
+	string(specs.ActAllow), string(specs.ActErrno), string(specs.ActKillProcess),
+	string(specs.ActKillThread), string(specs.ActKill), string(specs.ActTrap),
+	string(specs.ActTrace), string(specs.ActLog), string(specs.ActNotify),
+}
+
+// parseAction maps an OCI action and its errnoRet to a policy action the
+// way runc does.
+func parseAction(a specs.LinuxSeccompAction, errnoRet *uint, field string) (policy.Action, error) {
+	data := func() (uint16, error) {
+		if errnoRet == nil {
+			return uint16(unix.EPERM), nil
+		}
+		if *errnoRet > policy.MaxErrno {
+			return 0, fmt.Errorf("%s %d is above %d, the largest errno the kernel returns", field, *errnoRet, policy.MaxErrno)
+		}
+		return uint16(*errnoRet), nil
+	}
+	switch a {
+	case specs.ActKill, specs.ActKillThread:
+		return policy.KillThread, nil
+	case specs.ActKillProcess:
+		return policy.KillProcess, nil
+	case specs.ActTrap:
+		return policy.Trap(0), nil
+	case specs.ActErrno:
+		n, err := data()
+		return policy.Errno(n), err
+	case specs.ActTrace:
+		n, err := data()
+		return policy.Trace(n), err
+	case specs.ActAllow:
+		return policy.Allow, nil
+	case specs.ActLog:
+		return policy.Log, nil
+	case specs.ActNotify:
+		return policy.Notify, nil
+	case "":
+		return policy.Action{}, fmt.Errorf("no action: use one of %s", strings.Join(actionNames, ", "))
+	}
+	return policy.Action{}, fmt.Errorf("unknown action %q: use one of %s", a, strings.Join(actionNames, ", "))
+}
+
+// knownFlags are the filter flags runc accepts (the runtime-spec's, plus
+// TSYNC, which runc accepts and ignores).
+var knownFlags = []string{
+	"SECCOMP_FILTER_FLAG_TSYNC",
+	string(specs.LinuxSeccompFlagLog),
+	string(specs.LinuxSeccompFlagSpecAllow),
+	string(specs.LinuxSeccompFlagWaitKillableRecv),
+}
+
+func knownFlag(f string) bool {
+	for _, k := range knownFlags {
+		if f == k {
+			return true
+		}
+	}
+	return false
+}

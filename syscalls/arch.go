@@ -1,0 +1,220 @@
+//go:generate go run ./internal/gen -o ztables.go
+
+package syscalls
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Arch is one system call ABI: its audit value, word size and table.
+type Arch struct {
+	name, goarch, oci string
+	audit             uint32
+	bits              int
+	bigEndian         bool
+	base              uint32
+	table             []Syscall // sorted by number
+
+	once   sync.Once
+	byName map[string]uint32
+	byNr   map[uint32]string
+}
+
+// Syscall is a named system call number.
+type Syscall struct {
+	Name string
+	Nr   uint32
+}
+
+func (a *Arch) index() {
+	a.once.Do(func() {
+		a.byName = make(map[string]uint32, len(a.table))
+		a.byNr = make(map[uint32]string, len(a.table))
+		for _, s := range a.table {
+			a.byName[s.Name] = s.Nr
+			a.byNr[s.Nr] = s.Name
+		}
+	})
+}
+
+// Name is the canonical name: x86_64, x86, x32, aarch64, arm, riscv64,
+// ppc64le, s390x, loongarch64.
+func (a *Arch) Name() string { return a.name }
+
+func (a *Arch) String() string { return a.name }
+
+// AuditArch is the AUDIT_ARCH_* value the kernel puts in seccomp_data.arch.
+// x86_64 and x32 share AUDIT_ARCH_X86_64.
+func (a *Arch) AuditArch() uint32 { return a.audit }
+
+// SyscallBase is added to every number of the ABI: 0x40000000
+// (__X32_SYSCALL_BIT) for x32, 0 otherwise.
+func (a *Arch) SyscallBase() uint32 { return a.base }
+
+// Max is the highest number the table knows, as seccomp sees it.
+func (a *Arch) Max() uint32 { return a.table[len(a.table)-1].Nr }
+
+// Bits is the width of system call arguments: 32 on 32-bit ABIs, 64
+// otherwise (x32 passes 64-bit registers).
+func (a *Arch) Bits() int { return a.bits }
+
+// BigEndian reports whether seccomp_data words are big-endian.
+func (a *Arch) BigEndian() bool { return a.bigEndian }
+
+// OCIName is the runtime-spec spelling, e.g. SCMP_ARCH_X86_64.
+func (a *Arch) OCIName() string { return a.oci }
+
+// GoArch is the GOARCH of the ABI ("" for x32).
+func (a *Arch) GoArch() string { return a.goarch }
+
+// Number returns the number of the named system call on a.
+func (a *Arch) Number(name string) (uint32, bool) {
+	a.index()
+	n, ok := a.byName[name]
+	return n, ok
+}
+
+// SyscallName returns the name of number nr on a.
+func (a *Arch) SyscallName(nr uint32) (string, bool) {
+	a.index()
+	n, ok := a.byNr[nr]
+	return n, ok
+}
+
+// Syscalls returns a's table, sorted by number. The slice must not be
+// modified.
+func (a *Arch) Syscalls() []Syscall { return a.table }
+
+// All returns every architecture with a table.
+func All() []*Arch { return all }
+
+var aliases = map[string]string{
+	"amd64": "x86_64", "x86-64": "x86_64", "386": "x86", "i386": "x86", "i686": "x86",
+	"arm64": "aarch64", "loong64": "loongarch64",
+}
+
+// Lookup finds an architecture by canonical name, GOARCH, common alias or
+// OCI name (SCMP_ARCH_X86_64), ignoring case.
+func Lookup(name string) (*Arch, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	n = strings.TrimPrefix(n, "scmp_arch_")
+	if n == "x86_64" || n == "x86-64" {
+		return X86_64, nil
+	}
+	if canon, ok := aliases[n]; ok {
+		n = canon
+	}
+	for _, a := range all {
+		if a.name == n {
+			return a, nil
+		}
+	}
+	names := make([]string, len(all))
+	for i, a := range all {
+		names[i] = a.name
+	}
+	return nil, fmt.Errorf("unknown architecture %q: use one of %s", name, strings.Join(names, ", "))
+}
+
+// Native returns the architecture this program runs on.
+func Native() *Arch {
+	for _, a := range all {
+		if a.goarch == runtime.GOARCH {
+			return a
+		}
+	}
+	return X86_64
+}
+
+var (
+	namesOnce sync.Once
+	names     []string
+	known     map[string]bool
+)
+
+func indexNames() {
+	namesOnce.Do(func() {
+		known = map[string]bool{}
+		for _, a := range all {
+			for _, s := range a.table {
+				if !known[s.Name] {
+					known[s.Name] = true
+					names = append(names, s.Name)
+				}
+			}
+		}
+		sort.Strings(names)
+	})
+}
+
+// Known reports whether name is a system call on at least one architecture.
+func Known(name string) bool {
+	indexNames()
+	return known[name]
+}
+
+// Names returns every known system call name, sorted.
+func Names() []string {
+	indexNames()
+	return names
+}
+
+// Nearest returns up to n known names closest to name by edit distance, for
+// "did you mean" messages.
+func Nearest(name string, n int) []string {
+	return NearestOf(name, Names(), n)
+}
+
+// NearestOf returns up to n of candidates closest to name by edit distance
+// (at most a third of the name's length, and at least 2, edits away).
+func NearestOf(name string, candidates []string, n int) []string {
+	type scored struct {
+		s string
+		d int
+	}
+	limit := len(name) / 3
+	if limit < 2 {
+		limit = 2
+	}
+	var out []scored
+	for _, c := range candidates {
+		if d := distance(name, c); d <= limit {
+			out = append(out, scored{c, d})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
+	res := []string{}
+	for i := 0; i < len(out) && i < n; i++ {
+		res = append(res, out[i].s)
+	}
+	return res
+}
+
+// distance is the Damerau-Levenshtein (optimal string alignment) distance.
+func distance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
