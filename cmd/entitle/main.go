@@ -27,6 +27,11 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCompileCmd())
+	// Catalog commands (catalog_cmds.go), profile generation (profile_cmd.go)
+	// and run (run.go).
+	root.AddCommand(newListCmd(), newShowCmd(), newWhichCmd())
+	root.AddCommand(newProfileCmd())
+	root.AddCommand(newRunCmd())
 	return root
 }
 
