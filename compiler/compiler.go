@@ -97,7 +97,7 @@ type segment struct {
 	lo, hi uint32 // inclusive
 	out    *node
 	weight float64
-	name   string // syscall name when the segment is one known call
+	name   string // name of the syscall numbered lo, if known
 }
 
 // Weights for the decision tree: every number the primary table knows costs
@@ -146,7 +146,6 @@ func (c *compilation) nrTree(g group) (*node, error) {
 		if n := len(segs); n > 0 && segs[n-1].out == out && segs[n-1].hi+1 == lo {
 			segs[n-1].hi = hi
 			segs[n-1].weight += w
-			segs[n-1].name = ""
 			return
 		}
 		segs = append(segs, segment{lo: lo, hi: hi, out: out, weight: w, name: name})

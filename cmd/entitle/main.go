@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -39,11 +40,17 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-func run(args []string) int {
+func run(args []string) int { return runIO(args, os.Stdout, os.Stderr) }
+
+// runIO runs the command line args with the given output streams and
+// returns the exit status: 0, the command's own status, or 1 for errors.
+func runIO(args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(os.Stderr, "entitle: %v\n", err)
+		fmt.Fprintf(stderr, "entitle: %v\n", err)
 		var ee *exitError
 		if errors.As(err, &ee) {
 			return ee.code
