@@ -176,6 +176,9 @@ func NearestOf(name string, candidates []string, n int) []string {
 		s string
 		d int
 	}
+	if len(name) > 64 {
+		return []string{} // no syscall name is that long; avoid quadratic work
+	}
 	limit := len(name) / 3
 	if limit < 2 {
 		limit = 2
