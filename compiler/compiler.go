@@ -121,11 +121,8 @@ func (c *compilation) nrTree(g group) (*node, error) {
 	}
 	var calls []known
 	hasPrimary, hasX32 := false, false
-	for i, a := range g.arches {
+	for _, a := range g.arches {
 		w := 1.0
-		if i > 0 {
-			w = weightSecondary
-		}
 		if a == syscalls.X32 {
 			hasX32 = true
 			if len(g.arches) > 1 {
