@@ -3,6 +3,7 @@ package catalog
 import (
 	"errors"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/suggest"
 	"slices"
 	"sort"
 	"strings"
@@ -166,7 +167,7 @@ func nearestNames(key string, n int) []string {
 	sort.Strings(names)
 	best, out := -1, []string(nil)
 	for _, name := range names {
-		d := editDistance(key, name)
+		d := suggest.Distance(key, name)
 		if d > max(2, len(name)/3) {
 			continue
 		}
@@ -190,33 +191,6 @@ func nearestNames(key string, n int) []string {
 		out = out[:n]
 	}
 	return out
-}
-
-// editDistance is the Damerau–Levenshtein (optimal string alignment)
-// distance.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // Mode selects how Policy builds a policy.

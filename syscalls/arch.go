@@ -4,6 +4,8 @@ package syscalls
 
 import (
 	"fmt"
+
+	"github.com/entitle-dev/entitle/internal/suggest"
 	"runtime"
 	"sort"
 	"strings"
@@ -172,52 +174,5 @@ func Nearest(name string, n int) []string {
 // NearestOf returns up to n of candidates closest to name by edit distance
 // (at most a third of the name's length, and at least 2, edits away).
 func NearestOf(name string, candidates []string, n int) []string {
-	type scored struct {
-		s string
-		d int
-	}
-	if len(name) > 64 {
-		return []string{} // no syscall name is that long; avoid quadratic work
-	}
-	limit := len(name) / 3
-	if limit < 2 {
-		limit = 2
-	}
-	var out []scored
-	for _, c := range candidates {
-		if d := distance(name, c); d <= limit {
-			out = append(out, scored{c, d})
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
-	res := []string{}
-	for i := 0; i < len(out) && i < n; i++ {
-		res = append(res, out[i].s)
-	}
-	return res
-}
-
-// distance is the Damerau-Levenshtein (optimal string alignment) distance.
-func distance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
+	return suggest.Nearest(name, candidates, n)
 }
