@@ -3,12 +3,12 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/suggest"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 
+	"github.com/entitle-dev/entitle/internal/suggest"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
