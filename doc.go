@@ -1,3 +1,0 @@
-// Package entitle confines the current process with a seccomp filter built
-// from named entitlements.
-package entitle

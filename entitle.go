@@ -1,0 +1,402 @@
+// Package entitle confines the current process with a seccomp filter built
+// from named entitlements.
+//
+// A program names what it needs, once, early in main:
+//
+//	if err := entitle.Apply(entitle.NetServer, entitle.FSRead); err != nil {
+//		log.Fatal(err) // never continue unconfined
+//	}
+//
+// and from then on every thread of the process — those the Go runtime
+// started before main, those that exist when Apply is called and those
+// started later — may make only the system calls of the always-on base
+// (memory, threads, signals to itself, clocks, polling, I/O on descriptors
+// already open) and of the named entitlements, with the argument rules the
+// catalog attaches to them (socket families, open flags, ioctl requests,
+// clone flags, PROT_EXEC). Anything else fails with EPERM (or kills the
+// process, or is only logged: Policy.OnViolation). The catalog package
+// documents every entitlement and every decision behind it; `go doc
+// github.com/entitle-dev/entitle/catalog` and `entitle show NAME` print them.
+//
+// # Security model
+//
+// Apply is irreversible: there is no call to widen or remove the filter,
+// and children started later (if proc.spawn and proc.exec are granted)
+// inherit it. Apply sets no_new_privs, so exec can no longer gain privileges
+// through set-user-ID binaries or file capabilities. It installs the filter
+// with SECCOMP_FILTER_FLAG_TSYNC, so the kernel applies it to every thread at
+// once or to none; a thread that cannot be synchronised (it already runs
+// under a different filter) makes Apply fail with a *ThreadError and nothing
+// is installed.
+//
+// Seccomp sees system call numbers and argument registers, never the memory
+// they point to: it cannot restrict which paths are opened, which addresses
+// are connected to, or what a sendmsg carries. fs.read lets the process read
+// every file its user can read. Combine entitle with Landlock, mount
+// namespaces or file permissions for path confinement.
+//
+// Apply fails closed: on any error (unknown entitlement, contradictory
+// options, a kernel without seccomp, a thread that cannot be synchronised)
+// it returns an error and the caller must treat the process as unconfined —
+// exit rather than continue. The policy is built and compiled before the
+// kernel is touched, so invalid input leaves the process exactly as it was.
+//
+// Policy is the same call with options: the violation action, extra raw
+// rules, and Karn's weaker deny-list mode.
+package entitle
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/compiler"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/policyfile"
+	"github.com/entitle-dev/entitle/seccomp"
+)
+
+// Entitlement is the name of a permission of the catalog ("net.server").
+// The constants below name every entitlement; a string that is not one of
+// them (for instance a Karn alias such as "network_connection") is
+// accepted too and looked up in the catalog when the policy is built.
+type Entitlement string
+
+// The entitlements of the catalog. The base (descriptors already open,
+// memory without PROT_EXEC, threads, futex, signals to self, clocks,
+// polling, exit) is always granted and has no constant.
+const (
+	AdminDebug      Entitlement = "admin.debug"      // ptrace, process_vm_*, perf_event_open, bpf, kcmp, userfaultfd, personality, acct
+	AdminKernel     Entitlement = "admin.kernel"     // modules, kexec, reboot, swap, iopl/ioperm, keyrings, syslog, host name
+	AdminMount      Entitlement = "admin.mount"      // mount API, umount, pivot_root, chroot, open_by_handle_at
+	AdminNamespaces Entitlement = "admin.namespaces" // unshare, setns, clone and clone3 with CLONE_NEW*
+	FSAttr          Entitlement = "fs.attr"          // chmod (without setuid/setgid bits), utimes, xattrs, file flags
+	FSChown         Entitlement = "fs.chown"         // change owner and group, set setuid/setgid bits
+	FSCreate        Entitlement = "fs.create"        // create (O_CREAT, O_TMPFILE), mkdir, rename, link, symlink, unlink, rmdir
+	FSLock          Entitlement = "fs.lock"          // flock, fcntl record and OFD locks, leases
+	FSRead          Entitlement = "fs.read"          // open files read-only, stat, readdir, readlink, access, chdir/getcwd, statfs
+	FSSpecial       Entitlement = "fs.special"       // mknod, mkfifo
+	FSWatch         Entitlement = "fs.watch"         // inotify, fanotify, dnotify, F_SETOWN/F_SETSIG
+	FSWrite         Entitlement = "fs.write"         // open existing files for writing, truncate, fallocate, fsync
+	IOUring         Entitlement = "io.uring"         // io_uring (its submissions bypass seccomp)
+	IPCFDPass       Entitlement = "ipc.fdpass"       // SCM_RIGHTS descriptor passing (advisory: grants nothing beyond base)
+	IPCSysV         Entitlement = "ipc.sysv"         // SysV IPC, POSIX message queues, memfd
+	MemJIT          Entitlement = "mem.jit"          // executable anonymous and writable+executable memory
+	MemLock         Entitlement = "mem.lock"         // mlock, mlockall, memfd_secret
+	NetClient       Entitlement = "net.client"       // AF_INET/AF_INET6 TCP and UDP sockets, connect, bind
+	NetDNS          Entitlement = "net.dns"          // what name resolution needs: UDP and TCP sockets, connect
+	NetNetlink      Entitlement = "net.netlink"      // AF_NETLINK NETLINK_ROUTE sockets, interface queries
+	NetRaw          Entitlement = "net.raw"          // AF_PACKET, raw IP and ICMP echo sockets
+	NetServer       Entitlement = "net.server"       // AF_INET/AF_INET6 TCP and UDP sockets, bind, listen, accept
+	NetUnix         Entitlement = "net.unix"         // AF_UNIX sockets: connect, bind, listen, accept
+	ProcExec        Entitlement = "proc.exec"        // execve, execveat
+	ProcIdentity    Entitlement = "proc.identity"    // setuid/setgid/setgroups, capset (changing privileges)
+	ProcResources   Entitlement = "proc.resources"   // setrlimit, setpriority, sched_set*, NUMA policy, quotas
+	ProcSignal      Entitlement = "proc.signal"      // signals to any process
+	ProcSpawn       Entitlement = "proc.spawn"       // fork, vfork, clone without CLONE_NEW*, wait, pidfds
+	Sandbox         Entitlement = "sandbox"          // restrict oneself further: seccomp, Landlock, capability drop
+	TimeSet         Entitlement = "time.set"         // set or adjust the system clock
+	TTY             Entitlement = "tty"              // terminal ioctls (never TIOCSTI)
+)
+
+// Entitlements returns every entitlement constant, sorted by name.
+func Entitlements() []Entitlement {
+	return []Entitlement{
+		AdminDebug, AdminKernel, AdminMount, AdminNamespaces,
+		FSAttr, FSChown, FSCreate, FSLock, FSRead, FSSpecial, FSWatch, FSWrite,
+		IOUring, IPCFDPass, IPCSysV, MemJIT, MemLock,
+		NetClient, NetDNS, NetNetlink, NetRaw, NetServer, NetUnix,
+		ProcExec, ProcIdentity, ProcResources, ProcSignal, ProcSpawn,
+		Sandbox, TimeSet, TTY,
+	}
+}
+
+// Violation is what the kernel does with a system call the policy does not
+// allow. The zero Violation is Errno(EPERM).
+type Violation struct{ a policy.Action }
+
+// Errno makes denied calls fail with errno e (EPERM is the default; e must
+// be 1..4095: errno 0 would make denied calls look successful).
+func Errno(e syscall.Errno) Violation { return Violation{policy.Errno(uint16(min(e, 0xFFFF)))} }
+
+var (
+	// Kill kills the whole process (SECCOMP_RET_KILL_PROCESS) at the first
+	// denied call, with SIGSYS and a core dump if enabled. Never the thread
+	// alone: a Go program whose thread dies hangs (golang/go#30753).
+	Kill = Violation{policy.KillProcess}
+	// Log lets denied calls run and has the kernel log them (audit log or
+	// kernel log, rate-limited; see /proc/sys/kernel/seccomp/actions_logged).
+	// It confines nothing: use it to find out what a program needs.
+	Log = Violation{policy.Log}
+)
+
+// Action returns the seccomp action for v.
+func (v Violation) Action() policy.Action {
+	if !v.a.IsSet() {
+		return policy.Errno(uint16(unix.EPERM))
+	}
+	return v.a
+}
+
+func (v Violation) String() string { return v.Action().String() }
+
+// Policy is a confinement with options. The zero value grants only the
+// base and fails denied calls with EPERM.
+type Policy struct {
+	// Entitlements granted on top of the always-on base. Karn's names
+	// ("network_connection", ...) are accepted as aliases.
+	Entitlements []Entitlement
+	// OnViolation is the action for denied calls: Errno(EPERM) (the zero
+	// value), another Errno, Kill or Log.
+	OnViolation Violation
+	// Extra raw rules, appended to the catalog's. Their actions may be
+	// allow, errno, kill-process, log or trace: kill-thread hangs a Go
+	// program (the rest of the process waits for the dead thread), trap
+	// crashes it (the Go runtime treats SIGSYS as fatal) and notify needs
+	// a listener Apply does not create, so they are refused. In deny-list
+	// mode an allow rule cannot undo a denial (the most restrictive
+	// matching rule wins), so allow rules are refused there too.
+	Extra []policy.Rule
+	// DenyList selects Karn's deny-list mode, which is WEAKER: everything
+	// is allowed except the calls owned by entitlements not granted and
+	// the obsolete "never" set, without argument rules (a granted
+	// net.client, for instance, allows every socket family; a call that
+	// appears in no entitlement of this catalog, such as one added by a
+	// newer kernel the tables know, stays allowed). It exists for
+	// compatibility with Karn; prefer the default allow-list.
+	DenyList bool
+	// SpeculationMitigations keeps the kernel's seccomp-triggered Spectre
+	// mitigations. By default Apply passes SECCOMP_FILTER_FLAG_SPEC_ALLOW:
+	// on kernels booted with spec_store_bypass_disable=seccomp or
+	// spectre_v2_user=seccomp (the default before Linux 5.16), installing a
+	// filter otherwise also forces Speculative Store Bypass Disable and STIBP
+	// on every thread, which can slow a process down by tens of percent.
+	// Those mitigations protect code from other code running in the same
+	// process or on a sibling hyperthread; a service confining itself is
+	// not running untrusted code, and the filter's purpose — limiting what
+	// an exploited process can ask the kernel — does not depend on them.
+	// Set this if the process does run untrusted code (an interpreter for
+	// third-party scripts, for instance). Speculation control through
+	// prctl(PR_SET_SPECULATION_CTRL) stays available either way.
+	SpeculationMitigations bool
+}
+
+// Apply confines the current process to the base plus ents, failing
+// denied calls with EPERM. It is Policy{Entitlements: ents}.Apply(): see
+// Policy.Apply. If it returns an error the process is not confined and
+// must not continue as if it were.
+func Apply(ents ...Entitlement) error {
+	return Policy{Entitlements: ents}.Apply()
+}
+
+// ErrNotSupported is returned (wrapped) by Apply when the kernel cannot
+// install seccomp filters (built without CONFIG_SECCOMP_FILTER, or an outer
+// sandbox forbids seccomp), or lacks the violation action (kill-process and
+// log need Linux 4.14).
+var ErrNotSupported = errors.New("entitle: seccomp filters are not supported by this kernel")
+
+// ErrInvalidPolicy is returned (wrapped) for a policy that cannot be built:
+// an unknown entitlement (the message suggests the nearest names), an
+// invalid extra rule, or contradictory options. Nothing was applied.
+var ErrInvalidPolicy = errors.New("entitle: invalid policy")
+
+// ThreadError reports that the kernel could not apply the filter to one
+// thread of the process (it already runs under a different seccomp filter,
+// installed on that thread alone). Nothing was installed. It wraps the
+// *seccomp.TSyncError.
+type ThreadError struct {
+	TID int // the thread (task) id the kernel named
+	err *seccomp.TSyncError
+}
+
+func (e *ThreadError) Error() string {
+	return fmt.Sprintf("entitle: thread %d could not be synchronised: it runs under a seccomp filter the calling thread does not have; nothing was installed", e.TID)
+}
+
+// Unwrap returns the underlying *seccomp.TSyncError.
+func (e *ThreadError) Unwrap() error { return e.err }
+
+// Program builds and compiles p's filter for this process (native
+// architecture; signals-to-self rules compare with os.Getpid()) without
+// installing it.
+func (p Policy) Program() (*compiler.Program, error) {
+	pol, err := p.policy(os.Getpid())
+	if err != nil {
+		return nil, err
+	}
+	prog, err := compiler.Compile(pol)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	return prog, nil
+}
+
+func (p Policy) policy(selfPID int) (*policy.Policy, error) {
+	v := p.OnViolation.Action()
+	switch v.Kind {
+	case policy.ActErrno:
+		if v.Data == 0 || v.Data > policy.MaxErrno {
+			return nil, fmt.Errorf("%w: OnViolation errno(%d): the errno must be 1..%d (0 would make denied calls look successful)", ErrInvalidPolicy, v.Data, policy.MaxErrno)
+		}
+	case policy.ActKillProcess, policy.ActLog:
+	default:
+		return nil, fmt.Errorf("%w: OnViolation %v: use entitle.Errno(...), entitle.Kill or entitle.Log", ErrInvalidPolicy, v)
+	}
+	if p.DenyList && v.Kind == policy.ActLog {
+		return nil, fmt.Errorf("%w: DenyList with OnViolation Log denies nothing: the deny list allows by default and Log lets the listed calls run too; use the allow-list with Log to audit, or an enforcing action", ErrInvalidPolicy)
+	}
+	for i, r := range p.Extra {
+		switch r.Action.Kind {
+		case policy.ActAllow, policy.ActErrno, policy.ActKillProcess, policy.ActLog, policy.ActTrace:
+		case policy.ActKillThread:
+			return nil, fmt.Errorf("%w: Extra[%d] %v: kill-thread leaves a Go program hung (the runtime waits for the dead thread); use kill-process", ErrInvalidPolicy, i, r)
+		case policy.ActTrap:
+			return nil, fmt.Errorf("%w: Extra[%d] %v: trap raises SIGSYS, which crashes a Go program; use errno or kill-process", ErrInvalidPolicy, i, r)
+		case policy.ActNotify:
+			return nil, fmt.Errorf("%w: Extra[%d] %v: notify needs a user-notification listener, which Apply does not create", ErrInvalidPolicy, i, r)
+		default:
+			return nil, fmt.Errorf("%w: Extra[%d] %v: no action", ErrInvalidPolicy, i, r)
+		}
+		if p.DenyList && r.Action.Kind == policy.ActAllow {
+			return nil, fmt.Errorf("%w: Extra[%d] %v: in deny-list mode everything not denied is already allowed and an allow rule cannot override a denial (the most restrictive matching rule wins); grant the entitlement instead, or use the allow-list", ErrInvalidPolicy, i, r)
+		}
+	}
+	names := make([]string, len(p.Entitlements))
+	for i, e := range p.Entitlements {
+		names[i] = string(e)
+	}
+	mode := catalog.AllowList
+	if p.DenyList {
+		mode = catalog.DenyList
+	}
+	pol, err := catalog.Policy(names, catalog.Options{
+		Mode:      mode,
+		Violation: v,
+		SelfPID:   selfPID,
+		Extra:     slices.Clone(p.Extra),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	if err := pol.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	return pol, nil
+}
+
+// Apply confines the current process, every thread of it, to p. It sets
+// no_new_privs and installs p's filter with SECCOMP_FILTER_FLAG_TSYNC (the
+// kernel applies it, and no_new_privs, to all threads at once, or fails)
+// and SECCOMP_FILTER_FLAG_SPEC_ALLOW unless p.SpeculationMitigations.
+//
+// Errors wrap ErrInvalidPolicy (nothing was done), ErrNotSupported, or are
+// a *ThreadError; in every case no filter was installed. (After a
+// *ThreadError the calling thread has no_new_privs set, which cannot be
+// undone; it only stops exec from gaining privileges.) The caller must not
+// continue as if confined: exit.
+//
+// Apply can be called again to narrow the confinement further, if the
+// first policy granted the sandbox entitlement (seccomp(2) itself); filters
+// stack and the most restrictive answer wins.
+func (p Policy) Apply() error {
+	prog, err := p.Program()
+	if err != nil {
+		return err
+	}
+	if err := probe(prog.Policy.DefaultAction); err != nil {
+		return err
+	}
+	flags := seccomp.FlagTSync
+	if !p.SpeculationMitigations {
+		flags |= seccomp.FlagSpecAllow
+	}
+	if _, err := seccomp.Install(prog.Insns, flags); err != nil {
+		var ts *seccomp.TSyncError
+		if errors.As(err, &ts) {
+			return &ThreadError{TID: ts.TID, err: ts}
+		}
+		if errors.Is(err, unix.ENOSYS) {
+			return fmt.Errorf("%w: %w", ErrNotSupported, err)
+		}
+		return fmt.Errorf("entitle: %w", err)
+	}
+	return nil
+}
+
+// probe checks that seccomp(2) filters and the violation action are
+// available, before anything is changed.
+func probe(violation policy.Action) error {
+	ret := uint32(unix.SECCOMP_RET_ALLOW)
+	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&ret)))
+	switch errno {
+	case 0:
+	case unix.ENOSYS, unix.EINVAL:
+		return fmt.Errorf("%w: seccomp(SECCOMP_GET_ACTION_AVAIL): %w", ErrNotSupported, errno)
+	default:
+		// EPERM or EACCES: an outer sandbox forbids seccomp(2).
+		return fmt.Errorf("%w: seccomp(2) is forbidden here: %w", ErrNotSupported, errno)
+	}
+	if !seccomp.ActionAvailable(violation.Ret() &^ 0xFFFF) {
+		return fmt.Errorf("%w: the kernel does not know the action %v", ErrNotSupported, violation)
+	}
+	return nil
+}
+
+// LoadPolicyFile reads an entitle.yaml policy file (see package
+// policyfile) into a Policy. Errors name the file, the line and the fix;
+// they wrap ErrInvalidPolicy when the file is readable but wrong.
+func LoadPolicyFile(path string) (Policy, error) {
+	f, err := policyfile.Load(path)
+	if err != nil {
+		var fe *policyfile.Error
+		if errors.As(err, &fe) {
+			return Policy{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+		}
+		return Policy{}, err
+	}
+	return FromFile(f)
+}
+
+// FromFile converts a parsed policy file into a Policy.
+func FromFile(f *policyfile.File) (Policy, error) {
+	p := Policy{
+		DenyList: f.Mode == catalog.DenyList,
+		Extra:    slices.Clone(f.Rules),
+	}
+	for _, e := range f.Entitlements {
+		p.Entitlements = append(p.Entitlements, Entitlement(e))
+	}
+	if f.Violation.IsSet() {
+		switch f.Violation.Kind {
+		case policy.ActErrno, policy.ActKillProcess, policy.ActLog:
+			p.OnViolation = Violation{f.Violation}
+		default:
+			return Policy{}, fmt.Errorf("%w: violation %v: use errno(...), kill or log", ErrInvalidPolicy, f.Violation)
+		}
+	}
+	return p, nil
+}
+
+// String renders p in the policy-file syntax's terms, for logs.
+func (p Policy) String() string {
+	var b strings.Builder
+	names := make([]string, len(p.Entitlements))
+	for i, e := range p.Entitlements {
+		names[i] = string(e)
+	}
+	fmt.Fprintf(&b, "entitlements=[%s] violation=%v", strings.Join(names, " "), p.OnViolation)
+	if p.DenyList {
+		b.WriteString(" mode=denylist(weaker)")
+	}
+	if len(p.Extra) > 0 {
+		fmt.Fprintf(&b, " extra=%d", len(p.Extra))
+	}
+	return b.String()
+}

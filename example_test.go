@@ -1,0 +1,84 @@
+package entitle_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/entitle-dev/entitle"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// A service confines itself once it has opened what it needs. If Apply
+// fails the process is not confined: exit, never continue.
+// (No Output line: running it would confine the test process.)
+func ExampleApply() {
+	if err := entitle.Apply(entitle.NetServer, entitle.FSRead); err != nil {
+		log.Fatalf("sandbox: %v", err)
+	}
+	// From here on execve, mount, ptrace, connect, opening files for
+	// writing, ... fail with EPERM, in every thread.
+}
+
+// Program shows what a policy decides without installing it.
+func ExamplePolicy_Program() {
+	p := entitle.Policy{
+		Entitlements: []entitle.Entitlement{entitle.NetServer, entitle.FSRead},
+		Extra:        []policy.Rule{{Syscall: "uname", Action: policy.Errno(38)}},
+	}
+	prog, err := p.Program()
+	if err != nil {
+		log.Fatal(err)
+	}
+	arch := syscalls.Native()
+	for _, name := range []string{"accept4", "openat", "connect", "execve", "mount", "uname", "clone3"} {
+		nr, _ := arch.Number(name)
+		args := [6]uint64{}
+		if name == "openat" {
+			args = [6]uint64{0xFFFFFF9C, 0, 0x80000} // AT_FDCWD, path, O_RDONLY|O_CLOEXEC
+		}
+		fmt.Printf("%s: %v\n", name, prog.Policy.Evaluate(arch.AuditArch(), nr, args))
+	}
+	// Output:
+	// accept4: allow
+	// openat: allow
+	// connect: errno(EPERM)
+	// execve: errno(EPERM)
+	// mount: errno(EPERM)
+	// uname: errno(ENOSYS)
+	// clone3: errno(ENOSYS)
+}
+
+// Policy values carry the options. Kill ends the process at the first
+// denied call instead of failing it.
+func ExamplePolicy_Apply() {
+	p := entitle.Policy{
+		Entitlements: []entitle.Entitlement{entitle.NetClient, entitle.FSRead, entitle.FSWrite},
+		OnViolation:  entitle.Kill,
+	}
+	if err := p.Apply(); err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+// Bad input is an error before anything is applied.
+func ExampleApply_unknown() {
+	err := entitle.Apply(entitle.NetServer, "fs.raed")
+	fmt.Println(err)
+	// Output:
+	// entitle: invalid policy: unknown entitlement "fs.raed"; did you mean fs.read?
+}
+
+// A policy file names the entitlements, the violation action and extra
+// rules; see package policyfile.
+func ExampleLoadPolicyFile() {
+	p, err := entitle.LoadPolicyFile("entitle.yaml")
+	if err != nil {
+		log.Fatal(err) // "entitle.yaml:3:5: unknown entitlement "fs.raed"; did you mean fs.read?"
+	}
+	if err := p.Apply(); err != nil {
+		log.Fatal(err)
+	}
+}

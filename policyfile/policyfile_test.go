@@ -1,0 +1,209 @@
+package policyfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+const example = `# entitle.yaml
+entitlements: [net.server, fs.read]
+violation: errno(EACCES)
+mode: allowlist
+rules:
+  - syscall: getcwd
+    action: allow
+  - syscall: ioctl
+    action: allow
+    args:
+      - {index: 1, op: "==", value: 0x5401, width: 32}
+  - syscall: personality
+    action: errno(EPERM)
+    args:
+      - {index: 0, op: "==", value: 0x20000, mask: 0xffff0000}
+  - syscall: openat
+    action: log
+    args:
+      - {index: 0, value: -100, width: 32}
+      - {index: 2, op: ">=", value: 1}
+`
+
+func TestParse(t *testing.T) {
+	f, err := Parse([]byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &File{
+		Entitlements: []string{"net.server", "fs.read"},
+		Violation:    policy.Errno(13),
+		Mode:         catalog.AllowList,
+		Rules: []policy.Rule{
+			{Syscall: "getcwd", Action: policy.Allow},
+			{Syscall: "ioctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 0x5401, Width32: true}}},
+			{Syscall: "personality", Action: policy.Errno(1), Conds: []policy.Cond{{Arg: 0, Op: policy.OpMaskedEQ, Value: 0x20000, Mask: 0xffff0000}}},
+			{Syscall: "openat", Action: policy.Log, Conds: []policy.Cond{
+				{Arg: 0, Op: policy.OpEQ, Value: 0xFFFFFFFFFFFFFF9C, Width32: true},
+				{Arg: 2, Op: policy.OpGE, Value: 1},
+			}},
+		},
+	}
+	if !reflect.DeepEqual(f, want) {
+		t.Fatalf("Parse:\n got %+v\nwant %+v", f, want)
+	}
+	out, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Parse(out)
+	if err != nil {
+		t.Fatalf("Parse(Marshal()): %v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(g, f) {
+		t.Fatalf("round trip:\n got %+v\nwant %+v\n%s", g, f, out)
+	}
+	p, err := f.Policy(catalog.Options{SelfPID: 42, Arches: []*syscalls.Arch{syscalls.X86_64}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DefaultAction != policy.Errno(13) {
+		t.Errorf("default action %v, want errno(EACCES)", p.DefaultAction)
+	}
+	x := syscalls.X86_64
+	nr, _ := x.Number("getcwd")
+	if got := p.Evaluate(x.AuditArch(), nr, [6]uint64{}); got != policy.Allow {
+		t.Errorf("getcwd: %v, want allow (extra rule)", got)
+	}
+	nr, _ = x.Number("mount")
+	if got := p.Evaluate(x.AuditArch(), nr, [6]uint64{}); got != policy.Errno(13) {
+		t.Errorf("mount: %v, want errno(EACCES)", got)
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	for _, in := range []string{"", "# nothing\n", "entitlements: []\n"} {
+		f, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if len(f.Entitlements) != 0 || f.Violation.IsSet() || f.Mode != catalog.AllowList || len(f.Rules) != 0 {
+			t.Errorf("%q: %+v, want the zero File", in, f)
+		}
+	}
+}
+
+func TestParseModes(t *testing.T) {
+	for in, want := range map[string]policy.Action{"kill": policy.KillProcess, "log": policy.Log, "errno": policy.Errno(1), "errno(38)": policy.Errno(38), "kill-process": policy.KillProcess} {
+		f, err := Parse([]byte("violation: " + in + "\nmode: denylist\nentitlements: [network_connection]\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if f.Violation != want || f.Mode != catalog.DenyList || f.Entitlements[0] != "network_connection" {
+			t.Errorf("%s: %+v", in, f)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		line     int
+		want     string
+	}{
+		{"typo entitlement", "# policy\nentitlements:\n  - net.server\n  - fs.raed\n", 4, `unknown entitlement "fs.raed"; did you mean fs.read?`},
+		{"typo flow", "entitlements: [net.server, fs.raed]\n", 1, `did you mean fs.read?`},
+		{"unknown field", "entitlements: [fs.read]\nvoilation: kill\n", 2, `unknown field "voilation" in the policy file; did you mean violation?`},
+		{"unknown rule field", "rules:\n  - syscall: getcwd\n    actoin: allow\n", 3, `unknown field "actoin" in a rule; did you mean action?`},
+		{"unknown arg field", "rules:\n  - syscall: ioctl\n    action: allow\n    args: [{index: 1, vaule: 3}]\n", 4, `did you mean value?`},
+		{"bad violation", "violation: kill-thread\n", 1, `use errno(EPERM)`},
+		{"errno 0", "violation: errno(0)\n", 1, `errno 0`},
+		{"bad mode", "mode: strict\n", 1, `use allowlist`},
+		{"bad syscall", "rules:\n  - syscall: getcdw\n    action: allow\n", 2, `unknown system call "getcdw"; did you mean getcwd`},
+		{"no action", "rules:\n  - syscall: getcwd\n", 2, `no action`},
+		{"bad action", "rules:\n  - syscall: getcwd\n    action: permit\n", 3, `permit`},
+		{"bad index", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 6, value: 1}\n", 5, `must be 0..5`},
+		{"bad op", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 1, op: '=~', value: 1}\n", 5, `op "=~"`},
+		{"mask with <", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 1, op: '<', value: 1, mask: 3}\n", 5, `mask works only`},
+		{"bad width", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 1, value: 1, width: 16}\n", 5, `width "16"`},
+		{"bad value", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 1, value: TCGETS}\n", 5, `not a number`},
+		{"same arg twice", "rules:\n  - syscall: ioctl\n    action: allow\n    args:\n      - {index: 1, value: 1}\n      - {index: 1, value: 2}\n", 6, `two conditions on argument 1`},
+		{"duplicate", "entitlements: [fs.read, fs.read]\n", 1, `listed twice`},
+		{"not a list", "entitlements: fs.read\n", 1, `expected a list`},
+		{"nested list", "entitlements: [[fs.read]]\n", 1, `expected a single value`},
+		{"top-level list", "- fs.read\n", 1, `expected a mapping`},
+		{"two documents", "entitlements: [fs.read]\n---\nentitlements: [fs.write]\n", 2, `more than one YAML document`},
+		{"syntax", "entitlements: [fs.read\n", 0, ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse([]byte(tc.in))
+			if err == nil {
+				t.Fatalf("no error; got %+v", f)
+			}
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T) is not a *Error", err, err)
+			}
+			if tc.line != 0 && pe.Line != tc.line {
+				t.Errorf("line %d, want %d: %v", pe.Line, tc.line, err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseSeveralErrors(t *testing.T) {
+	_, err := Parse([]byte("entitlements: [fs.raed, net.sevrer]\nviolation: nope\n"))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"line 1:16: unknown entitlement \"fs.raed\"", "line 1:25: unknown entitlement \"net.sevrer\"; did you mean net.server?", "line 2:12: violation \"nope\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "entitle.yaml")
+	if err := os.WriteFile(path, []byte("entitlements:\n  - net.server\n  - fs.raed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	want := path + `:3:5: unknown entitlement "fs.raed"; did you mean fs.read?`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Load: %v\nwant %s", err, want)
+	}
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+	if err := os.WriteFile(path, []byte(example), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMarshal(t *testing.T) {
+	f := &File{Entitlements: []string{"fs.read"}, Mode: catalog.DenyList, Violation: policy.KillProcess}
+	out, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "# entitle policy file (entitle.yaml)\nentitlements: [fs.read]\nviolation: kill-process\nmode: denylist\n"
+	if string(out) != want {
+		t.Errorf("Marshal:\n%s\nwant\n%s", out, want)
+	}
+	if _, err := (&File{Rules: []policy.Rule{{Syscall: "getcwd"}}}).Marshal(); err == nil {
+		t.Error("Marshal of a rule without action: no error")
+	}
+}
