@@ -333,9 +333,15 @@ func confineChild(c kcase) int {
 		},
 	}
 	for i, jobs := range pre {
-		runIn[fmt.Sprintf("pre-existing thread %d", preTIDs[i])] = func(fn func() error) error {
+		tid := preTIDs[i]
+		runIn[fmt.Sprintf("pre-existing thread %d", tid)] = func(fn func() error) error {
 			done := make(chan error)
-			jobs <- job{fn, done}
+			jobs <- job{func() error {
+				if got := unix.Gettid(); got != tid {
+					return fmt.Errorf("ran on thread %d, not %d", got, tid)
+				}
+				return fn()
+			}, done}
 			return <-done
 		}
 	}
