@@ -1,0 +1,100 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+func TestProfileFormats(t *testing.T) {
+	code, out, errOut := runCLI(t, "profile", "fs.read", "net.client")
+	if code != 0 {
+		t.Fatalf("oci: exit %d: %s", code, errOut)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["defaultAction"] != "SCMP_ACT_ERRNO" || m["defaultErrnoRet"] != 38.0 {
+		t.Errorf("default %v %v", m["defaultAction"], m["defaultErrnoRet"])
+	}
+	if _, err := profile.Parse([]byte(out), profile.Options{HostArch: syscalls.X86_64, Kernel: "6.18"}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "profile", "--format", "k8s", "--name", "web", "net.server")
+	if code != 0 || !strings.Contains(out, "kind: SeccompProfile") || !strings.Contains(out, "name: web") {
+		t.Errorf("k8s: %d\n%.300s", code, out)
+	}
+	code, out, _ = runCLI(t, "profile", "--format", "systemd", "--violation", "kill", "fs.read")
+	if code != 0 || !strings.Contains(out, "SystemCallFilter=") || strings.Contains(out, "\nSystemCallErrorNumber=") {
+		t.Errorf("systemd: %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "profile", "--format", "asm", "fs.read")
+	if code != 0 || !strings.Contains(out, "ld [4]") {
+		t.Errorf("asm: %d", code)
+	}
+	p := filepath.Join(t.TempDir(), "f.bpf")
+	if code, _, errOut := runCLI(t, "profile", "--format", "bpf", "-o", p, "fs.read"); code != 0 {
+		t.Fatalf("bpf: %d %s", code, errOut)
+	}
+	if b, err := os.ReadFile(p); err != nil || len(b) == 0 || len(b)%8 != 0 {
+		t.Errorf("bpf file: %d bytes, %v", len(b), err)
+	}
+	if code, out, _ := runCLI(t, "profile", "--deny-list", "--format", "systemd", "fs.read"); code != 0 || !strings.Contains(out, "SystemCallFilter=~") {
+		t.Errorf("deny-list systemd: %d\n%s", code, out)
+	}
+}
+
+func TestProfilePolicyFile(t *testing.T) {
+	good := writeFile(t, "entitle.yaml", "entitlements: [fs.read, net.client]\nviolation: kill\n")
+	code, out, errOut := runCLI(t, "profile", "--format", "systemd", "--policy", good)
+	if code != 0 || !strings.Contains(out, "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6") || strings.Contains(out, "\nSystemCallErrorNumber=") {
+		t.Errorf("policy file: %d %s\n%s", code, errOut, out)
+	}
+	if code, _, errOut := runCLI(t, "profile", "--violation", "errno", "--policy", good); code != 1 || !strings.Contains(errOut, "contradicts") {
+		t.Errorf("contradictory --violation: %d %q", code, errOut)
+	}
+	typo := writeFile(t, "entitle.yaml", "entitlements: [fs.raed]\n")
+	if code, out, errOut := runCLI(t, "profile", "--policy", typo); code != 1 || out != "" || !strings.Contains(errOut, "fs.read") {
+		t.Errorf("typo: %d %q", code, errOut)
+	}
+}
+
+func TestProfileBadInput(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown entitlement", []string{"profile", "fs.raed"}, "did you mean fs.read"},
+		{"no entitlements", []string{"profile"}, "name the entitlements"},
+		{"policy and names", []string{"profile", "--policy", "x.yaml", "fs.read"}, "not both"},
+		{"missing policy file", []string{"profile", "--policy", "/nonexistent/entitle.yaml"}, "entitle.yaml"},
+		{"bad format", []string{"profile", "--format", "xml", "fs.read"}, "xml"},
+		{"bad arch", []string{"profile", "--arch", "vax", "fs.read"}, "vax"},
+		{"unsupported arch", []string{"profile", "--arch", "s390x", "fs.read"}, "s390x"},
+		{"bad violation", []string{"profile", "--violation", "maybe", "fs.read"}, "maybe"},
+		{"log in systemd", []string{"profile", "--format", "systemd", "--violation", "log", "fs.read"}, "systemd"},
+		{"k8s errno", []string{"profile", "--format", "k8s", "--violation", "errno(EACCES)", "fs.read"}, "defaultErrnoRet"},
+		{"k8s name", []string{"profile", "--format", "k8s", "--name", "Bad_Name", "fs.read"}, "Bad_Name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, c.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if out != "" {
+				t.Errorf("wrote output on error: %.100s", out)
+			}
+			if !strings.Contains(errOut, c.want) {
+				t.Errorf("error %q lacks %q", errOut, c.want)
+			}
+		})
+	}
+}

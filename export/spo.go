@@ -1,0 +1,125 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/profile"
+	"go.yaml.in/yaml/v3"
+)
+
+// SPOAPIVersion and SPOKind identify the Security Profiles Operator's
+// SeccompProfile resource (sigs.k8s.io/security-profiles-operator,
+// api/seccompprofile/v1beta1).
+const (
+	SPOAPIVersion = "security-profiles-operator.x-k8s.io/v1beta1"
+	SPOKind       = "SeccompProfile"
+)
+
+// SPOProfile is the subset of the SeccompProfile resource entitle writes:
+// the fields of SeccompProfileSpec that carry a seccomp policy.
+type SPOProfile struct {
+	APIVersion string      `yaml:"apiVersion"`
+	Kind       string      `yaml:"kind"`
+	Metadata   SPOMetadata `yaml:"metadata"`
+	Spec       SPOSpec     `yaml:"spec"`
+}
+
+// SPOMetadata is the resource's object metadata.
+type SPOMetadata struct {
+	Name        string            `yaml:"name"`
+	Namespace   string            `yaml:"namespace,omitempty"`
+	Annotations map[string]string `yaml:"annotations,omitempty"`
+}
+
+// SPOSpec mirrors SeccompProfileSpec. It has no defaultErrnoRet: the
+// operator's v1beta1 API cannot carry one, so SCMP_ACT_ERRNO as the
+// default action means EPERM.
+type SPOSpec struct {
+	DefaultAction string       `yaml:"defaultAction"`
+	Architectures []string     `yaml:"architectures,omitempty"`
+	Syscalls      []SPOSyscall `yaml:"syscalls,omitempty"`
+}
+
+// SPOSyscall mirrors the operator's Syscall (errnoRet is an integer in
+// v1beta1).
+type SPOSyscall struct {
+	Names    []string `yaml:"names"`
+	Action   string   `yaml:"action"`
+	ErrnoRet uint     `yaml:"errnoRet,omitempty"`
+	Args     []SPOArg `yaml:"args,omitempty"`
+}
+
+// SPOArg mirrors the operator's Arg.
+type SPOArg struct {
+	Index    uint   `yaml:"index"`
+	Value    uint64 `yaml:"value,omitempty"`
+	ValueTwo uint64 `yaml:"valueTwo,omitempty"`
+	Op       string `yaml:"op"`
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$`)
+
+// SPO converts p into a SeccompProfile named name. The spec is p's OCI
+// form (profile.ToOCI) with the RuntimeSyscalls allowed, so the operator
+// hands the kubelet exactly p's rules. Because SPO v1beta1 has no
+// defaultErrnoRet, p's default action stays the profile's default (EPERM
+// for entitlement policies) and unknown system calls are not told apart:
+// runc answers ENOSYS for numbers above the highest one the profile
+// names, as for any profile, and the default action for the rest.
+func SPO(p *policy.Policy, name string) (*SPOProfile, error) {
+	if !dnsLabel.MatchString(name) {
+		return nil, fmt.Errorf("profile name %q is not a Kubernetes object name (lower-case letters, digits, '-', '.')", name)
+	}
+	q, _, err := WithRuntime(p)
+	if err != nil {
+		return nil, err
+	}
+	s, err := profile.ToOCI(q)
+	if err != nil {
+		return nil, err
+	}
+	if s.DefaultErrnoRet != nil && *s.DefaultErrnoRet != 1 {
+		return nil, fmt.Errorf("default action %s: the Security Profiles Operator's v1beta1 API has no defaultErrnoRet, so its default errno is always EPERM", p.DefaultAction)
+	}
+	out := &SPOProfile{
+		APIVersion: SPOAPIVersion,
+		Kind:       SPOKind,
+		Metadata:   SPOMetadata{Name: name},
+		Spec:       SPOSpec{DefaultAction: string(s.DefaultAction)},
+	}
+	for _, a := range s.Architectures {
+		out.Spec.Architectures = append(out.Spec.Architectures, string(a))
+	}
+	for _, c := range s.Syscalls {
+		sc := SPOSyscall{Names: c.Names, Action: string(c.Action)}
+		if c.ErrnoRet != nil {
+			sc.ErrnoRet = *c.ErrnoRet
+			if sc.ErrnoRet == 0 {
+				return nil, errors.New("errno 0 cannot be written to an SPO profile (errnoRet is omitted when zero)")
+			}
+		}
+		for _, a := range c.Args {
+			sc.Args = append(sc.Args, SPOArg{Index: a.Index, Value: a.Value, ValueTwo: a.ValueTwo, Op: string(a.Op)})
+		}
+		out.Spec.Syscalls = append(out.Spec.Syscalls, sc)
+	}
+	return out, nil
+}
+
+// MarshalSPO writes the SeccompProfile as YAML.
+func MarshalSPO(sp *SPOProfile) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(sp); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
