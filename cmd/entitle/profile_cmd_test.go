@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,5 +97,40 @@ func TestProfileBadInput(t *testing.T) {
 				t.Errorf("error %q lacks %q", errOut, c.want)
 			}
 		})
+	}
+}
+
+// TestSystemdAnalyzeVerify loads the drop-in with systemd-analyze verify on
+// a unit that uses it, when systemd-analyze is installed. Names newer than
+// the installed systemd's libseccomp are reported ("Failed to parse system
+// call, ignoring") and skipped by systemd; anything else fails the test.
+func TestSystemdAnalyzeVerify(t *testing.T) {
+	sa, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "entitle-test.service"), []byte("[Unit]\nDescription=entitle test\n[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "entitle-test.service.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"fs.read", "net.client"}, {"--violation", "kill", "proc.spawn", "proc.exec", "mem.jit"}, {"--arch", "x86_64,x86", "net.server"}} {
+		conf := filepath.Join(dir, "entitle-test.service.d", "entitle.conf")
+		if code, _, errOut := runCLI(t, append([]string{"profile", "--format", "systemd", "-o", conf}, args...)...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+		cmd := exec.Command(sa, "verify", "--man=no", "./entitle-test.service")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%v: systemd-analyze verify: %v\n%s", args, err, out)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" && !strings.Contains(line, "Failed to parse system call, ignoring") {
+				t.Errorf("%v: %s", args, line)
+			}
+		}
 	}
 }
