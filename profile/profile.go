@@ -342,19 +342,11 @@ func convertArg(a specs.LinuxSeccompArg, arches []*syscalls.Arch) (c policy.Cond
 	}
 	c.Arg = uint8(a.Index)
 	c.Value = a.Value
+	if op, ok := plainOps[a.Op]; ok {
+		c.Op = op
+		return c, false, nil
+	}
 	switch a.Op {
-	case specs.OpEqualTo:
-		c.Op = policy.OpEQ
-	case specs.OpNotEqual:
-		c.Op = policy.OpNE
-	case specs.OpLessThan:
-		c.Op = policy.OpLT
-	case specs.OpLessEqual:
-		c.Op = policy.OpLE
-	case specs.OpGreaterThan:
-		c.Op = policy.OpGT
-	case specs.OpGreaterEqual:
-		c.Op = policy.OpGE
 	case specs.OpMaskedEqual:
 		// libseccomp: value is the mask, valueTwo the datum, and the
 		// filter tests arg & mask == datum.
@@ -389,6 +381,17 @@ func convertArg(a specs.LinuxSeccompArg, arches []*syscalls.Arch) (c policy.Cond
 		return c, false, fmt.Errorf("unknown op %q: use one of %s", a.Op, strings.Join(opNames, ", "))
 	}
 	return c, false, nil
+}
+
+// plainOps maps the OCI comparisons that take one value, both ways (see
+// ociArg).
+var plainOps = map[specs.LinuxSeccompOperator]policy.Op{
+	specs.OpEqualTo:      policy.OpEQ,
+	specs.OpNotEqual:     policy.OpNE,
+	specs.OpLessThan:     policy.OpLT,
+	specs.OpLessEqual:    policy.OpLE,
+	specs.OpGreaterThan:  policy.OpGT,
+	specs.OpGreaterEqual: policy.OpGE,
 }
 
 var opNames = []string{

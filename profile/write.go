@@ -202,25 +202,17 @@ func ociArg(c policy.Cond) (specs.LinuxSeccompArg, error) {
 		}
 		return a, fmt.Errorf("32-bit comparison %s cannot be written to an OCI profile: runtimes compare all 64 bits; compare the full 64-bit value instead", c)
 	}
-	switch c.Op {
-	case policy.OpEQ:
-		a.Op = specs.OpEqualTo
-	case policy.OpNE:
-		a.Op = specs.OpNotEqual
-	case policy.OpLT:
-		a.Op = specs.OpLessThan
-	case policy.OpLE:
-		a.Op = specs.OpLessEqual
-	case policy.OpGT:
-		a.Op = specs.OpGreaterThan
-	case policy.OpGE:
-		a.Op = specs.OpGreaterEqual
-	case policy.OpMaskedEQ:
+	if c.Op == policy.OpMaskedEQ {
 		a.Op, a.Value, a.ValueTwo = specs.OpMaskedEqual, c.Mask, c.Value&c.Mask
-	default:
-		return a, fmt.Errorf("invalid operator %s", c.Op)
+		return a, nil
 	}
-	return a, nil
+	for oci, op := range plainOps {
+		if op == c.Op {
+			a.Op = oci
+			return a, nil
+		}
+	}
+	return a, fmt.Errorf("invalid operator %s", c.Op)
 }
 
 // ociJSON is specs.LinuxSeccomp with flags written whenever they are set:
