@@ -2,11 +2,176 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"strings"
 
+	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/policyfile"
+	"github.com/entitle-dev/entitle/profile"
+	entrun "github.com/entitle-dev/entitle/run"
 	"github.com/spf13/cobra"
 )
 
-// Stub: replaced by entitle run (issue 4).
+// The entitle binary is also the init child of `entitle run`: when
+// re-executed with run's marker it installs the filter and executes the
+// command, before anything else happens.
+func init() { entrun.MaybeInit() }
+
+// exitNow ends the process with the confined command's own status (main
+// would print an error line for an exitError); tests replace it.
+var exitNow = os.Exit
+
 func newRunCmd() *cobra.Command {
-	return &cobra.Command{Use: "run", Short: "Run a command under a filter", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	var (
+		allow    []string
+		polFile  string
+		profPath string
+		complain bool
+		quiet    bool
+		output   string
+		all      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
+		Short: "Run a command under a filter and explain every denial",
+		Long: `Run CMD confined by base plus the granted entitlements (--allow, or an
+entitle.yaml given with --policy, or an OCI/Docker profile given with
+--profile). Every system call outside the policy is denied and explained on
+stderr: the call with its decoded arguments, the process, and the entitlement
+that would allow it; a summary at exit gives the --allow list to use.
+
+  --complain  deny nothing; report what would be denied (with -o FILE, write
+              the widened policy: entitle.yaml, or an OCI profile if FILE
+              ends in .json)
+  --quiet     enforce with a plain filter, no supervisor and no reports
+
+Exit status: the command's own, 128+N when it was killed by signal N, 125
+when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
+127 when it is not found.`,
+		Example: `  entitle run --allow fs.read -- ls /
+  entitle run --allow fs.read -- mkdir /tmp/x     # explained denial: needs fs.create
+  entitle run --complain -o entitle.yaml -- sh -c 'date > /tmp/now'
+  entitle run --policy entitle.yaml -- sh -c 'date > /tmp/now'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			fail := func(err error) error { return &exitError{entrun.ExitInternal, err} }
+			if complain && quiet {
+				return fail(errors.New("--complain and --quiet exclude each other"))
+			}
+			if output != "" && !complain {
+				return fail(errors.New("-o needs --complain (it writes the widened policy)"))
+			}
+			if profPath != "" && (polFile != "" || len(allow) > 0) {
+				return fail(errors.New("--profile cannot be combined with --allow or --policy"))
+			}
+			var names []string
+			for _, a := range allow {
+				for _, n := range strings.Split(a, ",") {
+					if n = strings.TrimSpace(n); n != "" {
+						names = append(names, n)
+					}
+				}
+			}
+			for _, n := range names {
+				if _, err := catalog.Lookup(n); err != nil {
+					return fail(fmt.Errorf("--allow: %w", err))
+				}
+			}
+			violation := policy.Errno(1)
+			mode := catalog.AllowList
+			var extra []policy.Rule
+			var file *policyfile.File
+			if polFile != "" {
+				f, err := policyfile.Load(polFile)
+				if err != nil {
+					return fail(err)
+				}
+				file = f
+				names = append(append([]string(nil), f.Entitlements...), names...)
+				if f.Violation.IsSet() {
+					violation = f.Violation
+				}
+				mode = f.Mode
+				extra = f.Rules
+			}
+			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all}
+			switch {
+			case complain:
+				cfg.Mode = entrun.Complain
+			case quiet:
+				cfg.Mode = entrun.Quiet
+			}
+			var err error
+			if profPath != "" {
+				cfg.Profile = true
+				cfg.Policy, err = profile.Load(profPath, profile.Options{})
+			} else {
+				cfg.Policy, err = entrun.Build(names, mode, violation, extra)
+			}
+			if err != nil {
+				return fail(err)
+			}
+			rep, err := entrun.Run(cfg)
+			if err != nil {
+				var re *entrun.Error
+				if errors.As(err, &re) {
+					return &exitError{re.Code, re.Err}
+				}
+				return fail(err)
+			}
+			if output != "" {
+				if err := writeWidened(output, names, rep.Needed, file, profPath != ""); err != nil {
+					return fail(err)
+				}
+				fmt.Fprintf(c.ErrOrStderr(), "entitle: wrote %s\n", output)
+			}
+			if rep.ExitCode != 0 {
+				exitNow(rep.ExitCode)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.SetInterspersed(false) // flags after CMD are CMD's
+	f.StringSliceVar(&allow, "allow", nil, "entitlements to grant (comma-separated or repeated)")
+	f.StringVar(&polFile, "policy", "", "entitle.yaml policy file")
+	f.StringVar(&profPath, "profile", "", "OCI/Docker seccomp profile (JSON) or docker-default")
+	f.BoolVar(&complain, "complain", false, "deny nothing, report what would be denied")
+	f.BoolVar(&quiet, "quiet", false, "enforce silently: plain filter, no supervisor")
+	f.StringVarP(&output, "output", "o", "", "with --complain: write the widened policy (entitle.yaml, or an OCI profile if it ends in .json)")
+	f.BoolVar(&all, "all", false, "report every denial, not only the first of each kind")
+	return cmd
+}
+
+// writeWidened writes the policy granted plus what a complain run needed.
+func writeWidened(path string, granted, needed []string, file *policyfile.File, fromProfile bool) error {
+	if fromProfile {
+		return errors.New("-o with --profile is not supported: use --allow or --policy")
+	}
+	names := entrun.Union(granted, needed)
+	var data []byte
+	var err error
+	if strings.HasSuffix(path, ".json") {
+		opts := catalog.Options{}
+		if file != nil {
+			opts.Mode, opts.Violation, opts.Extra = file.Mode, file.Violation, file.Rules
+		}
+		p, perr := catalog.Policy(names, opts)
+		if perr != nil {
+			return perr
+		}
+		data, err = profile.Marshal(p)
+	} else {
+		out := &policyfile.File{Entitlements: names}
+		if file != nil {
+			out.Violation, out.Mode, out.Rules = file.Violation, file.Mode, file.Rules
+		}
+		data, err = out.Marshal()
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

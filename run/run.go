@@ -1,0 +1,351 @@
+package run
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/policy"
+	"golang.org/x/sys/unix"
+)
+
+// Exit statuses for entitle's own failures, as shells and `docker run` use
+// them.
+const (
+	ExitInternal   = 125 // entitle's own error (bad flag, filter not installed, ...)
+	ExitCannotExec = 126 // the command was found but cannot be executed
+	ExitNotFound   = 127 // the command was not found
+)
+
+// Mode selects how violations are handled.
+type Mode int
+
+const (
+	// Explain denies every call outside the policy with the violation
+	// action and prints one line per distinct (syscall, entitlement).
+	Explain Mode = iota
+	// Complain lets every call run and reports what would have been
+	// denied.
+	Complain
+	// Quiet installs a plain filter (violation action in the kernel, no
+	// supervisor, no reports).
+	Quiet
+)
+
+// Error is entitle's own failure to run the command; Code is the exit
+// status to use (ExitInternal, ExitCannotExec or ExitNotFound).
+type Error struct {
+	Code int
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Config describes one confined run.
+type Config struct {
+	// Policy is the policy to enforce, typically from Build; calls it does
+	// not allow get its DefaultAction. In Explain and Complain modes Run
+	// replaces the default action with user notification.
+	Policy *policy.Policy
+	// Entitlements are the names granted, used to suggest the complete
+	// --allow list; Profile says the policy came from an OCI profile
+	// (explanations then do not suggest --allow).
+	Entitlements []string
+	Profile      bool
+	Mode         Mode
+	// Args is the command and its arguments; Args[0] is looked up in PATH.
+	Args []string
+	// Env is the command's environment (nil: this process's).
+	Env []string
+	// Dir is the command's working directory ("" : this process's).
+	Dir string
+	// Stdin, Stdout and Stderr are the command's standard streams (nil:
+	// this process's). Log receives entitle's own lines (nil: os.Stderr).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Log            io.Writer
+	// ReportAll prints every denial instead of the first of each distinct
+	// (syscall, entitlement).
+	ReportAll bool
+	// Self is the executable to re-execute as the init child (default
+	// /proc/self/exe). It must call MaybeInit first thing.
+	Self string
+	// OnStart, if set, is called with the command's pid once it is running
+	// under the filter (tests use it).
+	OnStart func(pid int)
+}
+
+// Report is what happened during a run.
+type Report struct {
+	ExitCode int // the command's status, 128+signal for a signal death
+	Denied   int // notified calls (denied, or let through in Complain mode)
+	// Needed are the entitlements that would have allowed them, sorted;
+	// Ungrantable the calls no entitlement allows ("syscall: reason").
+	Needed      []string
+	Ungrantable []string
+	Lines       []string // the lines printed
+}
+
+// Build returns the policy for the named entitlements (or Karn aliases)
+// plus extra rules, with violation as its default action (zero:
+// errno(EPERM)). Its signal-to-self rules are completed in the init child.
+func Build(names []string, mode catalog.Mode, violation policy.Action, extra []policy.Rule) (*policy.Policy, error) {
+	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra})
+}
+
+// forwarded are the signals entitle passes on to the command.
+var forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
+
+// LookPath finds the command as execve will run it, with the shell's
+// statuses: 127 when it does not exist, 126 when it cannot be executed.
+func LookPath(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if errors.Is(err, exec.ErrDot) {
+		err = nil
+	}
+	if err == nil {
+		return path, nil
+	}
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return "", &Error{ExitNotFound, fmt.Errorf("%s: command not found", name)}
+	}
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			break
+		}
+		err = u
+	}
+	return "", &Error{ExitCannotExec, fmt.Errorf("%s: cannot execute: %v", name, err)}
+}
+
+// Run runs the command under the policy and waits for it. A non-nil error
+// is an *Error (entitle could not run the command); otherwise Report.
+// ExitCode is the command's own status.
+func Run(cfg Config) (*Report, error) {
+	if len(cfg.Args) == 0 {
+		return nil, &Error{ExitInternal, errors.New("no command given")}
+	}
+	if cfg.Policy == nil {
+		return nil, &Error{ExitInternal, errors.New("no policy")}
+	}
+	path, err := LookPath(cfg.Args[0])
+	if err != nil {
+		return nil, err
+	}
+	logw := cfg.Log
+	if logw == nil {
+		logw = os.Stderr
+	}
+	self := cfg.Self
+	if self == "" {
+		self = "/proc/self/exe"
+	}
+	env := cfg.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	p := *cfg.Policy
+	violation := p.DefaultAction
+	notify := cfg.Mode != Quiet
+	if notify {
+		if !isDeny(violation) {
+			return nil, &Error{ExitInternal, fmt.Errorf("the policy's default action is %v: nothing to explain (use --quiet)", violation)}
+		}
+		p.DefaultAction = policy.Notify
+	}
+	msg, err := encodeInit(&initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env})
+	if err != nil {
+		return nil, &Error{ExitInternal, err}
+	}
+
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, &Error{ExitInternal, fmt.Errorf("socketpair: %w", err)}
+	}
+	sock := sp[0]
+	defer unix.Close(sock)
+	childEnd := os.NewFile(uintptr(sp[1]), "entitle-init")
+	cmd := &exec.Cmd{
+		Path:       self,
+		Args:       []string{"entitle-init"},
+		Env:        append(withoutInit(os.Environ()), envInit+"=3", "GODEBUG=updatemaxprocs=0"),
+		Dir:        cfg.Dir,
+		Stdin:      orFile(cfg.Stdin, os.Stdin),
+		Stdout:     orWriter(cfg.Stdout, os.Stdout),
+		Stderr:     orWriter(cfg.Stderr, os.Stderr),
+		ExtraFiles: []*os.File{childEnd},
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		childEnd.Close()
+		return nil, &Error{ExitInternal, fmt.Errorf("start %s: %w", self, err)}
+	}
+	childEnd.Close()
+	var fwd sync.WaitGroup
+	fwdDone := make(chan struct{})
+	fwd.Add(1)
+	go func() {
+		defer fwd.Done()
+		for {
+			select {
+			case s := <-sigs:
+				cmd.Process.Signal(s)
+			case <-fwdDone:
+				return
+			}
+		}
+	}()
+	defer func() { close(fwdDone); fwd.Wait() }()
+
+	waitErr := func() error {
+		cmd.Wait()
+		return nil
+	}
+	if err := unix.Sendmsg(sock, msg, nil, nil, 0); err != nil {
+		cmd.Process.Kill()
+		waitErr()
+		return nil, &Error{ExitInternal, fmt.Errorf("send the policy to the init child (%d bytes): %w", len(msg), err)}
+	}
+	// First answer: the filter is installed (with the listener), or not.
+	kind, text, fds, err := recvMsg(sock)
+	if err != nil || kind != msgOK {
+		cmd.Process.Kill()
+		waitErr()
+		switch {
+		case err != nil:
+			return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
+		case kind == 0:
+			return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (%v)", cmd.ProcessState)}
+		default:
+			return nil, &Error{ExitInternal, errors.New(text)}
+		}
+	}
+	rep := &Report{}
+	var sup *supervisor
+	if notify {
+		if len(fds) != 1 {
+			cmd.Process.Kill()
+			waitErr()
+			return nil, &Error{ExitInternal, errors.New("init child sent no seccomp listener")}
+		}
+		sup, err = newSupervisor(fds[0], cmd.Process.Pid, cfg, violation, logw, rep)
+		if err != nil {
+			cmd.Process.Kill()
+			waitErr()
+			return nil, &Error{ExitInternal, err}
+		}
+		go sup.loop()
+	}
+	// Second answer: end of file when execve succeeded (the socket is
+	// close-on-exec), or why it failed.
+	kind, text, _, err = recvMsg(sock)
+	if err == nil && kind == msgExecFail && len(text) > 0 {
+		cmd.Wait()
+		if sup != nil {
+			sup.stop()
+		}
+		return nil, &Error{int(text[0]), errors.New(text[1:])}
+	}
+	if cfg.OnStart != nil {
+		cfg.OnStart(cmd.Process.Pid)
+	}
+	cmd.Wait()
+	if sup != nil {
+		sup.stop()
+	}
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		rep.ExitCode = 128 + int(ws.Signal())
+	default:
+		rep.ExitCode = ws.ExitStatus()
+	}
+	if sup != nil {
+		sup.summary()
+	}
+	return rep, nil
+}
+
+func isDeny(a policy.Action) bool {
+	switch a.Kind {
+	case policy.ActErrno, policy.ActKillProcess, policy.ActKillThread, policy.ActTrap:
+		return true
+	}
+	return false
+}
+
+func withoutInit(env []string) []string {
+	out := env[:0:0]
+	for _, e := range env {
+		if !strings.HasPrefix(e, envInit+"=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func orFile(r io.Reader, def *os.File) io.Reader {
+	if r == nil {
+		return def
+	}
+	return r
+}
+
+func orWriter(w io.Writer, def *os.File) io.Writer {
+	if w == nil {
+		return def
+	}
+	return w
+}
+
+// recvMsg reads one record from the init child: kind 0 means end of file.
+func recvMsg(sock int) (kind byte, text string, fds []int, err error) {
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, "", nil, err
+		}
+		if oobn > 0 {
+			cms, err := unix.ParseSocketControlMessage(oob[:oobn])
+			if err == nil {
+				for i := range cms {
+					if f, err := unix.ParseUnixRights(&cms[i]); err == nil {
+						fds = append(fds, f...)
+					}
+				}
+			}
+		}
+		if n == 0 {
+			return 0, "", fds, nil
+		}
+		return buf[0], string(buf[1:n]), fds, nil
+	}
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
