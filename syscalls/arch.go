@@ -1,15 +1,13 @@
-//go:generate go run ./internal/gen -o ztables.go
-
 package syscalls
 
 import (
 	"fmt"
-
-	"github.com/entitle-dev/entitle/internal/suggest"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/entitle-dev/entitle/internal/suggest"
 )
 
 // Arch is one system call ABI: its audit value, word size and table.
@@ -97,6 +95,8 @@ func All() []*Arch { return all }
 var aliases = map[string]string{
 	"amd64": "x86_64", "x86-64": "x86_64", "386": "x86", "i386": "x86", "i686": "x86",
 	"arm64": "aarch64", "loong64": "loongarch64",
+	// uname -m and Debian architecture spellings.
+	"armv7l": "arm", "armhf": "arm", "armel": "arm", "ppc64el": "ppc64le",
 }
 
 // Lookup finds an architecture by canonical name, GOARCH, common alias or
@@ -122,7 +122,9 @@ func Lookup(name string) (*Arch, error) {
 	return nil, fmt.Errorf("unknown architecture %q: use one of %s", name, strings.Join(names, ", "))
 }
 
-// Native returns the architecture this program runs on.
+// Native returns the architecture this program runs on (by runtime.GOARCH).
+// On a GOARCH without a table it returns X86_64, so filters built for it
+// fail closed (the AUDIT_ARCH check never matches).
 func Native() *Arch {
 	for _, a := range all {
 		if a.goarch == runtime.GOARCH {

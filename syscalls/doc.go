@@ -1,13 +1,27 @@
 // Package syscalls holds the system call tables entitle compiles against:
 // for each ABI its AUDIT_ARCH value, argument width, byte order and the
-// name ↔ number table.
+// name ↔ number table (x86_64, x86, x32, aarch64, arm, riscv64, ppc64le,
+// s390x, loongarch64).
 //
-// The tables are generated, never typed by hand: `go generate ./syscalls`
-// runs ./internal/gen, which reads the zsysnum_linux_*.go files of
-// golang.org/x/sys/unix (the version in go.mod, see XSysVersion) and, for
-// x32, which x/sys does not cover, the kernel header asm/unistd_x32.h from
-// Debian's linux-libc-dev, extended with the x86_64 numbers above the
-// header's highest (every syscall added since is "common" to both ABIs, so
-// its x32 number is 0x40000000 plus the x86_64 number). A test checks the
-// tables against golang.org/x/sys/unix.
+// The tables in ztables.go are generated, never typed by hand. To
+// regenerate them (after bumping golang.org/x/sys in go.mod), run
+//
+//	go generate ./syscalls
+//
+// which runs ./internal/gen. It reads:
+//
+//   - the zsysnum_linux_<goarch>.go files of golang.org/x/sys/unix at the
+//     version in go.mod (see XSysVersion), for every ABI except x32. Names
+//     are the SYS_* constants without the prefix, in lower case, which is
+//     the kernel's and libseccomp's spelling (_llseek, _newselect, _sysctl).
+//   - for x32, which x/sys does not cover, the kernel header
+//     /usr/include/x86_64-linux-gnu/asm/unistd_x32.h from Debian's
+//     linux-libc-dev (kernel 6.1). It is extended with every x86_64 system
+//     call numbered above the header's highest number in the same block of
+//     the kernel's syscall_64.tbl: every system call added since 6.1 is
+//     "common" there, so its x32 number is 0x40000000 + the x86_64 number.
+//
+// The tests check the tables against golang.org/x/sys/unix.
 package syscalls
+
+//go:generate go run ./internal/gen -o ztables.go
