@@ -409,7 +409,7 @@ func newEntitlements() []*Entitlement {
 			Name:    "proc.spawn",
 			Summary: "fork, vfork, clone without CLONE_NEW*, wait, setsid/setpgid, pidfds, signals to children",
 			Owns:    s("clone", "fork", "vfork", "wait4", "waitid", "waitpid", "setsid", "setpgid", "pidfd_open"),
-			Allow:   s("fork", "vfork", "wait4", "waitid", "waitpid", "setsid", "setpgid", "pidfd_open", "kill", "pidfd_send_signal"),
+			Allow:   s("fork", "vfork", "wait4", "waitid", "waitpid", "setsid", "setpgid", "pidfd_open", "kill", "tgkill", "tkill", "pidfd_send_signal"),
 			Rules: concat(
 				[]policy.Rule{
 					rule("clone", mask64(0, cloneNewMask, 0)),

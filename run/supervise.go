@@ -61,7 +61,9 @@ func (s *supervisor) loop() {
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(s.log, "entitle: poll on the seccomp listener: %v\n", err)
+			fmt.Fprintf(s.log, "entitle: poll on the seccomp listener: %v; calls outside the policy now fail with ENOSYS, unexplained\n", err)
+			unix.Close(s.fd)
+			s.fd = -1
 			return
 		}
 		if n == 0 {
@@ -90,7 +92,11 @@ func (s *supervisor) loop() {
 			if errors.Is(err, unix.ENOENT) {
 				continue // the target went away
 			}
-			fmt.Fprintf(s.log, "entitle: receive a seccomp notification: %v\n", err)
+			// Fail closed without hanging the command: with the listener
+			// closed, its calls outside the policy fail with ENOSYS.
+			fmt.Fprintf(s.log, "entitle: receive a seccomp notification: %v; calls outside the policy now fail with ENOSYS, unexplained\n", err)
+			unix.Close(s.fd)
+			s.fd = -1
 			return
 		}
 		s.handle(&nt)
@@ -103,7 +109,9 @@ func (s *supervisor) loop() {
 func (s *supervisor) stop() {
 	unix.Write(s.wakeW, []byte{0})
 	s.done.Wait()
-	unix.Close(s.fd)
+	if s.fd >= 0 {
+		unix.Close(s.fd)
+	}
 	unix.Close(s.wakeR)
 	unix.Close(s.wakeW)
 	s.rep.Needed = sortedKeys(s.needed)
