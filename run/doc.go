@@ -1,0 +1,111 @@
+// Package run implements `entitle run`: it runs a command confined by a
+// seccomp filter and explains every denial.
+//
+// # Mechanism
+//
+// Run looks the command up in PATH first (127 when it is not found, 126 when
+// it cannot be executed, before anything runs), then re-executes the entitle
+// binary (/proc/self/exe; the binary's main or TestMain must call MaybeInit)
+// as a small init child, marked by the ENTITLE_RUN_INIT environment variable
+// and given one end of an AF_UNIX SOCK_SEQPACKET socketpair as descriptor 3.
+// The supervisor sends the policy, the resolved path, argv and environment
+// over the socket. The child completes the policy (its own pid in the
+// signal-to-self rules, see below), compiles it, sets NO_NEW_PRIVS and
+// installs the filter on a locked OS thread with TSYNC (so the Go runtime's
+// other threads are filtered too), sends the listener descriptor back with
+// SCM_RIGHTS, closes its copy and calls execve on that same thread. The
+// socket is close-on-exec: end-of-file tells the supervisor the command is
+// running; otherwise the child reports why execve failed (126/127) or why
+// the filter could not be compiled or installed (125, the command never
+// runs).
+//
+// In Explain and Complain modes the policy's default action becomes
+// SECCOMP_RET_USER_NOTIF: only calls outside the policy reach the
+// supervisor, allowed calls cost what any seccomp filter costs (the kernel's
+// constant-action cache decides them without running the filter). The
+// filter is installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the
+// kernel has it (5.19), so a received notification is not restarted by the
+// non-fatal signals Go programs use for preemption; older kernels fall back
+// without it (and without TSYNC before 5.7, where TSYNC and a listener
+// exclude each other).
+//
+// # The first execve
+//
+// The command must be allowed to start without proc.exec, but nothing else
+// may execute. The child maps three pages at random addresses (about 34
+// bits of entropy each, inside a 47-bit address space) holding the
+// filename, argv and envp, and the filter allows execve only when its three
+// arguments are exactly those addresses. After execve those pages are gone
+// and the addresses exist only in the kernel's copy of the filter, which
+// the command cannot read; a forged call would have to guess about 100
+// bits. This works identically in Quiet mode (no supervisor), and avoids
+// SECCOMP_USER_NOTIF_FLAG_CONTINUE for a security decision. Without
+// proc.exec every later execve/execveat is denied and explained.
+//
+// Signals to self: the catalog's base allows kill/tgkill/tkill/
+// rt_sigqueueinfo/rt_tgsigqueueinfo only with the process's own pid. The
+// supervisor does not know the child's pid when it builds the policy, so
+// Build uses a placeholder (catalog.OwnPID-1) that the child replaces with
+// its pid, which the command keeps across execve. Descendants have other
+// pids: they signal their own threads through proc.spawn (tgkill, tkill) or
+// proc.signal.
+//
+// # Supervisor
+//
+// The supervisor polls the listener (and a wake-up pipe), receives each
+// notification, decodes the call: the name from the syscall tables
+// (Data.Arch and Nr), paths and socket addresses read from /proc/PID/mem
+// (trusted only after SECCOMP_IOCTL_NOTIF_ID_VALID), open/AT/clone/mmap/prot
+// flags, socket families and types, ioctl request, fcntl and prctl names,
+// signals. catalog.Explain names the entitlement; when several could allow
+// the call, one already granted or already needed in this run is preferred
+// (connect on a Unix socket after socket(AF_UNIX) is net.unix's), then the
+// entitlement of the socket address's family. One line per distinct
+// (syscall, entitlement) is printed (Config.ReportAll: every call):
+//
+//	entitle: denied mkdir("/tmp/x", 0755) by pid 1234 (mkdir): needs fs.create — add --allow fs.create
+//
+// Calls no entitlement allows (the Never set, ioctl TIOCSTI, ...) say "not
+// grantable (reason)". The answer is the violation action: errno(N) is
+// returned as -N; kill-process/kill-thread make the supervisor kill the
+// thread group with SIGKILL (after denying the call); trap is answered with
+// EPERM (a supervisor cannot raise the kernel's SIGSYS). Complain mode
+// answers with SECCOMP_USER_NOTIF_FLAG_CONTINUE. At exit, when anything was
+// notified, one summary line gives the count and the complete --allow list
+// (what was granted followed by what was needed):
+//
+//	entitle: 3 calls denied; to allow them: --allow fs.read,fs.create,net.client
+//
+// A policy whose default action is not a denial (allow, log, ...) has
+// nothing to explain and is refused outside Quiet mode.
+//
+// # Process handling
+//
+// stdin, stdout, stderr, the environment and the working directory are
+// inherited; other descriptors are not passed. SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to the command (it
+// stays in entitle's process group, so a terminal's SIGINT can arrive
+// twice, as with `docker run`'s signal proxy). The status is the command's,
+// or 128+N when signal N killed it. entitle returns when the command
+// exits; descendants that outlive it keep the filter, and once the
+// supervisor has closed the listener their calls outside the policy fail
+// with ENOSYS.
+//
+// # Failing closed
+//
+// If the filter cannot be compiled or installed, the child exits 125 before
+// execve. If the supervisor dies (even by SIGKILL) the listener closes and
+// the kernel fails every notified call with ENOSYS: the command keeps its
+// filter and never runs a denied call; a test kills the supervisor and
+// checks it. If the supervisor cannot receive notifications (for example
+// under another sandbox that denies its ioctl), it says so and closes the
+// listener instead of leaving the command blocked.
+//
+// Known limits: RLIMIT_NOFILE's soft limit is raised to the hard limit by
+// the Go runtime of the init child and not restored before execve (a raw
+// execve is used so its arguments sit at the random addresses); the Go
+// runtime of the init child may, rarely, make a call outside a tight
+// policy between install and execve (then reported with command name
+// "exe"); descendants in other PID namespaces are reported with the pid the
+// supervisor sees.
+package run
