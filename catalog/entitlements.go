@@ -1,12 +1,27 @@
 package catalog
 
-import "github.com/entitle-dev/entitle/policy"
+import (
+	"slices"
+
+	"github.com/entitle-dev/entitle/policy"
+)
 
 // The catalog. Every system call of the tables has exactly one home: an
 // entitlement's Owns, base's Owns, or never (see never.go). Allow and Rules
 // may grant calls whose home is elsewhere.
 
 func s(names ...string) []string { return names }
+
+// without returns names minus drop, in order.
+func without(names []string, drop ...string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(drop, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 // Spellings of one call across architectures.
 var (
@@ -94,7 +109,7 @@ var fallbacks = map[string]string{
 }
 
 func newBase() *Entitlement {
-	return &Entitlement{
+	b := &Entitlement{
 		Name:    "base",
 		Summary: "always on: descriptors already open, memory without PROT_EXEC, threads, futex, signals to self, clocks, polling, exit",
 		Owns: s(
@@ -141,42 +156,6 @@ func newBase() *Entitlement {
 			"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 			"eventfd", "eventfd2", "signalfd", "signalfd4", "pipe", "pipe2",
 			// misc
-			"exit", "exit_group", "getrandom", "uname", "sysinfo", "umask", "riscv_hwprobe",
-			"uretprobe", "uprobe", "s390_guarded_storage", "s390_sthyi", "swapcontext",
-		),
-		Allow: s(
-			"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2", "pwritev2",
-			"close", "close_range", "dup", "dup2", "dup3", "lseek", "_llseek", "fstat", "fstat64",
-			"sendfile", "sendfile64", "splice", "tee", "vmsplice", "copy_file_range",
-			"fadvise64", "fadvise64_64", "arm_fadvise64_64", "readahead",
-			"io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents", "io_pgetevents_time64",
-			"recvfrom", "recv", "send", "recvmsg", "recvmmsg", "recvmmsg_time64", "sendmsg", "sendmmsg",
-			"shutdown", "getsockname", "getpeername", "getsockopt",
-			"munmap", "mremap", "pkey_alloc", "pkey_free",
-			"madvise", "mincore", "msync", "brk", "mseal", "membarrier", "map_shadow_stack",
-			"riscv_flush_icache",
-			"futex", "futex_time64", "futex_waitv", "futex_wake", "futex_wait", "futex_requeue",
-			"set_robust_list", "set_tid_address", "rseq", "rseq_slice_yield",
-			"arch_prctl", "get_thread_area", "set_thread_area",
-			"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "rt_sigsuspend",
-			"rt_sigtimedwait", "rt_sigtimedwait_time64", "sigaltstack", "restart_syscall",
-			"sigaction", "signal", "sigprocmask", "sigreturn", "sigpending", "sigsuspend",
-			"gettid", "getpid", "getppid", "getpgid", "getpgrp", "getsid",
-			"getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
-			"getuid32", "geteuid32", "getgid32", "getegid32", "getgroups32", "getresuid32", "getresgid32",
-			"capget",
-			"sched_yield", "sched_getaffinity", "sched_getparam", "sched_getscheduler",
-			"sched_get_priority_max", "sched_get_priority_min", "sched_rr_get_interval",
-			"sched_rr_get_interval_time64", "sched_getattr", "getcpu", "getpriority", "ioprio_get",
-			"getrusage", "times", "getrlimit", "ugetrlimit",
-			"nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "clock_gettime", "clock_gettime64",
-			"clock_getres", "clock_getres_time64", "gettimeofday", "time", "alarm", "pause",
-			"setitimer", "getitimer", "timer_create", "timer_settime", "timer_settime64", "timer_gettime",
-			"timer_gettime64", "timer_getoverrun", "timer_delete",
-			"timerfd", "timerfd_create", "timerfd_settime", "timerfd_settime64", "timerfd_gettime", "timerfd_gettime64",
-			"poll", "ppoll", "ppoll_time64", "select", "_newselect", "pselect6", "pselect6_time64",
-			"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-			"eventfd", "eventfd2", "signalfd", "signalfd4", "pipe", "pipe2",
 			"exit", "exit_group", "getrandom", "uname", "sysinfo", "umask", "riscv_hwprobe",
 			"uretprobe", "uprobe", "s390_guarded_storage", "s390_sthyi", "swapcontext",
 		),
@@ -227,6 +206,10 @@ func newBase() *Entitlement {
 				prGetAuxv, prSetVMA),
 		),
 	}
+	// Everything base owns is allowed with any arguments except the calls
+	// its rules restrict.
+	b.Allow = without(b.Owns, "fcntl", "fcntl64", "ioctl", "socketpair", "mmap", "mmap2", "mprotect", "pkey_mprotect", "prctl")
+	return b
 }
 
 func newEntitlements() []*Entitlement {
