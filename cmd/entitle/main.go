@@ -11,13 +11,20 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// exitError carries a specific exit status out of a command.
+// exitError carries a specific exit status out of a command. With a nil
+// err the status is passed through without a message (entitle run's
+// command failed on its own).
 type exitError struct {
 	code int
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 func newRoot() *cobra.Command {
@@ -50,9 +57,12 @@ func runIO(args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintf(stderr, "entitle: %v\n", err)
 		var ee *exitError
-		if errors.As(err, &ee) {
+		if errors.As(err, &ee) && ee.err == nil {
+			return ee.code
+		}
+		fmt.Fprintf(stderr, "entitle: %v\n", err)
+		if ee != nil {
 			return ee.code
 		}
 		return 1

@@ -19,10 +19,6 @@ import (
 // command, before anything else happens.
 func init() { entrun.MaybeInit() }
 
-// exitNow ends the process with the confined command's own status (main
-// would print an error line for an exitError); tests replace it.
-var exitNow = os.Exit
-
 func newRunCmd() *cobra.Command {
 	var (
 		allow    []string
@@ -128,7 +124,8 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				fmt.Fprintf(c.ErrOrStderr(), "entitle: wrote %s\n", output)
 			}
 			if rep.ExitCode != 0 {
-				exitNow(rep.ExitCode)
+				// The command's own status, passed through silently.
+				return &exitError{code: rep.ExitCode}
 			}
 			return nil
 		},
