@@ -119,9 +119,11 @@
 // allows tgkill and tkill unconditionally and does not allow kill: the
 // container's PID namespace confines whom it can signal, and a Go program
 // then only loses raiseproc, whose failure it handles by exiting. Signals
-// to other processes need proc.signal. proc.spawn also allows kill and
-// pidfd_send_signal to any pid, because that is how a parent signals its
-// children and seccomp cannot tell a child's pid from another.
+// to other processes need proc.signal. proc.spawn also allows kill,
+// pidfd_send_signal, tgkill and tkill to any pid, because that is how a
+// parent signals its children, and how forked children (whose pid is not
+// the one baked into the filter) signal their own threads (Go preemption,
+// glibc raise/abort); seccomp cannot tell a child's pid from another.
 //
 // Sockets. Address families are enforced where seccomp can see them: at
 // socket(2). net.client and net.server allow AF_INET/AF_INET6 with
