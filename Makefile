@@ -25,6 +25,9 @@ unit:
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzCompile -fuzztime=$(FUZZTIME) ./compiler
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./profile
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./policyfile
+	$(GO) test -run=NONE -fuzz=FuzzRun -fuzztime=$(FUZZTIME) ./sim
 
 bench:
 	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler
+	$(GO) test -run=NONE -bench=. -benchtime=1x ./run
