@@ -24,7 +24,7 @@ var (
 
 // entitleBin builds the entitle binary once, into a directory every user
 // can read and execute (the nobody test runs it).
-func entitleBin(t *testing.T) string {
+func entitleBin(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "entitle-run-test")

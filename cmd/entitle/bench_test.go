@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkStartup measures what `entitle run` adds to starting a command:
+// `true` plain, under `entitle run --quiet` (plain filter, no supervisor)
+// and under `entitle run` (explain mode: supervisor, user notification),
+// each with the layers of the granted entitlements (seccomp, Landlock,
+// capabilities). The variants are interleaved round by round so that noise
+// on a shared machine hits them alike; the figure is the median.
+// Run with: go test -run=NONE -bench=Startup -benchtime=1x ./cmd/entitle
+// (ENTITLE_STARTUP_ROUNDS changes the number of rounds, default 200).
+func BenchmarkStartup(b *testing.B) {
+	bin := entitleBin(b)
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		b.Skip("true not installed")
+	}
+	rounds := 200
+	if s := os.Getenv("ENTITLE_STARTUP_ROUNDS"); s != "" {
+		fmt.Sscan(s, &rounds)
+	}
+	type variant struct {
+		name string
+		args []string
+	}
+	vs := []variant{
+		{"true (plain)", []string{truePath}},
+		{"entitle run --quiet -- true", []string{bin, "run", "--quiet", "--allow", "fs.read", "--", truePath}},
+		{"entitle run -- true", []string{bin, "run", "--allow", "fs.read", "--", truePath}},
+		{"entitle run --allow fs.read,fs.write,fs.create,net.client -- true", []string{bin, "run", "--allow", "fs.read,fs.write,fs.create,net.client", "--", truePath}},
+	}
+	times := make([][]time.Duration, len(vs))
+	for i := 0; i < b.N; i++ {
+		for r := 0; r < rounds; r++ {
+			for j, v := range vs {
+				start := time.Now()
+				out, err := exec.Command(v.args[0], v.args[1:]...).CombinedOutput()
+				if err != nil {
+					b.Fatalf("%s: %v\n%s", v.name, err, out)
+				}
+				times[j] = append(times[j], time.Since(start))
+			}
+		}
+	}
+	med := func(d []time.Duration) time.Duration {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	base := med(times[0])
+	fmt.Printf("\n%-66s %10s %10s\n", fmt.Sprintf("startup, median of %d interleaved rounds", rounds), "ms", "+ms")
+	for j, v := range vs {
+		m := med(times[j])
+		fmt.Printf("%-66s %10.2f %10.2f\n", v.name, float64(m)/1e6, float64(m-base)/1e6)
+	}
+	b.ReportMetric(float64(base)/1e6, "plain-ms")
+	b.ReportMetric(float64(med(times[1])-base)/1e6, "quiet-added-ms")
+	b.ReportMetric(float64(med(times[2])-base)/1e6, "explain-added-ms")
+}
