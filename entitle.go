@@ -30,10 +30,19 @@
 // is installed.
 //
 // Seccomp sees system call numbers and argument registers, never the memory
-// they point to: it cannot restrict which paths are opened, which addresses
-// are connected to, or what a sendmsg carries. fs.read lets the process read
-// every file its user can read. Combine entitle with Landlock, mount
-// namespaces or file permissions for path confinement.
+// they point to: it cannot restrict which paths are opened, which port is
+// bound, or which process a signal reaches. Apply therefore enforces every
+// entitlement on two more layers (package confine, table in
+// catalog.Layers): Landlock refuses the file rights, TCP ports, signals and
+// abstract Unix sockets no granted entitlement names (without fs.create
+// nothing can be created anywhere, without net.server no TCP port can be
+// bound, signals stay inside the sandbox unless proc.signal is granted)
+// and keeps every process outside the sandbox out of ptrace-class reach
+// (/proc/PID/mem); the privileged pseudo-filesystems (/proc/sys, /sys,
+// raw devices, ...) stay outside every fs.* grant unless admin.kernel is
+// granted. A privileged process keeps only the capabilities its
+// entitlements need. Landlock is best effort by default: ApplyReport says
+// what an older kernel cannot enforce, Policy.Strict refuses instead.
 //
 // Apply fails closed: on any error (unknown entitlement, contradictory
 // options, a kernel without seccomp, a thread that cannot be synchronised)
@@ -58,6 +67,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
+	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
 	"github.com/entitle-dev/entitle/seccomp"
@@ -186,6 +196,19 @@ type Policy struct {
 	// third-party scripts, for instance). Speculation control through
 	// prctl(PR_SET_SPECULATION_CTRL) stays available either way.
 	SpeculationMitigations bool
+	// Strict makes Apply fail (ErrNotSupported, nothing applied) when the
+	// kernel cannot enforce every layer (Landlock rights, ports, scopes);
+	// by default Apply enforces what the kernel has and ApplyReport says
+	// what is missing.
+	Strict bool
+}
+
+// Report says what Apply enforced beyond seccomp.
+type Report struct {
+	LandlockABI int // the kernel's Landlock ABI version, 0 without Landlock
+	// Missing names, a sentence each, the layers or rights this kernel
+	// cannot enforce (empty when everything is enforced).
+	Missing []string
 }
 
 // Apply confines the current process to the base plus ents, failing
@@ -306,13 +329,53 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 // first policy granted the sandbox entitlement (seccomp(2) itself); filters
 // stack and the most restrictive answer wins.
 func (p Policy) Apply() error {
+	_, err := p.ApplyReport()
+	return err
+}
+
+// ApplyReport is Apply, and also reports what the kernel could not enforce
+// (best effort; see Policy.Strict).
+func (p Policy) ApplyReport() (Report, error) {
 	prog, err := p.Program()
 	if err != nil {
-		return err
+		return Report{}, err
 	}
 	if err := probe(prog.Policy.DefaultAction); err != nil {
-		return err
+		return Report{}, err
 	}
+	names := make([]string, len(p.Entitlements))
+	for i, e := range p.Entitlements {
+		names[i] = string(e)
+	}
+	layers, err := catalog.LayersOf(names)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	if p.DenyList || prog.Policy.DefaultAction.Kind == policy.ActLog {
+		// Karn's mode restricts system calls only; Log enforces nothing.
+		return Report{}, p.install(prog)
+	}
+	lc := confine.Config{Layers: layers, ProcSelf: os.Getpid()}
+	st := lc.Check()
+	rep := Report{LandlockABI: st.ABI, Missing: st.Missing}
+	if p.Strict && len(st.Missing) > 0 {
+		return rep, fmt.Errorf("%w: Strict: this kernel cannot enforce: %s", ErrNotSupported, strings.Join(st.Missing, "; "))
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return rep, fmt.Errorf("entitle: set no_new_privs: %w", err)
+	}
+	if !layers.AllCaps {
+		if err := confine.KeepCaps(layers.Caps); err != nil {
+			return rep, fmt.Errorf("entitle: drop capabilities: %w", err)
+		}
+	}
+	if _, err := lc.RestrictProcess(); err != nil {
+		return rep, fmt.Errorf("entitle: %w", err)
+	}
+	return rep, p.install(prog)
+}
+
+func (p Policy) install(prog *compiler.Program) error {
 	flags := seccomp.FlagTSync
 	if !p.SpeculationMitigations {
 		flags |= seccomp.FlagSpecAllow

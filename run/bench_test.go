@@ -58,7 +58,7 @@ func BenchmarkDD(b *testing.B) {
 	}
 	under := func(p *policy.Policy, wantDenied bool) func() error {
 		return func() error {
-			rep, err := Run(Config{Policy: p, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
+			rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
 			if err != nil {
 				return err
 			}
@@ -69,10 +69,11 @@ func BenchmarkDD(b *testing.B) {
 		}
 	}
 	allowAll := &policy.Policy{DefaultAction: policy.Allow}
+	unrestricted := catalog.AllLayers()
 	vs := []variant{
 		{"plain", plain(ddArgs...)},
 		{"allow-all filter (floor)", func() error {
-			rep, err := Run(Config{Policy: allowAll, Mode: Quiet, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
+			rep, err := Run(Config{Policy: allowAll, Layers: &unrestricted, Mode: Quiet, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
 			if err == nil && rep.ExitCode != 0 {
 				err = fmt.Errorf("exit %d", rep.ExitCode)
 			}

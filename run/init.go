@@ -8,12 +8,15 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )
 
@@ -81,6 +84,13 @@ func initMain(sock int) int {
 	if err != nil {
 		return fail(err)
 	}
+	// Descriptors the command must not inherit: every one above the
+	// preserved range (the supervisor put its socket, close-on-exec, right
+	// after that range). Whatever entitle itself inherited from its parent
+	// is closed at execve.
+	if err := unix.CloseRange(uint(sock)+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fail(fmt.Errorf("mark inherited descriptors close-on-exec: %w", err))
+	}
 	pid := uint64(os.Getpid())
 	for i := range p.Rules {
 		for j := range p.Rules[i].Conds {
@@ -94,23 +104,63 @@ func initMain(sock int) int {
 	// random here, in pages mapped at those addresses. After execve the
 	// pages are gone and the addresses exist only inside the kernel's copy
 	// of the filter, which the command cannot read, so it cannot forge a
-	// matching call (about 3 × 34 bits to guess).
+	// matching call (about 3 × 34 bits to guess). The handshake's sendmsg
+	// is pinned the same way (its msghdr lives in another random page), so
+	// that any policy, even one without sendmsg, lets the init child hand
+	// the listener over before the supervisor can answer anything.
 	path, argv, envp, err := execBlock(m.Path, m.Argv, m.Env)
 	if err != nil {
 		return fail(err)
 	}
-	p.Rules = append(p.Rules, policy.Rule{Syscall: "execve", Action: policy.Allow, Conds: []policy.Cond{
-		{Arg: 0, Op: policy.OpEQ, Value: uint64(path)},
-		{Arg: 1, Op: policy.OpEQ, Value: uint64(argv)},
-		{Arg: 2, Op: policy.OpEQ, Value: uint64(envp)},
-	}})
+	hs, err := newHandshake(sock)
+	if err != nil {
+		return fail(err)
+	}
+	p.Rules = append(p.Rules,
+		policy.Rule{Syscall: "execve", Action: policy.Allow, Conds: []policy.Cond{
+			{Arg: 0, Op: policy.OpEQ, Value: uint64(path)},
+			{Arg: 1, Op: policy.OpEQ, Value: uint64(argv)},
+			{Arg: 2, Op: policy.OpEQ, Value: uint64(envp)},
+		}},
+		policy.Rule{Syscall: "sendmsg", Action: policy.Allow, Conds: []policy.Cond{
+			{Arg: 0, Op: policy.OpEQ, Value: uint64(sock)},
+			{Arg: 1, Op: policy.OpEQ, Value: uint64(hs.addr)},
+			{Arg: 2, Op: policy.OpEQ, Value: 0},
+		}},
+	)
+	if err := handshakeAllowed(p, [6]uint64{uint64(path), uint64(argv), uint64(envp)}, [6]uint64{uint64(sock), uint64(hs.addr)}); err != nil {
+		return fail(err)
+	}
 	prog, err := compiler.Compile(p)
 	if err != nil {
 		return fail(fmt.Errorf("compile the filter: %w", err))
 	}
-	// The filter is installed on this thread (and, with TSYNC, copied to
-	// the runtime's other threads); execve must run on this very thread.
+	// Capabilities, Landlock and the filter are installed on this thread
+	// (the filter, with TSYNC, also on the runtime's other threads);
+	// execve must run on this very thread.
 	runtime.LockOSThread()
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(fmt.Errorf("set no_new_privs: %w", err))
+	}
+	var notice string
+	if m.Layers != nil {
+		cfg := confinement.Config{Layers: *m.Layers, Exec: confinement.ExecChain(m.Path), ProcSelf: int(pid)}
+		st := cfg.Check()
+		if len(st.Missing) > 0 {
+			if m.Strict {
+				return fail(fmt.Errorf("--strict: this kernel cannot enforce: %s; not running the command", strings.Join(st.Missing, "; ")))
+			}
+			notice = "this kernel cannot enforce: " + strings.Join(st.Missing, "; ")
+		}
+		if !m.Layers.AllCaps {
+			if err := confinement.KeepCapsThread(m.Layers.Caps); err != nil {
+				return fail(fmt.Errorf("cannot drop capabilities, not running the command: %w", err))
+			}
+		}
+		if _, err := cfg.RestrictThread(); err != nil {
+			return fail(fmt.Errorf("cannot apply Landlock, not running the command: %w", err))
+		}
+	}
 	var attempts []seccomp.Flags
 	if m.Notify {
 		base := seccomp.FlagNewListener
@@ -123,6 +173,7 @@ func initMain(sock int) int {
 	} else {
 		attempts = []seccomp.Flags{seccomp.FlagTSync, 0}
 	}
+	hs.fill(msgOK, notice, -1) // before the filter: nothing below may need a call it denies
 	listener := -1
 	for i, f := range attempts {
 		listener, err = seccomp.Install(prog.Insns, f)
@@ -133,23 +184,93 @@ func initMain(sock int) int {
 	if err != nil {
 		return fail(fmt.Errorf("cannot install the seccomp filter, not running the command: %w", err))
 	}
-	var oob []byte
-	if listener >= 0 {
-		oob = unix.UnixRights(listener)
-	}
-	if err := sendMsg(sock, msgOK, "", oob); err != nil {
+	// From here on only the pinned sendmsg and execve are sure to pass.
+	// The listener is close-on-exec: the command never holds it.
+	hs.fill(msgOK, notice, listener)
+	if hs.send() != nil {
 		return ExitInternal // the supervisor is gone: do not run unsupervised
-	}
-	if listener >= 0 {
-		unix.Close(listener) // the command must not hold its own listener
 	}
 	_, _, errno := unix.Syscall(unix.SYS_EXECVE, path, argv, envp)
 	code := ExitCannotExec
 	if errno == unix.ENOENT {
 		code = ExitNotFound
 	}
-	sendMsg(sock, msgExecFail, string([]byte{byte(code)})+fmt.Sprintf("%s: cannot execute: %v", m.Argv[0], errno), nil)
+	hs.fill(msgExecFail, string([]byte{byte(code)})+m.Argv[0]+": cannot execute: "+errno.Error(), -1)
+	hs.send()
 	return code
+}
+
+// handshakeAllowed checks, with the policy's own evaluator, that the
+// filter lets the init child's pinned execve and sendmsg through: a policy
+// that denies them with an explicit rule (the most restrictive rule wins)
+// would leave the command unable to start.
+func handshakeAllowed(p *policy.Policy, execArgs, sendArgs [6]uint64) error {
+	native := syscalls.Native()
+	for _, c := range []struct {
+		name string
+		args [6]uint64
+	}{{"execve", execArgs}, {"sendmsg", sendArgs}} {
+		nr, ok := native.Number(c.name)
+		if !ok {
+			continue
+		}
+		if a := p.Evaluate(native.AuditArch(), nr, c.args); a.Kind != policy.ActAllow {
+			return fmt.Errorf("the policy answers %s with %v by an explicit rule, and entitle needs one %s to start the command: remove that rule", c.name, a, c.name)
+		}
+	}
+	return nil
+}
+
+// handshake is the init child's one message to the supervisor after the
+// filter is installed, laid out (msghdr, iovec, data and control buffer)
+// in a page at a random address that the filter's sendmsg rule names.
+type handshake struct {
+	sock int
+	addr uintptr
+	mem  []byte
+}
+
+const handshakeData = 2048 // bytes of message text
+
+func newHandshake(sock int) (*handshake, error) {
+	addr, mem, err := mapRandom(int(unsafe.Sizeof(unix.Msghdr{})+unsafe.Sizeof(unix.Iovec{})) + 64 + handshakeData)
+	if err != nil {
+		return nil, err
+	}
+	return &handshake{sock: sock, addr: addr, mem: mem}, nil
+}
+
+// fill writes the message: kind, text (cut to fit), and fd as SCM_RIGHTS
+// when fd >= 0. It makes no system call.
+func (h *handshake) fill(kind byte, text string, fd int) {
+	msgSize := unsafe.Sizeof(unix.Msghdr{})
+	iovSize := unsafe.Sizeof(unix.Iovec{})
+	ctlOff := msgSize + iovSize
+	dataOff := ctlOff + 64
+	data := h.mem[dataOff:]
+	data[0] = kind
+	n := 1 + copy(data[1:handshakeData], text)
+	msg := (*unix.Msghdr)(unsafe.Pointer(&h.mem[0]))
+	iov := (*unix.Iovec)(unsafe.Pointer(&h.mem[msgSize]))
+	*iov = unix.Iovec{Base: &data[0]}
+	iov.SetLen(n)
+	*msg = unix.Msghdr{Iov: iov}
+	msg.SetIovlen(1)
+	if fd >= 0 {
+		rights := unix.UnixRights(fd)
+		copy(h.mem[ctlOff:dataOff], rights)
+		msg.Control = &h.mem[ctlOff]
+		msg.SetControllen(len(rights))
+	}
+}
+
+// send sends the message with the pinned call.
+func (h *handshake) send() error {
+	_, _, errno := unix.Syscall(unix.SYS_SENDMSG, uintptr(h.sock), h.addr, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // execBlock lays out execve's three arguments in three pages mapped at

@@ -83,6 +83,21 @@ type Config struct {
 	// OnStart, if set, is called with the command's pid once it is running
 	// under the filter (tests use it).
 	OnStart func(pid int)
+	// Layers are what the command may do on the layers beyond seccomp
+	// (Landlock: paths, ports, other processes; capabilities). nil: those
+	// of Entitlements, or catalog.AllLayers for a Profile (an OCI profile
+	// defines only the seccomp layer; a Landlock domain still keeps other
+	// processes out of reach). Complain mode applies none.
+	Layers *catalog.Layers
+	// Strict refuses to run the command (ExitInternal) when the kernel
+	// cannot enforce a layer; otherwise Run enforces what the kernel has
+	// and prints one notice naming what is missing.
+	Strict bool
+	// PreserveFDs passes descriptors 3 .. 3+PreserveFDs-1 of this process
+	// to the command. Every other descriptor beyond the standard streams
+	// is closed at execve, so that nothing the command could not open
+	// itself reaches it by inheritance.
+	PreserveFDs int
 }
 
 // Report is what happened during a run.
@@ -164,9 +179,24 @@ func Run(cfg Config) (*Report, error) {
 		}
 		p.DefaultAction = policy.Notify
 	}
-	msg, err := encodeInit(&initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env})
+	layers, err := cfg.layers(&p)
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
+	}
+	extra, err := preserved(cfg.PreserveFDs)
+	if err != nil {
+		return nil, &Error{ExitInternal, err}
+	}
+	msg, err := encodeInit(&initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict})
+	if err != nil {
+		return nil, &Error{ExitInternal, err}
+	}
+	// The supervisor must be out of the command's reach: not dumpable, its
+	// /proc/PID files belong to root and ptrace-class access to it needs
+	// CAP_SYS_PTRACE, which the command does not keep (and the command's
+	// Landlock domain refuses such access to any process outside it).
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return nil, &Error{ExitInternal, fmt.Errorf("make the supervisor non-dumpable: %w", err)}
 	}
 
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
@@ -179,21 +209,27 @@ func Run(cfg Config) (*Report, error) {
 	cmd := &exec.Cmd{
 		Path:       self,
 		Args:       []string{"entitle-init"},
-		Env:        append(withoutInit(os.Environ()), envInit+"=3", "GODEBUG=updatemaxprocs=0"),
+		Env:        append(withoutInit(os.Environ()), fmt.Sprintf("%s=%d", envInit, 3+len(extra)), "GODEBUG=updatemaxprocs=0"),
 		Dir:        cfg.Dir,
 		Stdin:      orFile(cfg.Stdin, os.Stdin),
 		Stdout:     orWriter(cfg.Stdout, os.Stdout),
 		Stderr:     orWriter(cfg.Stderr, os.Stderr),
-		ExtraFiles: []*os.File{childEnd},
+		ExtraFiles: append(extra, childEnd),
 	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		childEnd.Close()
+		for _, f := range extra {
+			f.Close()
+		}
 		return nil, &Error{ExitInternal, fmt.Errorf("start %s: %w", self, err)}
 	}
 	childEnd.Close()
+	for _, f := range extra {
+		f.Close()
+	}
 	var fwd sync.WaitGroup
 	fwdDone := make(chan struct{})
 	fwd.Add(1)
@@ -232,6 +268,9 @@ func Run(cfg Config) (*Report, error) {
 		default:
 			return nil, &Error{ExitInternal, errors.New(text)}
 		}
+	}
+	if text != "" && cfg.Log != io.Discard {
+		fmt.Fprintf(logw, "entitle: notice: %s\n", text)
 	}
 	rep := &Report{}
 	var sup *supervisor
@@ -277,6 +316,65 @@ func Run(cfg Config) (*Report, error) {
 		sup.summary()
 	}
 	return rep, nil
+}
+
+// layers returns the layers beyond seccomp for the run (see
+// Config.Layers).
+func (cfg *Config) layers(p *policy.Policy) (*catalog.Layers, error) {
+	switch {
+	case cfg.Mode == Complain:
+		return nil, nil
+	case cfg.Layers != nil:
+		l := *cfg.Layers
+		return &l, nil
+	case cfg.Profile:
+		l := catalog.AllLayers()
+		l.Mount = allowsMount(p)
+		return &l, nil
+	}
+	l, err := catalog.LayersOf(cfg.Entitlements)
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// allowsMount reports whether p may allow a call that changes mounts.
+func allowsMount(p *policy.Policy) bool {
+	if p.DefaultAction.Kind == policy.ActAllow {
+		return true
+	}
+	for _, r := range p.Rules {
+		switch r.Syscall {
+		case "mount", "umount", "umount2", "move_mount", "fsmount", "pivot_root", "mount_setattr", "open_tree":
+			if r.Action.Kind == policy.ActAllow {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// preserved returns descriptors 3 .. 3+n-1 of this process, which must be
+// open, for the command to inherit.
+func preserved(n int) ([]*os.File, error) {
+	if n < 0 || n > 1000 {
+		return nil, fmt.Errorf("--preserve-fds %d: must be 0..1000", n)
+	}
+	var out []*os.File
+	for fd := 3; fd < 3+n; fd++ {
+		// A duplicate: the caller's descriptor stays its own (an
+		// *os.File closes its descriptor when collected).
+		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3+n)
+		if err != nil {
+			for _, f := range out {
+				f.Close()
+			}
+			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open in entitle (open it in the shell, e.g. %d>FILE, or lower the count): %w", n, fd, fd, err)
+		}
+		out = append(out, os.NewFile(uintptr(dup), fmt.Sprintf("fd%d", fd)))
+	}
+	return out, nil
 }
 
 func isDeny(a policy.Action) bool {

@@ -257,7 +257,7 @@ func TestExitCodes(t *testing.T) {
 	} {
 		p, _ := Build([]string{"fs.read"}, catalog.AllowList, policy.Action{}, nil)
 		var log syncBuffer
-		rep, err := Run(Config{Policy: p, Args: c.args, Log: &log, Stderr: &log})
+		rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: c.args, Log: &log, Stderr: &log})
 		code := -1
 		if err != nil {
 			e, ok := err.(*Error)
@@ -284,7 +284,7 @@ func TestFailClosed(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := Build([]string{"fs.read", "fs.create"}, catalog.AllowList, policy.Action{}, nil)
 	p.Rules = append(p.Rules, policy.Rule{Syscall: "no_such_call", Action: policy.Allow})
-	_, err := Run(Config{Policy: p, Args: []string{"touch", dir + "/ran"}})
+	_, err := Run(Config{Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Args: []string{"touch", dir + "/ran"}})
 	if e, ok := err.(*Error); !ok || e.Code != ExitInternal {
 		t.Fatalf("err %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
@@ -16,6 +17,10 @@ type initMsg struct {
 	Path   string   // resolved executable
 	Argv   []string // its argv (argv[0] as the user typed it)
 	Env    []string
+	// Layers are what the entitlements grant beyond seccomp (Landlock,
+	// capabilities); nil: no layer (complain mode).
+	Layers *catalog.Layers
+	Strict bool // refuse to run when the kernel cannot enforce a layer
 }
 
 type wireAction struct {

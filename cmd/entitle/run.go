@@ -28,6 +28,8 @@ func newRunCmd() *cobra.Command {
 		quiet    bool
 		output   string
 		all      bool
+		strict   bool
+		preserve int
 	)
 	cmd := &cobra.Command{
 		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
@@ -92,7 +94,8 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				mode = f.Mode
 				extra = f.Rules
 			}
-			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all}
+			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all,
+				Strict: strict, PreserveFDs: preserve}
 			switch {
 			case complain:
 				cfg.Mode = entrun.Complain
@@ -139,6 +142,8 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	f.BoolVar(&quiet, "quiet", false, "enforce silently: plain filter, no supervisor")
 	f.StringVarP(&output, "output", "o", "", "with --complain: write the widened policy (entitle.yaml, or an OCI profile if it ends in .json)")
 	f.BoolVar(&all, "all", false, "report every denial, not only the first of each kind")
+	f.BoolVar(&strict, "strict", false, "refuse to run when the kernel cannot enforce every layer (Landlock rights, scopes)")
+	f.IntVar(&preserve, "preserve-fds", 0, "pass descriptors 3..3+N-1 to the command (all others beyond 0-2 are closed)")
 	return cmd
 }
 
