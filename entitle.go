@@ -93,7 +93,7 @@ const (
 	FSLock          Entitlement = "fs.lock"          // flock, fcntl record and OFD locks, leases
 	FSRead          Entitlement = "fs.read"          // open files read-only, stat, readdir, readlink, access, chdir/getcwd, statfs
 	FSSpecial       Entitlement = "fs.special"       // mknod, mkfifo
-	FSWatch         Entitlement = "fs.watch"         // inotify, fanotify, dnotify, F_SETOWN/F_SETSIG
+	FSWatch         Entitlement = "fs.watch"         // inotify, fanotify notifications (read-only), dnotify, F_SETOWN/F_SETSIG
 	FSWrite         Entitlement = "fs.write"         // open existing files for writing, truncate, fallocate, fsync
 	IOUring         Entitlement = "io.uring"         // io_uring (its submissions bypass seccomp)
 	IPCFDPass       Entitlement = "ipc.fdpass"       // SCM_RIGHTS descriptor passing (advisory: grants nothing beyond base)
@@ -105,7 +105,7 @@ const (
 	NetNetlink      Entitlement = "net.netlink"      // AF_NETLINK NETLINK_ROUTE sockets, interface queries
 	NetRaw          Entitlement = "net.raw"          // AF_PACKET, raw IP and ICMP echo sockets
 	NetServer       Entitlement = "net.server"       // AF_INET/AF_INET6 TCP and UDP sockets, bind, listen, accept
-	NetUnix         Entitlement = "net.unix"         // AF_UNIX sockets: connect, bind, listen, accept
+	NetUnix         Entitlement = "net.unix"         // AF_UNIX sockets, datagram socket pairs: connect, bind, listen, accept
 	ProcExec        Entitlement = "proc.exec"        // execve, execveat
 	ProcIdentity    Entitlement = "proc.identity"    // setuid/setgid/setgroups, capset (changing privileges)
 	ProcResources   Entitlement = "proc.resources"   // setrlimit, setpriority, sched_set*, NUMA policy, quotas

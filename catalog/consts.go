@@ -40,14 +40,15 @@ const (
 	atEmptyPath = 0x1000
 
 	// Sockets.
-	afUnix     = 1
-	afInet     = 2
-	afInet6    = 10
-	afNetlink  = 16
-	afPacket   = 17
-	sockStream = 1
-	sockDgram  = 2
-	sockRaw    = 3
+	afUnix        = 1
+	afInet        = 2
+	afInet6       = 10
+	afNetlink     = 16
+	afPacket      = 17
+	sockStream    = 1
+	sockDgram     = 2
+	sockRaw       = 3
+	sockSeqpacket = 5
 	// sockTypeMask is SOCK_TYPE_MASK: the type without SOCK_NONBLOCK and
 	// SOCK_CLOEXEC.
 	sockTypeMask = 0xF
@@ -66,6 +67,30 @@ const (
 	solNetlink = 270
 
 	rlimitNofile = 7
+
+	// shmat(2): map the segment executable.
+	shmExec = 0o100000
+
+	// fanotify_init(2) flags. fanotifyFlagsOK are the flags fs.watch
+	// allows: close-on-exec, non-blocking, and the reporting formats that
+	// hand out no descriptor (thread ids, file handles, names, error
+	// codes, mount ids). Everything else is refused, including flags newer
+	// kernels may add: FAN_CLASS_CONTENT (0x4) and FAN_CLASS_PRE_CONTENT
+	// (0x8), permission classes that block other processes' opens and
+	// reads; FAN_UNLIMITED_QUEUE (0x10) and FAN_UNLIMITED_MARKS (0x20),
+	// unbounded kernel memory; FAN_ENABLE_AUDIT (0x40), audit records for
+	// permission decisions; FAN_REPORT_PIDFD (0x80), pidfds of every
+	// process that touches a watched file.
+	fanCloexec       = 0x1
+	fanNonblock      = 0x2
+	fanReportTID     = 0x100
+	fanReportFID     = 0x200
+	fanReportDirFID  = 0x400
+	fanReportName    = 0x800
+	fanReportTarget  = 0x1000
+	fanReportFDError = 0x2000
+	fanReportMnt     = 0x4000
+	fanotifyFlagsOK  = fanCloexec | fanNonblock | fanReportTID | fanReportFID | fanReportDirFID | fanReportName | fanReportTarget | fanReportFDError | fanReportMnt
 )
 
 // ioctl requests.

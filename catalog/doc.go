@@ -39,7 +39,8 @@
 // Always on: read/write and friends on descriptors already open, close,
 // dup, lseek, fstat, sendfile/splice, Linux AIO (it only reads and writes
 // descriptors already open), send/receive on sockets already open
-// (sendto only with a NULL address), socketpair(AF_UNIX), memory management
+// (sendto only with a NULL address), socketpair(AF_UNIX) of the connected
+// types SOCK_STREAM and SOCK_SEQPACKET (see Sockets), memory management
 // (see PROT_EXEC below), brk, futex, rseq, robust lists, thread-only clone,
 // signal handling, signals to self, process and user ids (read),
 // scheduling and resource limits (read), clocks, timers and sleep,
@@ -106,7 +107,9 @@
 // fs.create, or memfd_create with ipc.sysv) can still map what it wrote as
 // executable: mem.jit guards anonymous and writable executable memory, not
 // code loading from files — use Landlock or noexec mounts for that, as with
-// execve. On i386 the legacy mmap call (old_mmap) takes its arguments in
+// execve. SysV shared memory attached with SHM_EXEC is writable and
+// executable: ipc.sysv allows shmat only without SHM_EXEC, mem.jit with it.
+// On i386 the legacy mmap call (old_mmap) takes its arguments in
 // memory, so its PROT_EXEC condition checks a register the kernel ignores;
 // C libraries use mmap2 there, whose arguments the rules do check.
 //
@@ -146,6 +149,23 @@
 // AF_BLUETOOTH, ...) and other netlink protocols need Options.Extra rules.
 // socketcall, the multiplexer of old 32-bit ABIs, is in Never.
 //
+// AF_UNIX without net.unix. Base allows socketpair(AF_UNIX) only for
+// SOCK_STREAM and SOCK_SEQPACKET (with SOCK_NONBLOCK and SOCK_CLOEXEC): such
+// a pair is connected for good, so connect fails (EPROTOTYPE), sendto and
+// sendmsg with an address fail on a stream socket (EISCONN) and send to the
+// peer on a seqpacket socket (the kernel ignores the address). A
+// SOCK_DGRAM pair is not: connect, sendto and sendmsg with an address reach
+// any Unix datagram socket (syslog's /dev/log, systemd's notify socket),
+// so datagram pairs are net.unix's. The other ways to hold an AF_UNIX
+// socket are socket(AF_UNIX) (net.unix), descriptors received or
+// inherited (entitle run closes inherited ones), pidfd_getfd (admin.debug)
+// and io_uring (io.uring). Seccomp cannot see the family of the socket a
+// bind names, so bind granted by net.client, net.server, net.netlink or
+// net.raw can still give a socket pair a name in the file system (a socket
+// file) or in the abstract namespace; nobody can connect to a connected
+// pair, and creating the file is refused by the Landlock layer when
+// fs.create is not granted.
+//
 // Descriptor passing. sendmsg and recvmsg carry SCM_RIGHTS in a control
 // message in memory, which seccomp cannot inspect, and they are in base for
 // all sockets. ipc.fdpass therefore grants nothing beyond base: it is
@@ -160,6 +180,25 @@
 // fchmodat2 only without S_ISUID|S_ISGID (mode & 06000 == 0); setting
 // set-ID bits is fs.chown's ("ownership and privilege-bearing mode bits").
 // File creation with a set-ID mode is never granted: create, then chmod.
+//
+// fanotify. fs.watch allows fanotify_init only for a notification group
+// whose event descriptors are opened read-only: the flags (argument 0) may
+// hold only FAN_CLOEXEC, FAN_NONBLOCK and the reporting formats FAN_REPORT_TID,
+// FAN_REPORT_FID, FAN_REPORT_DIR_FID, FAN_REPORT_NAME, FAN_REPORT_TARGET_FID,
+// FAN_REPORT_FD_ERROR and FAN_REPORT_MNT (mask 0x7F03), and event_f_flags
+// (argument 1) must have the access mode O_RDONLY. Refused, with any flag a
+// later kernel adds: O_WRONLY and O_RDWR event descriptors (writing files
+// the program could not open for writing), the permission classes
+// FAN_CLASS_CONTENT and FAN_CLASS_PRE_CONTENT (blocking or answering other
+// processes' opens and reads), FAN_UNLIMITED_QUEUE and FAN_UNLIMITED_MARKS
+// (unbounded kernel memory), FAN_ENABLE_AUDIT, and FAN_REPORT_PIDFD (pidfds
+// of every process that touches a watched file). fanotify_mark is allowed
+// with any arguments: the kernel refuses permission events on a notification
+// group. Unprivileged programs get the file-handle formats only (no
+// descriptors); a program with CAP_SYS_ADMIN can receive read-only
+// descriptors of files other processes open — the kernel opens them with
+// the watcher's credentials, so the Landlock layer's read rights apply to
+// them.
 //
 // Terminals. tty allows the terminal-mode, window-size, job-control,
 // break, flush and pseudo-terminal ioctls. TIOCSTI (input injection) and

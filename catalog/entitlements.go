@@ -185,10 +185,16 @@ func newBase() *Entitlement {
 			// with fstatat(fd, "", AT_EMPTY_PATH).
 			each(s("newfstatat", "fstatat64"), mask32(3, atEmptyPath, atEmptyPath)),
 			[]policy.Rule{rule("statx", mask32(2, atEmptyPath, atEmptyPath))},
-			// Connected sockets and socket pairs.
+			// Connected sockets, and connected AF_UNIX socket pairs: a
+			// SOCK_STREAM or SOCK_SEQPACKET pair cannot be connected
+			// elsewhere (connect fails with EPROTOTYPE, sendto with an
+			// address with EISCONN, SOCK_SEQPACKET ignores the address);
+			// a SOCK_DGRAM one can (connect, sendto, sendmsg with any
+			// address), so it is net.unix's.
 			[]policy.Rule{
 				rule("sendto", eq64(4, 0)),
-				rule("socketpair", eq32(0, afUnix)),
+				rule("socketpair", eq32(0, afUnix), mask32(1, sockTypeMask, sockStream)),
+				rule("socketpair", eq32(0, afUnix), mask32(1, sockTypeMask, sockSeqpacket)),
 			},
 			// The personality values of Docker's default profile (query,
 			// PER_LINUX, PER_LINUX32, UNAME26).
@@ -301,12 +307,17 @@ func newEntitlements() []*Entitlement {
 		},
 		{
 			Name:    "fs.watch",
-			Summary: "inotify, fanotify, dnotify and SIGIO ownership (F_SETOWN, F_SETSIG)",
+			Summary: "inotify, fanotify notifications (read-only event descriptors), dnotify and SIGIO ownership (F_SETOWN, F_SETSIG)",
 			Owns: s("inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
 				"fanotify_init", "fanotify_mark"),
 			Allow: s("inotify_init", "inotify_init1", "inotify_add_watch", "inotify_rm_watch",
-				"fanotify_init", "fanotify_mark"),
-			Rules: fcntls(fNotify, fSetown, fGetown, fSetownEx, fGetownEx, fSetsig, fGetsig),
+				"fanotify_mark"),
+			Rules: concat(
+				// fanotify: notification class only, event descriptors
+				// opened read-only, no flag outside fanotifyFlagsOK.
+				[]policy.Rule{rule("fanotify_init", mask32(0, ^uint64(fanotifyFlagsOK)&0xFFFFFFFF, 0), mask32(1, oAccMode, 0))},
+				fcntls(fNotify, fSetown, fGetown, fSetownEx, fGetownEx, fSetsig, fGetsig),
+			),
 		},
 		{
 			Name:    "net.client",
@@ -324,9 +335,10 @@ func newEntitlements() []*Entitlement {
 		},
 		{
 			Name:    "net.unix",
-			Summary: "AF_UNIX sockets: connect, bind, listen, accept",
+			Summary: "AF_UNIX sockets and datagram socket pairs: connect, bind, listen, accept",
 			Allow:   s("connect", "bind", "listen", "accept", "accept4", "sendto"),
-			Rules:   concat([]policy.Rule{rule("socket", eq32(0, afUnix))}, sockopts(solSocket), ioctls(tiocoutq)),
+			Rules: concat([]policy.Rule{rule("socket", eq32(0, afUnix)), rule("socketpair", eq32(0, afUnix))},
+				sockopts(solSocket), ioctls(tiocoutq)),
 		},
 		{
 			Name:    "net.dns",
@@ -372,11 +384,14 @@ func newEntitlements() []*Entitlement {
 				"semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "ipc",
 				"mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64", "mq_timedreceive",
 				"mq_timedreceive_time64", "mq_notify", "mq_getsetattr", "memfd_create"),
-			Allow: s("shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semtimedop_time64",
+			Allow: s("shmget", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semtimedop_time64",
 				"semctl", "msgget", "msgsnd", "msgrcv", "msgctl", "ipc",
 				"mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64", "mq_timedreceive",
 				"mq_timedreceive_time64", "mq_notify", "mq_getsetattr", "memfd_create",
 				"ftruncate", "ftruncate64"),
+			// shmat without SHM_EXEC: an executable, writable mapping is
+			// mem.jit's.
+			Rules: []policy.Rule{rule("shmat", mask32(2, shmExec, 0))},
 		},
 		{
 			Name:    "tty",
@@ -438,7 +453,7 @@ func newEntitlements() []*Entitlement {
 		{
 			Name:    "mem.jit",
 			Summary: "executable anonymous and writable+executable memory (JIT compilers, trampolines)",
-			Allow:   s("mmap", "mmap2", "mprotect", "pkey_mprotect", "memfd_create"),
+			Allow:   s("mmap", "mmap2", "mprotect", "pkey_mprotect", "memfd_create", "shmat"),
 		},
 		{
 			Name:    "mem.lock",

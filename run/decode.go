@@ -87,6 +87,7 @@ var signatures = map[string][]argKind{
 	"execveat":          {aDirfd, aPath, aPtr, aPtr, aAtFlags},
 	"getdents64":        {aFd, aPtr, aInt},
 	"inotify_add_watch": {aFd, aPath, aHex},
+	"fanotify_init":     {aHex, aOpenFlags},
 	"socket":            {aDomain, aSockType, aInt},
 	"socketpair":        {aDomain, aSockType, aInt, aPtr},
 	"connect":           {aFd, aSockaddr, aInt},
