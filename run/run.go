@@ -362,15 +362,26 @@ func preserved(n int) ([]*os.File, error) {
 		return nil, fmt.Errorf("--preserve-fds %d: must be 0..1000", n)
 	}
 	var out []*os.File
+	closeAll := func() {
+		for _, f := range out {
+			f.Close()
+		}
+	}
 	for fd := 3; fd < 3+n; fd++ {
+		// A descriptor entitle's parent passed is not close-on-exec;
+		// entitle's own (the Go runtime's) are, and never reach the
+		// command.
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err != nil || flags&unix.FD_CLOEXEC != 0 {
+			closeAll()
+			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d was not passed to entitle (open it in the shell, e.g. %d>FILE, or lower the count)", n, fd, fd)
+		}
 		// A duplicate: the caller's descriptor stays its own (an
 		// *os.File closes its descriptor when collected).
 		dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3+n)
 		if err != nil {
-			for _, f := range out {
-				f.Close()
-			}
-			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open in entitle (open it in the shell, e.g. %d>FILE, or lower the count): %w", n, fd, fd, err)
+			closeAll()
+			return nil, fmt.Errorf("--preserve-fds %d: duplicate descriptor %d: %w", n, fd, err)
 		}
 		out = append(out, os.NewFile(uintptr(dup), fmt.Sprintf("fd%d", fd)))
 	}

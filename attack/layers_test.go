@@ -1,0 +1,256 @@
+package attack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// victim starts a process outside the sandbox (a sleep) and returns its
+// pid; it is killed when the test ends.
+func victim(t *testing.T) *exec.Cmd {
+	t.Helper()
+	v := exec.Command("sleep", "300")
+	if err := v.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Process.Kill(); v.Wait() })
+	return v
+}
+
+// lines turns "NAME result" lines into a map.
+func lines(out string) map[string]string {
+	m := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if i := strings.LastIndexByte(l, ' '); i > 0 {
+			m[l[:i]] = l[i+1:]
+		}
+	}
+	return m
+}
+
+// expect checks the result of each named attempt: want "ok" for the
+// legitimate ones, "denied" for any errno.
+func expect(t *testing.T, r result, want map[string]string) {
+	t.Helper()
+	got := lines(r.stdout)
+	for name, w := range want {
+		g, ok := got[name]
+		switch {
+		case !ok:
+			t.Errorf("%s: no result\n%s", name, r)
+		case w == "denied" && g == "ok":
+			t.Errorf("%s: the attack succeeded\n%s", name, r)
+		case w == "ok" && g != "ok":
+			t.Errorf("%s: the legitimate use failed with %s\n%s", name, g, r)
+		case w != "ok" && w != "denied" && g != w:
+			t.Errorf("%s: %s, want %s\n%s", name, g, w, r)
+		}
+	}
+}
+
+// TestAttackReachProcesses (issue 7, item 1): a program granted fs.read,
+// fs.write and proc.spawn cannot read or write the memory, registers or
+// environment of the unconfined supervisor (its parent) or of any other
+// process outside the sandbox, nor ptrace them, nor take their
+// descriptors; its own children stay inspectable.
+func TestAttackReachProcesses(t *testing.T) {
+	prog := cprog(t, "reach")
+	v := victim(t)
+	allow := []string{"--allow", "fs.read,fs.write,proc.spawn"}
+	each(t, func(t *testing.T, u user, m mode) {
+		r := run(t, u, m, scratch(t), allow, prog, "procs", strconv.Itoa(v.Process.Pid))
+		want := map[string]string{"child-stat": "ok", "child-environ": "ok", "self-environ": "ok"}
+		for _, who := range []string{"parent", "victim"} {
+			for _, a := range []string{"mem-rdwr", "mem-rdonly", "syscall", "environ", "maps", "process_vm_readv", "ptrace-attach", "pidfd_getfd"} {
+				want[who+"-"+a] = "denied"
+			}
+		}
+		expect(t, r, want)
+	})
+}
+
+// TestAttackSignals (issue 7, item 2): proc.spawn signals the command's own
+// children, never a process outside the sandbox — not the supervisor, not
+// an unrelated process, not through a pidfd or sigqueue.
+func TestAttackSignals(t *testing.T) {
+	prog := cprog(t, "reach")
+	v := victim(t)
+	allow := []string{"--allow", "fs.read,proc.spawn"}
+	each(t, func(t *testing.T, u user, m mode) {
+		r := run(t, u, m, scratch(t), allow, prog, "signals", strconv.Itoa(v.Process.Pid))
+		expect(t, r, map[string]string{
+			"kill-victim": "denied", "kill-parent": "denied", "pidfd-victim": "denied", "sigqueue-victim": "denied",
+			"kill-child": "ok", "child-got-it": "ok", "kill-self": "ok",
+		})
+		if v.ProcessState != nil {
+			t.Fatal("the victim died")
+		}
+	})
+	// With proc.signal the same signal reaches the victim (as root, or as
+	// its owner): the grant is what opens it.
+	if os.Geteuid() == 0 {
+		r := run(t, user{name: "root"}, quiet, scratch(t), []string{"--allow", "fs.read,proc.spawn,proc.signal"}, prog, "signals", strconv.Itoa(v.Process.Pid))
+		expect(t, r, map[string]string{"kill-victim": "ok"})
+	}
+}
+
+// TestAttackInheritedDescriptors (issue 7, item 5): a descriptor entitle
+// inherited beyond 0–2 (here 7, open for appending on a file the command
+// may not write) does not reach the command; --preserve-fds passes it on
+// purpose.
+func TestAttackInheritedDescriptors(t *testing.T) {
+	prog := cprog(t, "reach")
+	each(t, func(t *testing.T, u user, m mode) {
+		dir := scratch(t)
+		target := filepath.Join(dir, "target")
+		if err := os.WriteFile(target, []byte("original\n"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(target, 0o666)
+		runFD := func(flags ...string) result {
+			f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			args := append(append(append([]string{"run", "--allow", "fs.read"}, flags...), m.flags...), "--", prog, "fd", "7")
+			cmd := exec.CommandContext(ctx, entitleBin(t), args...)
+			cmd.Dir = dir
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+			// ExtraFiles[i] is descriptor 3+i: the file is descriptor 7.
+			cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, f}
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			cmd.Run()
+			return result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String()}
+		}
+		r := runFD()
+		expect(t, r, map[string]string{"fd-write": "EBADF"})
+		if b, _ := os.ReadFile(target); string(b) != "original\n" {
+			t.Fatalf("the inherited descriptor wrote %q\n%s", b, r)
+		}
+		// Descriptors 3..7 kept on purpose: 3..6 were not passed to
+		// entitle, so --preserve-fds 5 is refused with a clear error ...
+		r = runFD("--preserve-fds", "5")
+		if r.code != 125 || !strings.Contains(r.stderr, "descriptor 3 was not passed to entitle") {
+			t.Fatalf("--preserve-fds over closed descriptors: %s", r)
+		}
+	})
+	// ... and with descriptor 3 open, --preserve-fds 1 passes exactly it.
+	dir := scratch(t)
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, nil, 0o666)
+	f, err := os.OpenFile(target, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(entitleBin(t), "run", "--allow", "fs.read", "--preserve-fds", "1", "--", prog, "fd", "3")
+	cmd.ExtraFiles = []*os.File{f}
+	out, _ := cmd.CombinedOutput()
+	if b, _ := os.ReadFile(target); string(b) != "pwned\n" {
+		t.Fatalf("--preserve-fds 1 did not pass descriptor 3: file %q, output %s", b, out)
+	}
+}
+
+// TestAttackPrivilegedFiles (issue 7, item 6): as root, fs.write does not
+// reach kernel administration through pseudo-files (/proc/sys,
+// /proc/sysrq-trigger, /dev/kmsg), fs.read does not read raw memory or
+// devices, and fs.attr cannot give a file capabilities; writing ordinary
+// files, chmod and user xattrs still work. As nobody the same attempts
+// fail by permission.
+func TestAttackPrivilegedFiles(t *testing.T) {
+	prog := cprog(t, "reach")
+	each(t, func(t *testing.T, u user, m mode) {
+		dir := scratch(t)
+		own := filepath.Join(dir, "own")
+		if err := os.WriteFile(own, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if u.cred != nil {
+			if err := os.Chown(own, int(u.cred.Uid), int(u.cred.Gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := run(t, u, m, dir, []string{"--allow", "fs.read,fs.write"}, prog, "write",
+			"/proc/sys/vm/drop_caches", "1", "/proc/sysrq-trigger", "h", "/dev/kmsg", "entitle-attack-test", own, "legit")
+		expect(t, r, map[string]string{
+			"write /proc/sys/vm/drop_caches": "denied", "write /proc/sysrq-trigger": "denied",
+			"write /dev/kmsg": "denied", "write " + own: "ok",
+		})
+		r = run(t, u, m, dir, []string{"--allow", "fs.read"}, prog, "read", "/dev/mem", "/proc/kcore", "/dev/kmsg", "/etc/hostname", "/proc/self/status")
+		expect(t, r, map[string]string{
+			"read /dev/mem": "denied", "read /proc/kcore": "denied", "read /dev/kmsg": "denied",
+			"read /etc/hostname": "ok", "read /proc/self/status": "ok",
+		})
+		r = run(t, u, m, dir, []string{"--allow", "fs.read,fs.attr"}, prog, "xattr", own)
+		expect(t, r, map[string]string{"setxattr-security.capability": "denied", "setxattr-user": "ok", "chmod": "ok"})
+	})
+	// admin.kernel is what reaches the pseudo-files: as root it reads
+	// /dev/kmsg.
+	if os.Geteuid() == 0 {
+		r := run(t, user{name: "root"}, quiet, scratch(t), []string{"--allow", "fs.read,admin.kernel"}, prog, "read", "/dev/kmsg")
+		expect(t, r, map[string]string{"read /dev/kmsg": "ok"})
+	}
+}
+
+// TestAttackProfileHandshake (issue 7, item 9): `entitle run --profile P`
+// with a profile that lacks what the handshake uses (sendmsg) starts the
+// command instead of hanging; a profile that denies execve with an
+// explicit rule fails fast with 125 and says why.
+func TestAttackProfileHandshake(t *testing.T) {
+	dir := scratch(t)
+	out, err := exec.Command(entitleBin(t), "profile", "--format", "oci", "fs.read").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prof map[string]any
+	if err := json.Unmarshal(out, &prof); err != nil {
+		t.Fatal(err)
+	}
+	var kept []any
+	for _, s := range prof["syscalls"].([]any) {
+		rule := s.(map[string]any)
+		var names []any
+		for _, n := range rule["names"].([]any) {
+			if n != "sendmsg" {
+				names = append(names, n)
+			}
+		}
+		if len(names) > 0 {
+			rule["names"] = names
+			kept = append(kept, rule)
+		}
+	}
+	prof["syscalls"] = kept
+	noSendmsg := filepath.Join(dir, "nosendmsg.json")
+	b, _ := json.Marshal(prof)
+	os.WriteFile(noSendmsg, b, 0o644)
+	denyExec := filepath.Join(dir, "denyexec.json")
+	prof["syscalls"] = append(kept, map[string]any{"names": []string{"execve"}, "action": "SCMP_ACT_ERRNO", "errnoRet": 13})
+	b, _ = json.Marshal(prof)
+	os.WriteFile(denyExec, b, 0o644)
+	for _, u := range users(t) {
+		for _, m := range modes {
+			r := run(t, u, m, dir, []string{"--profile", noSendmsg}, "true")
+			if r.code != 0 {
+				t.Errorf("%s/%s: a profile without sendmsg: %s", u.name, m.name, r)
+			}
+			r = run(t, u, m, dir, []string{"--profile", denyExec}, "true")
+			if r.code != 125 || !strings.Contains(r.stderr, "execve") {
+				t.Errorf("%s/%s: a profile denying execve: %s", u.name, m.name, r)
+			}
+		}
+	}
+}
