@@ -225,6 +225,22 @@ func compareWithLibseccomp(t *testing.T, p *policy.Policy, level int, tolerate b
 	return compareWithLibseccompReport(t, p, level, tolerate, nil)
 }
 
+// compareProfileWithLibseccomp compiles p (a profile as entitle reads it,
+// libseccomp's merging of rules applied) with entitle and raw (the same
+// profile's rules as runc adds them, profile.RuncRules) with libseccomp,
+// and checks both programs decide every input alike.
+func compareProfileWithLibseccomp(t *testing.T, p, raw *policy.Policy, level int) (compared int, excepted map[string]bool) {
+	t.Helper()
+	rawProg = raw
+	defer func() { rawProg = nil }()
+	compared, _, excepted = compareWithLibseccompReport(t, p, level, false, nil)
+	return compared, excepted
+}
+
+// rawProg, when set, is what compareWithLibseccompReport hands libseccomp
+// instead of the policy entitle compiles.
+var rawProg *policy.Policy
+
 // compareWithLibseccompReport is compareWithLibseccomp; when report is not
 // nil, disagreements that are not self-contradictions are passed to it
 // instead of failing the test.
@@ -234,7 +250,11 @@ func compareWithLibseccompReport(t *testing.T, p *policy.Policy, level int, tole
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, unknown := libseccompCompile(t, p, level)
+	src := p
+	if rawProg != nil {
+		src = rawProg
+	}
+	theirs, unknown := libseccompCompile(t, src, level)
 	excepted = map[string]bool{}
 	for _, a := range p.ArchList() {
 		order := orderOf(a)
@@ -246,7 +266,13 @@ func compareWithLibseccompReport(t *testing.T, p *policy.Policy, level int, tole
 		if err != nil {
 			t.Fatalf("libseccomp program: %v", err)
 		}
-		for _, d := range diffInputs(p, a) {
+		inputs := p
+		if rawProg != nil {
+			both := *p
+			both.Rules = append(append([]policy.Rule(nil), p.Rules...), rawProg.Rules...)
+			inputs = &both
+		}
+		for _, d := range diffInputs(inputs, a) {
 			r1, _ := vmOurs.Run(d)
 			r2, _ := vmTheirs.Run(d)
 			table := a

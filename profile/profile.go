@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -36,6 +37,33 @@ type Options struct {
 	// Kernel is the kernel version "major.minor" compared with minKernel.
 	// Empty means the running kernel (uname).
 	Kernel string
+	// Lenient reads the profile as runc does: unknown and duplicate JSON
+	// keys are ignored (the last duplicate wins), an errno of 0 is
+	// accepted, and rules libseccomp refuses to merge keep the first one
+	// instead of failing. Without it such profiles are errors, because
+	// each of them makes the filter weaker than the profile reads.
+	Lenient bool
+	// Warn, when set, receives what Parse resolved the way libseccomp does
+	// but the profile's author probably did not mean (rules that never
+	// apply, contradictions, masked comparisons with bits outside the
+	// mask). Nil discards them.
+	Warn func(Warning)
+
+	runcOrder bool // RuncRules: skip libseccomp's merging
+}
+
+// Warning is a finding about a profile that runtimes accept.
+type Warning struct {
+	Where   string // the rule's location, e.g. "syscalls[15] (setns)"
+	Message string
+}
+
+func (w Warning) String() string { return w.Where + ": " + w.Message }
+
+func (o *Options) warn(where, format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(Warning{Where: where, Message: fmt.Sprintf(format, args...)})
+	}
 }
 
 // DefaultCaps is the capability set Docker gives a container by default.
@@ -72,19 +100,48 @@ func (o *Options) caps() []string {
 
 // Parse reads a seccomp profile in either JSON format (OCI LinuxSeccomp or
 // Docker/Podman) and resolves it into a validated policy.
+//
+// Unless opts.Lenient is set, JSON that runc would read into a weaker
+// filter than it says is an error naming the key's line and column:
+// unknown keys ("arg" for "args"), keys in another letter case, duplicate
+// keys, and an errno of 0.
 func Parse(data []byte, opts Options) (*policy.Policy, error) {
+	if len(data) > MaxProfileSize {
+		return nil, fmt.Errorf("profile is %d bytes, more than the %d a seccomp profile can sensibly be: is this the right file?", len(data), MaxProfileSize)
+	}
 	var s mobyseccomp.Seccomp
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, jsonError(data, err)
 	}
+	if !opts.Lenient {
+		if err := checkStrict(data); err != nil {
+			return nil, err
+		}
+	}
 	return FromDocker(&s, opts)
+}
+
+// RuncRules parses a profile like Parse but returns, as the policy's
+// rules, exactly the rules runc hands libseccomp, in runc's order, without
+// libseccomp's merging of rules for the same system call (see Parse for
+// that). Its Evaluate is therefore not what the runtime decides when rules
+// of one call contradict each other; it is for tools that replay the
+// profile into libseccomp, and for lint.
+func RuncRules(data []byte, opts Options) (*policy.Policy, error) {
+	opts.runcOrder = true
+	return Parse(data, opts)
 }
 
 // ParseFile reads and parses the profile at path (see Parse).
 func ParseFile(path string, opts Options) (*policy.Policy, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxProfileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	p, err := Parse(data, opts)
 	if err != nil {
@@ -186,8 +243,12 @@ func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entri
 	}
 
 	var errs []error
+	var origins []origin
 	for _, e := range entries {
-		rules, err := convertEntry(e, def, p.ArchList(), opts)
+		rules, err := convertEntry(e, def, p.ArchList(), &opts)
+		for range rules {
+			origins = append(origins, origin{index: e.index})
+		}
 		if err != nil {
 			errs = append(errs, err)
 			if len(errs) == 10 {
@@ -200,6 +261,11 @@ func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entri
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	if !opts.runcOrder {
+		if p.Rules, err = resolve(p.Rules, origins, &opts); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -252,7 +318,7 @@ func containsArch(list []*syscalls.Arch, a *syscalls.Arch) bool {
 }
 
 // convertEntry turns one syscalls[] element into policy rules.
-func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Options) ([]policy.Rule, error) {
+func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts *Options) ([]policy.Rule, error) {
 	where := fmt.Sprintf("syscalls[%d]", e.index)
 	c := e.call
 	if len(c.Names) == 0 {
@@ -265,20 +331,21 @@ func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Opti
 
 	// Conditions, and whether runc AND-s them or adds each as its own rule.
 	var conds []policy.Cond
-	var never []bool // the condition can never hold on the policy's arches
 	var seen [6]bool
 	split := false
 	for j, a := range c.Args {
-		cond, nv, err := convertArg(a, arches)
+		cond, err := convertArg(a)
 		if err != nil {
 			return nil, fmt.Errorf("%s.args[%d]: %w", where, j, err)
+		}
+		if a.Op == specs.OpMaskedEqual && a.ValueTwo&^a.Value != 0 {
+			opts.warn(fmt.Sprintf("%s.args[%d]", where, j), "SCMP_CMP_MASKED_EQ datum (valueTwo) %#x has bits %#x outside the mask (value) %#x; libseccomp ignores them and tests arg & %#x == %#x (are value and valueTwo swapped?)", a.ValueTwo, a.ValueTwo&^a.Value, a.Value, a.Value, a.ValueTwo&a.Value)
 		}
 		if seen[a.Index] {
 			split = true
 		}
 		seen[a.Index] = true
 		conds = append(conds, cond)
-		never = append(never, nv)
 	}
 
 	var names []string
@@ -287,14 +354,17 @@ func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Opti
 			return nil, fmt.Errorf("%s: empty system call name", where)
 		}
 		if !syscalls.Known(n) {
-			if opts.IgnoreUnknown {
+			// Known on an architecture entitle has no table for, or
+			// private to one (MIPS's syscall, ARM's set_tls): runc skips
+			// it on the others, and no table here has it.
+			if syscalls.KnownAnywhere(n) || opts.IgnoreUnknown {
 				continue
 			}
-			msg := fmt.Sprintf("unknown system call %q in %s", n, where)
+			msg := fmt.Sprintf("unknown system call %q in %s: no architecture has it", n, where)
 			if near := syscalls.Nearest(n, 3); len(near) > 0 {
 				msg += "; did you mean " + strings.Join(near, ", ") + "?"
 			}
-			return nil, errors.New(msg + " (to skip names no syscall table knows, as runc does, ignore unknown system calls)")
+			return nil, errors.New(msg + " (to skip such names as runc does: --ignore-unknown, Options.IgnoreUnknown)")
 		}
 		names = append(names, n)
 	}
@@ -309,19 +379,11 @@ func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Opti
 	case len(conds) == 0:
 		alts = [][]policy.Cond{nil}
 	case split:
-		for i, cond := range conds {
-			if !never[i] {
-				alts = append(alts, []policy.Cond{cond})
-			}
+		for _, cond := range conds {
+			alts = append(alts, []policy.Cond{cond})
 		}
 	default:
-		ok := true
-		for _, nv := range never {
-			ok = ok && !nv
-		}
-		if ok {
-			alts = [][]policy.Cond{conds}
-		}
+		alts = [][]policy.Cond{conds}
 	}
 
 	var rules []policy.Rule
@@ -333,54 +395,32 @@ func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts Opti
 	return rules, nil
 }
 
-// convertArg converts one condition. never reports that libseccomp would
-// generate a comparison that can never succeed on the policy's
-// architectures (a MASKED_EQ datum with bits outside the mask).
-func convertArg(a specs.LinuxSeccompArg, arches []*syscalls.Arch) (c policy.Cond, never bool, err error) {
+// convertArg converts one condition.
+func convertArg(a specs.LinuxSeccompArg) (c policy.Cond, err error) {
 	if a.Index > 5 {
-		return c, false, fmt.Errorf("argument index %d is out of range: system calls have arguments 0 to 5", a.Index)
+		return c, fmt.Errorf("argument index %d is out of range: system calls have arguments 0 to 5", a.Index)
 	}
 	c.Arg = uint8(a.Index)
 	c.Value = a.Value
 	if op, ok := plainOps[a.Op]; ok {
 		c.Op = op
-		return c, false, nil
+		return c, nil
 	}
 	switch a.Op {
 	case specs.OpMaskedEqual:
 		// libseccomp: value is the mask, valueTwo the datum, and the
-		// filter tests arg & mask == datum.
+		// filter tests arg & mask == datum & mask: libseccomp masks the
+		// datum itself (_db_node_mask_fixup), on every architecture, so
+		// datum bits outside the mask are ignored, not "never equal".
 		c.Op = policy.OpMaskedEQ
 		c.Mask = a.Value
 		c.Value = a.ValueTwo & a.Value
-		outside := a.ValueTwo &^ a.Value
-		if outside != 0 {
-			if outside&0xFFFFFFFF != 0 {
-				return c, true, nil // never holds, on any architecture
-			}
-			// Only the high half is off: 64-bit architectures compare it
-			// and never match, 32-bit ones ignore it.
-			var n32, n64 int
-			for _, arch := range arches {
-				if arch.Bits() == 32 {
-					n32++
-				} else {
-					n64++
-				}
-			}
-			switch {
-			case n32 == 0:
-				return c, true, nil
-			case n64 > 0:
-				return c, false, fmt.Errorf("SCMP_CMP_MASKED_EQ datum %#x has bits outside the mask %#x in its upper half: libseccomp makes this never match on 64-bit architectures but match on 32-bit ones, which one policy for both cannot express; clear those bits of valueTwo", a.ValueTwo, a.Value)
-			}
-		}
 	case "":
-		return c, false, fmt.Errorf("condition on argument %d has no op: use one of %s", a.Index, strings.Join(opNames, ", "))
+		return c, fmt.Errorf("condition on argument %d has no op: use one of %s", a.Index, strings.Join(opNames, ", "))
 	default:
-		return c, false, fmt.Errorf("unknown op %q: use one of %s", a.Op, strings.Join(opNames, ", "))
+		return c, fmt.Errorf("unknown op %q: use one of %s", a.Op, strings.Join(opNames, ", "))
 	}
-	return c, false, nil
+	return c, nil
 }
 
 // plainOps maps the OCI comparisons that take one value, both ways (see

@@ -56,6 +56,11 @@ func ToOCI(p *policy.Policy) (*specs.LinuxSeccomp, error) {
 		}
 	}
 
+	skip, err := checkMergeable(p)
+	if err != nil {
+		return nil, err
+	}
+
 	type group struct {
 		key   string
 		call  specs.LinuxSyscall
@@ -64,6 +69,9 @@ func ToOCI(p *policy.Policy) (*specs.LinuxSeccomp, error) {
 	var groups []*group
 	for i := range p.Rules {
 		r := &p.Rules[i]
+		if skip[i] {
+			continue
+		}
 		if r.Action == p.DefaultAction {
 			// runc drops this rule. That is harmless unless it would
 			// beat another rule for the same call.
@@ -238,4 +246,40 @@ func Marshal(p *policy.Policy) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// checkMergeable adapts p's rules to libseccomp's rule merging (see
+// resolve): a rule without conditions decides its call for every argument
+// under runc (the first one added, if there are several). It returns the
+// rules that p never applies because such a rule beats them everywhere
+// (they must not be written: written first, they would win), and refuses a
+// policy where a rule with conditions beats the unconditional one for some
+// arguments, which OCI cannot express next to it.
+func checkMergeable(p *policy.Policy) (map[int]bool, error) {
+	skip := map[int]bool{}
+	winner := map[string]int{} // syscall -> its winning unconditional rule
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		if len(r.Conds) != 0 {
+			continue
+		}
+		w, ok := winner[r.Syscall]
+		if !ok || policy.MoreRestrictive(r.Action, p.Rules[w].Action) {
+			winner[r.Syscall] = i
+		}
+	}
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		w, ok := winner[r.Syscall]
+		if !ok || w == i {
+			continue
+		}
+		u := &p.Rules[w]
+		if r.Action != u.Action && len(r.Conds) != 0 && r.Action != p.DefaultAction &&
+			(policy.MoreRestrictive(r.Action, u.Action) || r.Action.Kind == u.Action.Kind && i < w) {
+			return nil, fmt.Errorf("rule %d (%s) overrides rule %d (%s) for some arguments, but runc's libseccomp lets a rule without conditions decide every call of %s: OCI cannot express this; give rule %d the complement of rule %d's conditions", i+1, r, w+1, u, u.Syscall, w+1, i+1)
+		}
+		skip[i] = true
+	}
+	return skip, nil
 }

@@ -189,8 +189,9 @@ func TestRoundTripHandMade(t *testing.T) {
 					{Syscall: "read", Action: eperm},
 					{Syscall: "write", Action: policy.Errno(uint16(unix.EACCES))},
 					{Syscall: "write", Action: eperm},
-					{Syscall: "openat", Action: eperm, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 1}}},
 					{Syscall: "openat", Action: policy.Errno(uint16(unix.EACCES))},
+					{Syscall: "openat", Action: eperm, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 1}}},        // never applies
+					{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 2}}}, // never applies
 				},
 			},
 		},
@@ -305,6 +306,10 @@ func TestToOCIErrors(t *testing.T) {
 			policy.Rule{Syscall: "ptrace", Action: eperm},
 			policy.Rule{Syscall: "ptrace", Action: policy.Errno(uint16(unix.EACCES))},
 		), []string{"rule 1", "repeats the default action"}},
+		{"conditional rule beating an unconditional one", base(
+			policy.Rule{Syscall: "openat", Action: policy.Errno(uint16(unix.EACCES)), Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 1}}},
+			policy.Rule{Syscall: "openat", Action: policy.Allow},
+		), []string{"rule 1", "overrides rule 2", "without conditions decide every call of openat"}},
 		{"unknown flag", &policy.Policy{DefaultAction: eperm, Flags: []string{"SECCOMP_FILTER_FLAG_BOGUS"}}, []string{`unknown seccomp flag "SECCOMP_FILTER_FLAG_BOGUS"`}},
 	}
 	for _, tt := range tests {

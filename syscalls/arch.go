@@ -178,3 +178,18 @@ func Nearest(name string, n int) []string {
 func NearestOf(name string, candidates []string, n int) []string {
 	return suggest.Nearest(name, candidates, n)
 }
+
+// OtherArches returns the OCI names of the architectures that have the
+// system call name when none of entitle's tables knows it: calls private
+// to an architecture (MIPS's syscall; 32-bit ARM's breakpoint, cacheflush,
+// set_tls, usr26, usr32) and calls of architectures entitle has no table
+// for (m68k, mips*, parisc*, ppc, s390, sh). It returns nil for names the
+// tables know and for names no architecture has. The list comes from
+// libseccomp's syscall table (zother.go).
+func OtherArches(name string) []string { return otherArch[name] }
+
+// KnownAnywhere reports whether name is a system call on some architecture
+// the OCI runtime-spec names: in one of entitle's tables or in OtherArches.
+// runc (through libseccomp) skips such names on architectures that lack
+// them; a name unknown everywhere is a typo.
+func KnownAnywhere(name string) bool { return Known(name) || len(otherArch[name]) > 0 }

@@ -21,7 +21,16 @@
 //     the kernel's syscall_64.tbl: every system call added since 6.1 is
 //     "common" there, so its x32 number is 0x40000000 + the x86_64 number.
 //
+// x86_64 system calls that syscall_64.tbl marks "64" (map_shadow_stack)
+// are not added to x32.
+//
+// zother.go lists the names that exist only on architectures without a
+// table here, or that are private to one (see OtherArches); it is
+// generated from libseccomp's src/syscalls.csv by ./internal/genother
+// (set LIBSECCOMP_CSV to its path).
+//
 // The tests check the tables against golang.org/x/sys/unix.
 package syscalls
 
 //go:generate go run ./internal/gen -o ztables.go
+//go:generate go run ./internal/genother -o zother.go

@@ -9,11 +9,12 @@
 //     linux-libc-dev, kernel 6.1), extended with the x86_64 system calls
 //     added since, all "common" in the kernel's syscall_64.tbl, so their
 //     x32 number is 0x40000000 + the x86_64 number: uretprobe, uprobe,
-//     cachestat, fchmodat2, map_shadow_stack, futex_wake, futex_wait,
-//     futex_requeue, statmount, listmount, lsm_get_self_attr,
-//     lsm_set_self_attr, lsm_list_modules, mseal, setxattrat, getxattrat,
-//     listxattrat, removexattrat, open_tree_attr, file_getattr,
-//     file_setattr, listns, rseq_slice_yield.
+//     cachestat, fchmodat2, futex_wake, futex_wait, futex_requeue,
+//     statmount, listmount, lsm_get_self_attr, lsm_set_self_attr,
+//     lsm_list_modules, mseal, setxattrat, getxattrat, listxattrat,
+//     removexattrat, open_tree_attr, file_getattr, file_setattr, listns,
+//     rseq_slice_yield (map_shadow_stack is "64", x86_64 only, and is not
+//     added).
 
 package syscalls
 
@@ -1195,7 +1196,6 @@ var X32 = &Arch{name: "x32", goarch: "", oci: "SCMP_ARCH_X32", audit: 0xc000003e
 	{"set_mempolicy_home_node", 0x400001c2},
 	{"cachestat", 0x400001c3},
 	{"fchmodat2", 0x400001c4},
-	{"map_shadow_stack", 0x400001c5},
 	{"futex_wake", 0x400001c6},
 	{"futex_wait", 0x400001c7},
 	{"futex_requeue", 0x400001c8},

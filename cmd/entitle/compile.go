@@ -4,21 +4,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/profile"
-	"github.com/entitle-dev/entitle/syscalls"
 	"github.com/spf13/cobra"
 )
 
 func newCompileCmd() *cobra.Command {
 	var (
-		arches        []string
-		out           string
-		format        string
-		stats         bool
-		ignoreUnknown bool
+		pf     profileFlags
+		out    string
+		format string
+		stats  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [flags] PROFILE|docker-default",
@@ -36,15 +33,9 @@ system call.`,
   entitle compile --format asm docker-default | less`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := profile.Options{IgnoreUnknown: ignoreUnknown}
-			for _, a := range arches {
-				for _, name := range strings.Split(a, ",") {
-					arch, err := syscalls.Lookup(strings.TrimSpace(name))
-					if err != nil {
-						return fmt.Errorf("--arch: %w", err)
-					}
-					opts.Arches = append(opts.Arches, arch)
-				}
+			opts, err := pf.options(cmd.ErrOrStderr())
+			if err != nil {
+				return err
 			}
 			p, err := profile.Load(args[0], opts)
 			if err != nil {
@@ -84,10 +75,9 @@ system call.`,
 			return err
 		},
 	}
-	cmd.Flags().StringSliceVar(&arches, "arch", nil, "architectures to compile for, e.g. x86_64,x86,x32 (default: the profile's)")
+	pf.register(cmd.Flags(), true)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the program to `FILE` instead of standard output")
 	cmd.Flags().StringVar(&format, "format", "raw", "output format: raw (struct sock_filter records) or asm")
 	cmd.Flags().BoolVar(&stats, "stats", false, "print program length and executed instructions per syscall (mean, max)")
-	cmd.Flags().BoolVar(&ignoreUnknown, "ignore-unknown", false, "skip syscall names no table knows, as runc does, instead of failing")
 	return cmd
 }

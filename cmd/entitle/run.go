@@ -30,6 +30,7 @@ func newRunCmd() *cobra.Command {
 		all      bool
 		strict   bool
 		preserve int
+		pf       profileFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
@@ -105,7 +106,10 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			var err error
 			if profPath != "" {
 				cfg.Profile = true
-				cfg.Policy, err = profile.Load(profPath, profile.Options{})
+				var opts profile.Options
+				if opts, err = pf.options(c.ErrOrStderr()); err == nil {
+					cfg.Policy, err = profile.Load(profPath, opts)
+				}
 			} else {
 				cfg.Policy, err = entrun.Build(names, mode, violation, extra)
 			}
@@ -144,6 +148,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	f.BoolVar(&all, "all", false, "report every denial, not only the first of each kind")
 	f.BoolVar(&strict, "strict", false, "refuse to run when the kernel cannot enforce every layer (Landlock rights, scopes)")
 	f.IntVar(&preserve, "preserve-fds", 0, "pass descriptors 3..3+N-1 to the command (all others beyond 0-2 are closed)")
+	pf.register(f, false) // --ignore-unknown, --lenient: as for compile
 	return cmd
 }
 

@@ -67,6 +67,11 @@ const (
 // x32-only range.
 var x86_64Blocks = [][2]uint32{{0, 387}, {424, 512}}
 
+// x86_64Only are the system calls of those blocks that syscall_64.tbl marks
+// "64" instead of "common": they exist for x86_64 only, never for x32.
+// (453 64 map_shadow_stack; every other call added since 6.1 is common.)
+var x86_64Only = map[string]bool{"map_shadow_stack": true}
+
 var (
 	goConst = regexp.MustCompile(`^\s*SYS_([A-Z0-9_]+)\s*=\s*(\d+)\s*$`)
 	cDefine = regexp.MustCompile(`^#define __NR_([a-z0-9_]+) \(__X32_SYSCALL_BIT \+ (\d+)\)`)
@@ -108,7 +113,8 @@ func main() {
 	b.WriteString(wrap(fmt.Sprintf("- golang.org/x/sys %s, unix/%s;", version, strings.Join(sources, ", ")), "//   ", "//     "))
 	b.WriteString(wrap(fmt.Sprintf("- x32: %s (Debian linux-libc-dev, kernel 6.1), "+
 		"extended with the x86_64 system calls added since, all \"common\" in the kernel's "+
-		"syscall_64.tbl, so their x32 number is 0x40000000 + the x86_64 number: %s.",
+		"syscall_64.tbl, so their x32 number is 0x40000000 + the x86_64 number: %s "+
+		"(map_shadow_stack is \"64\", x86_64 only, and is not added).",
 		x32Header, strings.Join(addedNames, ", ")), "//   ", "//     "))
 	b.WriteString("\n")
 	b.WriteString("package syscalls\n\n")
@@ -251,7 +257,7 @@ func x32(x8664 []entry) (all, added []entry) {
 		fail(fmt.Errorf("%s: only %d system calls", x32Header, len(all)))
 	}
 	for _, e := range x8664 {
-		if i := block(e.nr); i >= 0 && e.nr > top[i] {
+		if i := block(e.nr); i >= 0 && e.nr > top[i] && !x86_64Only[e.name] {
 			if names[e.name] {
 				fail(fmt.Errorf("x32: %s is in %s under another number", e.name, x32Header))
 			}

@@ -1,0 +1,131 @@
+//go:build libseccomp && cgo
+
+package compiler
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// compareProfileJSON reads a profile as entitle does (Parse) and as runc
+// hands it to libseccomp (RuncRules), for x86_64 with x86 and x32, and
+// compares the two programs on every input of the differential harness.
+func compareProfileJSON(t *testing.T, data []byte, opts profile.Options) (int, map[string]bool) {
+	t.Helper()
+	opts.HostArch = syscalls.X86_64
+	opts.Kernel = "6.18"
+	opts.Arches = []*syscalls.Arch{syscalls.X86_64, syscalls.X86, syscalls.X32}
+	p, err := profile.Parse(data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := profile.RuncRules(data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	exc := map[string]bool{}
+	for _, level := range []int{1, 2} {
+		n, e := compareProfileWithLibseccomp(t, p, raw, level)
+		total += n
+		for k := range e {
+			exc[k] = true
+		}
+	}
+	return total, exc
+}
+
+// TestLibseccompPodman: Podman's shipped default profile (Debian's
+// golang-github-containers-common), read as runc reads it, decides as
+// libseccomp decides, including setns, which the profile both allows and
+// denies (libseccomp keeps the first rule).
+func TestLibseccompPodman(t *testing.T) {
+	const path = "/usr/share/containers/seccomp.json"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("%s: %v (install golang-github-containers-common)", path, err)
+	}
+	n, exc := compareProfileJSON(t, data, profile.Options{})
+	t.Logf("podman default: %d decisions equal; excepted: %s", n, strings.Join(keys(exc), "; "))
+}
+
+// TestLibseccompMergeCases replays contradictory and overlapping rules into
+// libseccomp in profile order and checks entitle's reading of the same
+// profile decides as libseccomp's program does.
+func TestLibseccompMergeCases(t *testing.T) {
+	eq := func(i int, v uint64) string {
+		return fmt.Sprintf(`{"index":%d,"value":%d,"op":"SCMP_CMP_EQ"}`, i, v)
+	}
+	op := func(i int, o string, v uint64) string {
+		return fmt.Sprintf(`{"index":%d,"value":%d,"op":"SCMP_CMP_%s"}`, i, v, o)
+	}
+	rule := func(act string, args ...string) string {
+		r := `{"names":["setns","personality"],"action":"` + act + `"`
+		if act == "SCMP_ACT_ERRNO" {
+			r += `,"errnoRet":1`
+		}
+		return r + `,"args":[` + strings.Join(args, ",") + `]}`
+	}
+	A, E, K := "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS"
+	cases := [][]string{
+		{rule(A), rule(E)},
+		{rule(E), rule(A)},
+		{rule(A, eq(0, 1)), rule(E)},
+		{rule(E), rule(A, eq(0, 1))},
+		{rule(E, eq(0, 1)), rule(A, eq(0, 1), eq(1, 2))},
+		{rule(A, eq(0, 1)), rule(E, eq(0, 2)), rule(K, eq(0, 3))},
+		{rule(A, op(0, "GT", 5)), rule(E, op(0, "LT", 3))},
+		{rule(A, eq(0, 1)), rule(A, eq(0, 1), eq(1, 2))},
+		{rule(A, eq(1, 1)), rule(E, eq(1, 1), eq(2, 7)), rule(A)},
+	}
+	for i, c := range cases {
+		j := `{"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,"syscalls":[` + strings.Join(c, ",") + `]}`
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			n, exc := compareProfileJSON(t, []byte(j), profile.Options{})
+			if n == 0 {
+				t.Fatal("nothing compared")
+			}
+			_ = exc
+		})
+	}
+}
+
+// TestLibseccompOperatorEdges: every comparison operator at the edges of
+// the 32- and 64-bit ranges, and masked comparisons whose datum has bits
+// outside the mask (mask and value swapped, as profiles in the wild have
+// them), as libseccomp compiles them, on x86_64 and i386.
+func TestLibseccompOperatorEdges(t *testing.T) {
+	edges := []uint64{0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0x100000000, 0x1FFFFFFFF, 0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0xFFFFFFFFFFFFFFFF}
+	var entries []string
+	names := syscalls.Names()
+	k := 0
+	next := func() string {
+		for {
+			n := names[k%len(names)]
+			k++
+			_, ok64 := syscalls.X86_64.Number(n)
+			_, ok32 := syscalls.X86.Number(n)
+			if ok64 && ok32 && n != "socketcall" && n != "ipc" {
+				return n
+			}
+		}
+	}
+	for _, o := range []string{"EQ", "NE", "LT", "LE", "GT", "GE"} {
+		for _, v := range edges {
+			entries = append(entries, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":%d,"op":"SCMP_CMP_%s"}]}`, next(), v, o))
+		}
+	}
+	for _, mv := range [][2]uint64{{0xF, 0x11}, {0x8, 0xFF}, {0xFFFFFFFF, 0x100000001}, {0xFFFFFFFF00000000, 0xFFFFFFFFFFFFFFFF}, {0, 5}, {0x100000000, 0x1}} {
+		entries = append(entries, fmt.Sprintf(`{"names":[%q],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":%d,"valueTwo":%d,"op":"SCMP_CMP_MASKED_EQ"}]}`, next(), mv[0], mv[1]))
+	}
+	j := `{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[` + strings.Join(entries, ",") + `]}`
+	n, exc := compareProfileJSON(t, []byte(j), profile.Options{})
+	t.Logf("%d operator-edge rules: %d decisions equal; excepted: %s", len(entries), n, strings.Join(keys(exc), "; "))
+	_ = policy.Allow
+}
