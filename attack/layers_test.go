@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -219,28 +221,41 @@ func TestAttackProfileHandshake(t *testing.T) {
 	if err := json.Unmarshal(out, &prof); err != nil {
 		t.Fatal(err)
 	}
-	var kept []any
-	for _, s := range prof["syscalls"].([]any) {
-		rule := s.(map[string]any)
-		var names []any
-		for _, n := range rule["names"].([]any) {
-			if n != "sendmsg" {
-				names = append(names, n)
+	// without returns the profile's rules without the named calls.
+	without := func(drop ...string) []any {
+		var kept []any
+		for _, s := range prof["syscalls"].([]any) {
+			rule := s.(map[string]any)
+			var names []any
+			for _, n := range rule["names"].([]any) {
+				if !slices.Contains(drop, n.(string)) {
+					names = append(names, n)
+				}
+			}
+			if len(names) > 0 {
+				r := maps.Clone(rule)
+				r["names"] = names
+				kept = append(kept, r)
 			}
 		}
-		if len(names) > 0 {
-			rule["names"] = names
-			kept = append(kept, rule)
-		}
+		return kept
 	}
-	prof["syscalls"] = kept
-	noSendmsg := filepath.Join(dir, "nosendmsg.json")
-	b, _ := json.Marshal(prof)
-	os.WriteFile(noSendmsg, b, 0o644)
-	denyExec := filepath.Join(dir, "denyexec.json")
-	prof["syscalls"] = append(kept, map[string]any{"names": []string{"execve"}, "action": "SCMP_ACT_ERRNO", "errnoRet": 13})
-	b, _ = json.Marshal(prof)
-	os.WriteFile(denyExec, b, 0o644)
+	write := func(name string, rules []any) string {
+		p := maps.Clone(prof)
+		p["syscalls"] = rules
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	noSendmsg := write("nosendmsg.json", without("sendmsg"))
+	denyExec := write("denyexec.json", append(without("execve"),
+		map[string]any{"names": []string{"execve"}, "action": "SCMP_ACT_ERRNO", "errnoRet": 13}))
 	for _, u := range users(t) {
 		for _, m := range modes {
 			r := run(t, u, m, dir, []string{"--profile", noSendmsg}, "true")
