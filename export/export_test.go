@@ -325,3 +325,31 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemdLayers(t *testing.T) {
+	for _, c := range []struct {
+		names     []string
+		want, not []string
+	}{
+		{[]string{"fs.read", "net.server"}, []string{"CapabilityBoundingSet=CAP_DAC_READ_SEARCH CAP_NET_BIND_SERVICE", "ProtectSystem=strict", "ProtectKernelTunables=yes", "PrivateDevices=yes"}, []string{"SocketBindDeny=any"}},
+		{[]string{"fs.read", "fs.write"}, []string{"CapabilityBoundingSet=CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH", "SocketBindDeny=any"}, []string{"ProtectSystem=strict"}},
+		{[]string{"admin.kernel"}, nil, []string{"ProtectKernelTunables=yes", "PrivateDevices=yes"}},
+		{nil, []string{"CapabilityBoundingSet=", "# not expressible in systemd: no outgoing TCP connection"}, nil},
+	} {
+		l, err := catalog.LayersOf(c.names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := SystemdLayers(l)
+		for _, w := range c.want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%v: no %q in %q", c.names, w, got)
+			}
+		}
+		for _, n := range c.not {
+			if slices.Contains(got, n) {
+				t.Errorf("%v: %q in %q", c.names, n, got)
+			}
+		}
+	}
+}

@@ -124,6 +124,21 @@ NAME may be an entitlement, a Karn alias, "base" or "never".`,
 
 func showEntitlement(out io.Writer, e *catalog.Entitlement, arches []*syscalls.Arch) {
 	fmt.Fprintf(out, "%s: %s\n", e.Name, e.Summary)
+	if e.Name == "base" {
+		fmt.Fprintln(out, "\nbeyond seccomp: no file right (except executing the command itself), no TCP bind or connect,\n"+
+			"signals and abstract Unix sockets stay inside the sandbox, other processes are out of\n"+
+			"ptrace-class reach (/proc/PID/mem, ptrace, process_vm_*), no capability kept")
+	} else {
+		fmt.Fprintln(out, "\nbeyond seccomp (Landlock, capabilities; `go doc ./catalog Layers`):")
+		l, _ := catalog.LayersOf([]string{e.Name})
+		d := l.Describe()
+		if len(d) == 0 {
+			d = []string{"nothing: its calls reach no path, port, other process or capability the layers restrict"}
+		}
+		for _, line := range d {
+			fmt.Fprintf(out, "  %s\n", line)
+		}
+	}
 	for _, a := range arches {
 		known := func(s string) bool { _, ok := a.Number(s); return ok }
 		var allow, owns []string

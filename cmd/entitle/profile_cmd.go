@@ -130,6 +130,13 @@ proc.signal).
 				var d *export.DropIn
 				if d, err = export.Systemd(p, title); err == nil {
 					data = d.Text
+					if !denyList { // Karn's deny-list mode restricts system calls only
+						var l catalog.Layers
+						if l, err = catalog.LayersOf(names); err == nil {
+							data = append(data, "# The layers beyond seccomp (Landlock and capabilities under entitle run):\n"+
+								strings.Join(export.SystemdLayers(l), "\n")+"\n"...)
+						}
+					}
 				}
 			case "bpf", "raw", "asm":
 				var prog *compiler.Program
