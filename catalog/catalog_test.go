@@ -651,3 +651,40 @@ func TestReadme(t *testing.T) {
 		t.Errorf("table has %d rows, want %d", rows, len(All())+1)
 	}
 }
+
+// TestLayersTable: the layers table names only entitlements of the
+// catalog, base grants nothing beyond seccomp, and the capabilities are
+// the kernel's numbers.
+func TestLayersTable(t *testing.T) {
+	for name := range layers {
+		if _, err := Lookup(name); err != nil {
+			t.Errorf("layers: %v", err)
+		}
+	}
+	l, err := LayersOf(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.FS != 0 || !l.Connect.Empty() || !l.Bind.Empty() || l.Unscoped != 0 || len(l.Caps) != 0 || l.PseudoFS || l.AllCaps || l.Mount {
+		t.Errorf("base grants %+v beyond seccomp, want nothing", l)
+	}
+	l, _ = LayersOf([]string{"net.dns", "net.client"})
+	if !l.Connect.All {
+		t.Errorf("net.dns + net.client connect to %v, want any port", l.Connect)
+	}
+	l, _ = LayersOf([]string{"net.dns"})
+	if l.Connect.All || len(l.Connect.List) != 1 || l.Connect.List[0] != 53 {
+		t.Errorf("net.dns connects to %v, want port 53", l.Connect)
+	}
+	for _, c := range []struct {
+		c    Capability
+		want int
+	}{{CapNetBindService, 10}, {CapSysAdmin, 21}, {CapSetfcap, 31}, {CapBPF, 39}, {CapPerfmon, 38}} {
+		if c.c.Num != c.want {
+			t.Errorf("%s = %d, want %d", c.c.Name, c.c.Num, c.want)
+		}
+	}
+	if _, err := LayersOf([]string{"fs.raed"}); err == nil || !strings.Contains(err.Error(), "fs.read") {
+		t.Errorf("unknown name: %v", err)
+	}
+}

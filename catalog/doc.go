@@ -218,6 +218,53 @@
 // each reason. They are denied in both modes and no entitlement grants
 // them; Options.Extra can still allow them.
 //
+// # Layers beyond seccomp
+//
+// seccomp sees call numbers and registers, not the path a call opens, the
+// port it binds or the process a signal reaches. Each entitlement also
+// lists what it grants on Landlock and on the capability sets (Layers,
+// LayersOf); package confine enforces it in `entitle run` and Apply, and
+// granting nothing means nothing on every layer. With base alone: no file
+// right (beyond executing the command itself and its interpreters), no
+// TCP bind or connect, signals and abstract Unix sockets stay inside the
+// sandbox, processes outside it are out of ptrace-class reach, and a
+// privileged process keeps no capability. The table:
+//
+//	fs.read          read_file, read_dir                 CAP_DAC_READ_SEARCH
+//	fs.write         write_file, truncate                CAP_DAC_OVERRIDE
+//	fs.create        make_dir/reg/sym, remove_*, refer,  CAP_DAC_OVERRIDE
+//	                 write_file, truncate (O_CREAT opens for writing)
+//	fs.special       make_char/block/fifo/sock           CAP_MKNOD
+//	fs.attr, fs.chown, fs.lock                           CAP_FOWNER; CAP_CHOWN, CAP_FOWNER, CAP_FSETID; CAP_LEASE
+//	net.client       TCP connect to any port, bind port 0
+//	net.server       TCP bind any port                   CAP_NET_BIND_SERVICE
+//	net.dns          TCP connect to port 53 (UDP is not port-filtered before Landlock ABI 10)
+//	net.unix         make_sock, resolve_unix; abstract Unix sockets outside the sandbox
+//	net.raw                                              CAP_NET_RAW
+//	proc.exec        execute, read_file (execve reads the file)
+//	proc.signal      signals outside the sandbox          CAP_KILL
+//	proc.identity                                        CAP_SETUID, CAP_SETGID, CAP_SETPCAP
+//	proc.resources                                       CAP_SYS_RESOURCE, CAP_SYS_NICE
+//	mem.lock, time.set, tty, ipc.sysv                    CAP_IPC_LOCK; CAP_SYS_TIME; CAP_SYS_TTY_CONFIG; CAP_IPC_OWNER
+//	admin.mount      no Landlock file rules at all        CAP_SYS_ADMIN, CAP_SYS_CHROOT
+//	admin.namespaces                                     CAP_SYS_ADMIN
+//	admin.debug                                          CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON
+//	admin.kernel     the privileged pseudo-filesystems    CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_BOOT,
+//	                                                     CAP_SYS_ADMIN, CAP_SYSLOG, CAP_NET_ADMIN, ...
+//
+// File rights apply everywhere except the privileged pseudo-filesystems:
+// /dev beyond the terminals and the null, zero, full and random devices;
+// debugfs, tracefs, securityfs, bpffs, efivarfs, pstore, configfs; and for
+// writing also /proc (except the command's own /proc/PID), /sys, cgroupfs,
+// binfmt_misc. So fs.write, even as root, does not reach /proc/sys,
+// /proc/sysrq-trigger, /dev/kmsg or raw disks, and fs.attr cannot give a
+// file capabilities (CAP_SETFCAP is admin.kernel's). admin.* entitlements
+// hand the program kernel-administration powers by design (with
+// admin.debug, root keeps CAP_SYS_PTRACE and can read other processes'
+// environment); they are not a sandbox. OCI profiles carry only the
+// seccomp layer; systemd drop-ins carry what systemd can express
+// (export.SystemdLayers).
+//
 // # Karn
 //
 // Karn's 20 entitlement names are accepted as aliases (KarnAliases,

@@ -162,7 +162,7 @@ var layers = map[string]Layers{
 	"proc.resources":   {Caps: []Capability{CapSysResource, CapSysNice}},
 	"mem.lock":         {Caps: []Capability{CapIpcLock}},
 	"time.set":         {Caps: []Capability{CapSysTime}},
-	"admin.mount":      {Caps: []Capability{CapSysAdmin, CapSysChroot}},
+	"admin.mount":      {Mount: true, Caps: []Capability{CapSysAdmin, CapSysChroot}},
 	"admin.namespaces": {Caps: []Capability{CapSysAdmin}},
 	"admin.debug":      {Caps: []Capability{CapSysPtrace, CapSysAdmin, CapBPF, CapPerfmon}},
 	"admin.kernel": {PseudoFS: true, Caps: []Capability{CapSysModule, CapSysRawio, CapSysBoot,

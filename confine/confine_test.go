@@ -1,0 +1,138 @@
+//go:build linux
+
+package confine
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/entitle-dev/entitle/catalog"
+	"golang.org/x/sys/unix"
+)
+
+func TestBeneathExcept(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"a/x", "a/y", "b", "c/deep/er"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(root, "f"), nil, 0o644)
+	os.WriteFile(filepath.Join(root, "a", "g"), nil, 0o644)
+	os.Symlink("/proc", filepath.Join(root, "link"))
+	paths := func(es []entry) (out []string) {
+		for _, e := range es {
+			rel, _ := filepath.Rel(root, e.path)
+			if !e.dir {
+				rel += " (file)"
+			}
+			out = append(out, rel)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		excl []string
+		want []string
+	}{
+		{nil, []string{"."}},
+		{[]string{"/elsewhere"}, []string{"."}},
+		{[]string{root}, nil},
+		// Excluding a/x grants its siblings one by one, and the rest of
+		// root whole; the symlink is skipped (its target decides).
+		{[]string{filepath.Join(root, "a", "x")}, []string{"a/g (file)", "a/y", "b", "c", "f (file)"}},
+		{[]string{filepath.Join(root, "c", "deep", "er"), filepath.Join(root, "b")}, []string{"a", "f (file)"}},
+	} {
+		got := paths(beneathExcept(root, c.excl))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("excluding %v: %q, want %q", c.excl, got, c.want)
+		}
+	}
+}
+
+func TestUnescapeMount(t *testing.T) {
+	for in, want := range map[string]string{`/a\040b`: "/a b", `/plain`: "/plain", `/x\134y`: `/x\y`, `/t\04`: `/t\04`} {
+		if got := unescapeMount(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestExecChain(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	os.WriteFile(script, []byte("#!/bin/sh -e\necho hi\n"), 0o755)
+	chain := ExecChain(script)
+	if len(chain) < 2 || chain[0] != script || chain[1] != "/bin/sh" {
+		t.Fatalf("chain %q: want the script then /bin/sh", chain)
+	}
+	// /bin/sh is a dynamic ELF: its loader follows.
+	if len(chain) != 3 || filepath.Base(chain[2])[:3] != "ld-" {
+		t.Errorf("chain %q: want the dynamic loader last", chain)
+	}
+	// Hostile input: a loop of scripts, garbage ELF, a missing file.
+	loop := filepath.Join(dir, "loop")
+	os.WriteFile(loop, []byte("#!"+loop+"\n"), 0o755)
+	if c := ExecChain(loop); len(c) != 1 {
+		t.Errorf("self-referencing script: %q", c)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("\x7fELF\x02\x01\x01garbage"), 0o755)
+	if c := ExecChain(bad); len(c) != 1 {
+		t.Errorf("garbage ELF: %q", c)
+	}
+	if c := ExecChain(filepath.Join(dir, "missing")); len(c) != 1 {
+		t.Errorf("missing file: %q", c)
+	}
+}
+
+func TestRulesGrantNothingByDefault(t *testing.T) {
+	cfg, rules, err := Config{}.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) != 0 {
+		t.Errorf("base grants %d rules, want none", len(rules))
+	}
+	if cfg.HandledAccessFS == 0 || cfg.HandledAccessNet == 0 || cfg.Scoped == 0 {
+		t.Errorf("base handles %v: want every file right, TCP bind/connect and both scopes", cfg)
+	}
+	l, _ := catalog.LayersOf([]string{"net.client", "net.server", "proc.signal", "net.unix"})
+	cfg, _, _ = Config{Layers: l}.Rules()
+	if cfg.HandledAccessNet != 0 || cfg.Scoped != 0 {
+		t.Errorf("net.client+net.server+proc.signal+net.unix still handle %v", cfg)
+	}
+	l, _ = catalog.LayersOf([]string{"admin.mount", "fs.read"})
+	if cfg, _, _ = (Config{Layers: l}).Rules(); cfg.HandledAccessFS != 0 {
+		t.Errorf("admin.mount: file rights still handled: %v", cfg)
+	}
+}
+
+// TestCapabilityNumbers: the catalog's capability numbers are the
+// kernel's (x/sys/unix).
+func TestCapabilityNumbers(t *testing.T) {
+	for _, c := range []struct {
+		c    catalog.Capability
+		want int
+	}{
+		{catalog.CapChown, unix.CAP_CHOWN}, {catalog.CapDacOverride, unix.CAP_DAC_OVERRIDE},
+		{catalog.CapDacReadSearch, unix.CAP_DAC_READ_SEARCH}, {catalog.CapFowner, unix.CAP_FOWNER},
+		{catalog.CapFsetid, unix.CAP_FSETID}, {catalog.CapKill, unix.CAP_KILL}, {catalog.CapSetgid, unix.CAP_SETGID},
+		{catalog.CapSetuid, unix.CAP_SETUID}, {catalog.CapSetpcap, unix.CAP_SETPCAP},
+		{catalog.CapNetBindService, unix.CAP_NET_BIND_SERVICE}, {catalog.CapNetAdmin, unix.CAP_NET_ADMIN},
+		{catalog.CapNetRaw, unix.CAP_NET_RAW}, {catalog.CapIpcLock, unix.CAP_IPC_LOCK}, {catalog.CapIpcOwner, unix.CAP_IPC_OWNER},
+		{catalog.CapSysModule, unix.CAP_SYS_MODULE}, {catalog.CapSysRawio, unix.CAP_SYS_RAWIO},
+		{catalog.CapSysChroot, unix.CAP_SYS_CHROOT}, {catalog.CapSysPtrace, unix.CAP_SYS_PTRACE},
+		{catalog.CapSysAdmin, unix.CAP_SYS_ADMIN}, {catalog.CapSysBoot, unix.CAP_SYS_BOOT}, {catalog.CapSysNice, unix.CAP_SYS_NICE},
+		{catalog.CapSysResource, unix.CAP_SYS_RESOURCE}, {catalog.CapSysTime, unix.CAP_SYS_TIME},
+		{catalog.CapSysTtyConfig, unix.CAP_SYS_TTY_CONFIG}, {catalog.CapMknod, unix.CAP_MKNOD}, {catalog.CapLease, unix.CAP_LEASE},
+		{catalog.CapSetfcap, unix.CAP_SETFCAP}, {catalog.CapSyslog, unix.CAP_SYSLOG}, {catalog.CapBPF, unix.CAP_BPF},
+		{catalog.CapPerfmon, unix.CAP_PERFMON},
+	} {
+		if c.c.Num != c.want {
+			t.Errorf("%s = %d, the kernel's is %d", c.c.Name, c.c.Num, c.want)
+		}
+	}
+}
