@@ -16,7 +16,9 @@ import (
 // capabilities). The variants are interleaved round by round so that noise
 // on a shared machine hits them alike; the figure is the median.
 // Run with: go test -run=NONE -bench=Startup -benchtime=1x ./cmd/entitle
-// (ENTITLE_STARTUP_ROUNDS changes the number of rounds, default 200).
+// (ENTITLE_STARTUP_ROUNDS changes the number of rounds, default 200;
+// ENTITLE_BASELINE=/path/to/an/older/entitle adds its runs side by side,
+// for before/after figures).
 func BenchmarkStartup(b *testing.B) {
 	bin := entitleBin(b)
 	truePath, err := exec.LookPath("true")
@@ -36,6 +38,11 @@ func BenchmarkStartup(b *testing.B) {
 		{"entitle run --quiet -- true", []string{bin, "run", "--quiet", "--allow", "fs.read", "--", truePath}},
 		{"entitle run -- true", []string{bin, "run", "--allow", "fs.read", "--", truePath}},
 		{"entitle run --allow fs.read,fs.write,fs.create,net.client -- true", []string{bin, "run", "--allow", "fs.read,fs.write,fs.create,net.client", "--", truePath}},
+	}
+	if old := os.Getenv("ENTITLE_BASELINE"); old != "" {
+		vs = append(vs,
+			variant{"baseline: entitle run --quiet -- true", []string{old, "run", "--quiet", "--allow", "fs.read", "--", truePath}},
+			variant{"baseline: entitle run -- true", []string{old, "run", "--allow", "fs.read", "--", truePath}})
 	}
 	times := make([][]time.Duration, len(vs))
 	for i := 0; i < b.N; i++ {
