@@ -30,7 +30,7 @@ func TestAttackTerminal(t *testing.T) {
 		}
 		if m.name == "explain" {
 			for _, want := range []string{
-				`("\x1b[2K\x1b[1A\rok\x1b[8m"): needs fs.create`,       // the command name, quoted
+				`("\x1b[2K\x1b[1A\rok\x1b[8m"): needs fs.create`,    // the command name, quoted
 				`/\x1b]0;owned\a\x1b[2K\r\u202e\xff\x1b[8m", 0755)`, // the path, quoted
 			} {
 				if !strings.Contains(r.stderr, want) {
