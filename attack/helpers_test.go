@@ -215,4 +215,4 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // landlockLayer says that `entitle run` enforces the Landlock layer of
 // issue 7 (file-system rights beyond what seccomp can see). Assertions that
 // only that layer can make true are skipped until it is set.
-const landlockLayer = false
+const landlockLayer = true

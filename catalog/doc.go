@@ -194,11 +194,12 @@
 // (unbounded kernel memory), FAN_ENABLE_AUDIT, and FAN_REPORT_PIDFD (pidfds
 // of every process that touches a watched file). fanotify_mark is allowed
 // with any arguments: the kernel refuses permission events on a notification
-// group. Unprivileged programs get the file-handle formats only (no
-// descriptors); a program with CAP_SYS_ADMIN can receive read-only
-// descriptors of files other processes open — the kernel opens them with
-// the watcher's credentials, so the Landlock layer's read rights apply to
-// them.
+// group. Without CAP_SYS_ADMIN the kernel allows the file-handle formats
+// only (no descriptors); a program that keeps CAP_SYS_ADMIN (entitle run and
+// Apply keep it only for admin.mount, admin.namespaces and admin.debug) can
+// receive read-only descriptors of the files other processes open — the
+// kernel opens them with the watcher's credentials, so the Landlock layer's
+// read rights apply to them.
 //
 // Terminals. tty allows the terminal-mode, window-size, job-control,
 // break, flush and pseudo-terminal ioctls. TIOCSTI (input injection) and

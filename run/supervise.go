@@ -288,12 +288,14 @@ func union(a, b []string) []string {
 // needed, in that order.
 func Union(granted, needed []string) []string { return union(granted, needed) }
 
+// readComm returns the process's command name, quoted by quoteName (the
+// command sets it), or "?".
 func readComm(pid int) string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	if err != nil {
 		return "?"
 	}
-	return strings.TrimSpace(string(b))
+	return quoteName(strings.TrimSuffix(string(b), "\n"))
 }
 
 func readTgid(pid int) int {
