@@ -27,6 +27,14 @@ type Config struct {
 	// ProcSelf is a pid whose /proc/PID directory stays writable when the
 	// FS rights include writing (the command's own /proc entries). 0: none.
 	ProcSelf int
+	// Paths, when not nil, scope the file rights to these trees (unveil):
+	// each gets its Rights that the entitlements grant, and nothing else
+	// is reachable but the harmless devices and Exec. nil grants the
+	// entitlements' rights everywhere.
+	Paths []PathRule
+	// Protected trees keep at most their Keep rights whatever is granted
+	// above them (secrets, files that must not be tampered with).
+	Protected []Protected
 }
 
 // Status says what was enforced.
@@ -146,101 +154,141 @@ func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
 	return cfg, rules, nil
 }
 
-// fsRules grants the rights beneath "/", except the privileged
-// pseudo-filesystems unless Layers.PseudoFS.
+// PathRule grants Rights (Landlock filesystem bits) beneath Path.
+type PathRule struct {
+	Path   string
+	Rights uint64
+}
+
+// Protected is a tree that keeps at most Keep of any right granted above
+// or at it: 0 for a secret (SSH keys: neither read nor written), the read
+// rights for a file that must not be tampered with (.git/hooks, shell rc
+// files).
+type Protected struct {
+	Path string
+	Keep uint64
+	Why  string // "secret", "tamper", "pseudo-filesystem"
+}
+
+// Read and write rights, for Protected.Keep and the path flags.
+const (
+	RightsRead  = ll.AccessFSReadFile | ll.AccessFSReadDir
+	RightsExec  = ll.AccessFSExecute | ll.AccessFSReadFile
+	RightsWrite = handledFS &^ (ll.AccessFSExecute | ll.AccessFSIoctlDev)
+)
+
+// fsRules grants the entitlements' file rights beneath "/" (or, with
+// c.Paths, beneath those paths), except what the limits keep out: the
+// privileged pseudo-filesystems unless Layers.PseudoFS, and c.Protected.
 func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
-	if c.Layers.PseudoFS {
-		return []landlock.Rule{landlock.PathAccess(landlock.AccessFSSet(grant), "/")}, nil
-	}
-	mounts, err := readMounts()
-	if err != nil {
-		return nil, err
-	}
-	var rules []landlock.Rule
-	add := func(rights uint64, excluded []string) {
-		if rights == 0 {
-			return
+	b := &fsBuilder{}
+	if !c.Layers.PseudoFS {
+		mounts, err := readMounts()
+		if err != nil {
+			return nil, err
 		}
-		for _, p := range beneathExcept("/", excluded) {
-			r := rights
-			if !p.dir {
-				r &= fileRights
-			}
-			if r != 0 {
-				rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(r), p.path))
-			}
+		for _, p := range mounts.pointsOf(readExcluded...) {
+			b.limits = append(b.limits, Protected{p, 0, "pseudo-filesystem"})
 		}
-		for _, d := range safeDevices {
-			fi, err := os.Stat(d)
+		b.limits = append(b.limits, Protected{"/dev", 0, "devices"})
+		for _, p := range mounts.pointsOf(writeExcluded...) {
+			b.limits = append(b.limits, Protected{p, readish, "pseudo-filesystem"})
+		}
+	}
+	b.limits = append(b.limits, c.Protected...)
+	if c.Paths == nil {
+		b.walk("/", grant, true, 0)
+	} else {
+		for _, p := range c.Paths {
+			fi, err := os.Stat(p.Path)
 			if err != nil {
-				continue
+				continue // the caller checked; a path gone since grants nothing
 			}
-			r := rights
-			if !fi.IsDir() {
-				r &= fileRights
-			}
-			if r != 0 {
-				rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(r), d).IgnoreIfMissing())
-			}
+			b.walk(p.Path, p.Rights&grant, fi.IsDir(), 0)
 		}
 	}
-	readEx := mounts.pointsOf(readExcluded...)
-	readEx = append(readEx, "/dev")
-	writeEx := append(slices.Clone(readEx), mounts.pointsOf(writeExcluded...)...)
-	// Listing directories reveals names, not contents: read_dir applies
-	// everywhere, also to the directories on the way to an exclusion.
-	if grant&ll.AccessFSReadDir != 0 {
-		rules = append(rules, landlock.PathAccess(ll.AccessFSReadDir, "/"))
+	// Outside the limits: the harmless devices, and the command's own
+	// /proc/PID.
+	for _, d := range safeDevices {
+		if fi, err := os.Stat(d); err == nil {
+			b.add(d, grant, fi.IsDir())
+		}
 	}
-	add(grant&readish&^ll.AccessFSReadDir, readEx)
-	add(grant&writeish, writeEx)
-	if w := grant & writeish & fileRights; w != 0 && c.ProcSelf > 0 {
-		rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(w), fmt.Sprintf("/proc/%d", c.ProcSelf)).IgnoreIfMissing())
+	if c.ProcSelf > 0 {
+		b.add(fmt.Sprintf("/proc/%d", c.ProcSelf), grant&writeish&fileRights, true)
+	}
+	rules := make([]landlock.Rule, len(b.granted))
+	for i, g := range b.granted {
+		rules[i] = landlock.PathAccess(landlock.AccessFSSet(g.Rights), g.Path).IgnoreIfMissing()
 	}
 	return rules, nil
+}
+
+// fsBuilder turns grants and limits into Landlock path-beneath rules.
+type fsBuilder struct {
+	limits  []Protected
+	granted []PathRule
+}
+
+// maxRules bounds the rules one sandbox gets (a limit deep in a huge
+// directory would otherwise grant its siblings one by one).
+const maxRules = 4096
+
+func (b *fsBuilder) add(path string, r uint64, dir bool) {
+	if !dir {
+		r &= fileRights
+	}
+	if r == 0 || len(b.granted) >= maxRules {
+		return
+	}
+	b.granted = append(b.granted, PathRule{path, r})
+}
+
+// walk grants r beneath p (a directory when dir), minus the limits: the
+// limits at or above p cut r; when a limit beneath p would cut it, p's
+// entries are granted one by one instead (symbolic links skipped: access
+// through one is checked on its target), and p itself keeps only the
+// right to be listed.
+func (b *fsBuilder) walk(p string, r uint64, dir bool, depth int) {
+	for _, l := range b.limits {
+		if l.Path == p || under(p, l.Path) {
+			r &= l.Keep
+		}
+	}
+	if r == 0 {
+		return
+	}
+	inside := false
+	if dir {
+		for _, l := range b.limits {
+			if under(l.Path, p) && r&^l.Keep != 0 {
+				inside = true
+			}
+		}
+	}
+	if !inside {
+		b.add(p, r, dir)
+		return
+	}
+	b.add(p, r&ll.AccessFSReadDir, true)
+	if depth > 32 {
+		return // fail closed: nothing more beneath
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		return
+	}
+	for _, de := range ents {
+		if de.Type()&os.ModeSymlink != 0 {
+			continue
+		}
+		b.walk(filepath.Join(p, de.Name()), r, de.IsDir(), depth+1)
+	}
 }
 
 type entry struct {
 	path string
 	dir  bool
-}
-
-// beneathExcept returns the paths whose rules together cover root except
-// the excluded trees: root itself when nothing is excluded beneath it,
-// else each entry of root, recursively, except the excluded ones.
-// Symbolic links are skipped (access through one is checked on its
-// target).
-func beneathExcept(root string, excluded []string) []entry {
-	inside := false
-	for _, e := range excluded {
-		if e == root {
-			return nil
-		}
-		if under(e, root) {
-			inside = true
-		}
-	}
-	if !inside {
-		return []entry{{root, true}}
-	}
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		return nil
-	}
-	var out []entry
-	for _, de := range ents {
-		p := filepath.Join(root, de.Name())
-		switch t := de.Type(); {
-		case t&os.ModeSymlink != 0:
-		case de.IsDir():
-			out = append(out, beneathExcept(p, excluded)...)
-		default:
-			if !slices.Contains(excluded, p) {
-				out = append(out, entry{p, false})
-			}
-		}
-	}
-	return out
 }
 
 // under reports whether p is strictly beneath dir.

@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
+	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
 
-func TestBeneathExcept(t *testing.T) {
+func TestWalk(t *testing.T) {
 	root := t.TempDir()
 	for _, d := range []string{"a/x", "a/y", "b", "c/deep/er"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
@@ -22,11 +23,21 @@ func TestBeneathExcept(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "f"), nil, 0o644)
 	os.WriteFile(filepath.Join(root, "a", "g"), nil, 0o644)
 	os.Symlink("/proc", filepath.Join(root, "link"))
-	paths := func(es []entry) (out []string) {
-		for _, e := range es {
-			rel, _ := filepath.Rel(root, e.path)
-			if !e.dir {
-				rel += " (file)"
+	const rw = RightsWrite
+	show := func(gs []PathRule) (out []string) {
+		for _, g := range gs {
+			rel, _ := filepath.Rel(root, g.Path)
+			switch g.Rights {
+			case rw:
+				rel += " rw"
+			case rw & fileRights:
+				rel += " rw-file"
+			case RightsRead:
+				rel += " r"
+			case ll.AccessFSReadDir:
+				rel += " list"
+			default:
+				rel += " " + catalog.FSRights(g.Rights)
 			}
 			out = append(out, rel)
 		}
@@ -34,20 +45,25 @@ func TestBeneathExcept(t *testing.T) {
 		return out
 	}
 	for _, c := range []struct {
-		excl []string
-		want []string
+		limits []Protected
+		want   []string
 	}{
-		{nil, []string{"."}},
-		{[]string{"/elsewhere"}, []string{"."}},
-		{[]string{root}, nil},
-		// Excluding a/x grants its siblings one by one, and the rest of
-		// root whole; the symlink is skipped (its target decides).
-		{[]string{filepath.Join(root, "a", "x")}, []string{"a/g (file)", "a/y", "b", "c", "f (file)"}},
-		{[]string{filepath.Join(root, "c", "deep", "er"), filepath.Join(root, "b")}, []string{"a", "f (file)"}},
+		{nil, []string{". rw"}},
+		{[]Protected{{Path: "/elsewhere"}}, []string{". rw"}},
+		{[]Protected{{Path: root}}, nil},
+		// A secret a/x: its siblings granted one by one, the rest of
+		// root whole, the directories on the way only listable; the
+		// symlink is skipped (its target decides).
+		{[]Protected{{Path: filepath.Join(root, "a", "x")}}, []string{". list", "a list", "a/g rw-file", "a/y rw", "b rw", "c rw", "f rw-file"}},
+		// Tamper-protected b keeps reading.
+		{[]Protected{{Path: filepath.Join(root, "b"), Keep: RightsRead}}, []string{". list", "a rw", "b r", "c rw", "f rw-file"}},
+		{[]Protected{{Path: filepath.Join(root, "c", "deep", "er")}, {Path: filepath.Join(root, "b")}},
+			[]string{". list", "a rw", "c list", "c/deep list", "f rw-file"}},
 	} {
-		got := paths(beneathExcept(root, c.excl))
-		if !slices.Equal(got, c.want) {
-			t.Errorf("excluding %v: %q, want %q", c.excl, got, c.want)
+		b := &fsBuilder{limits: c.limits}
+		b.walk(root, rw, true, 0)
+		if got := show(b.granted); !slices.Equal(got, c.want) {
+			t.Errorf("limits %v: %q, want %q", c.limits, got, c.want)
 		}
 	}
 }
