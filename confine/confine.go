@@ -27,11 +27,12 @@ type Config struct {
 	// ProcSelf is a pid whose /proc/PID directory stays writable when the
 	// FS rights include writing (the command's own /proc entries). 0: none.
 	ProcSelf int
-	// Paths, when not nil, scope the file rights to these trees (unveil):
-	// each gets its Rights that the entitlements grant, and nothing else
-	// is reachable but the harmless devices and Exec. nil grants the
-	// entitlements' rights everywhere.
-	Paths []PathRule
+	// Scoped scopes the file rights to Paths (unveil): each gets its
+	// Rights that the entitlements grant, and nothing else is reachable
+	// but the harmless devices and Exec. Otherwise the entitlements'
+	// rights apply everywhere.
+	Scoped bool
+	Paths  []PathRule
 	// Protected trees keep at most their Keep rights whatever is granted
 	// above them (secrets, files that must not be tampered with).
 	Protected []Protected
@@ -88,6 +89,9 @@ func (c Config) Check() Status {
 	}
 	return st
 }
+
+// RightsFile are the rights that apply to a file (not a directory).
+const RightsFile = fileRights
 
 // fileRights are the rights that apply to a file (not a directory).
 const fileRights = ll.AccessFSExecute | ll.AccessFSWriteFile | ll.AccessFSReadFile | ll.AccessFSTruncate |
@@ -196,7 +200,7 @@ func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
 		}
 	}
 	b.limits = append(b.limits, c.Protected...)
-	if c.Paths == nil {
+	if !c.Scoped {
 		b.walk("/", grant, true, 0)
 	} else {
 		for _, p := range c.Paths {

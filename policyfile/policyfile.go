@@ -13,6 +13,24 @@
 //	    args:
 //	      - {index: 1, op: "==", value: 0x5401, width: 32}
 //
+// Paths and ports scope the file and network rights (Landlock; see
+// package confine) to trees and port numbers, like OpenBSD's unveil: once
+// any path is named, nothing else is reachable but what the command needs
+// to start. Each path flag implies its entitlements (read: fs.read; write:
+// fs.read, fs.write, fs.create, fs.attr; exec: proc.exec; bind: net.server;
+// connect: net.client). "." is the working directory, "~" the home
+// directory, $TMPDIR (default /tmp) the temporary one; they are resolved
+// when the sandbox starts.
+//
+//	extends: workspace-write  # a preset (entitle preset list) or another file
+//	paths:
+//	  read: [~/src/lib]
+//	  write: [./build]
+//	  exec: [/usr/bin]
+//	ports:
+//	  bind: [8080]
+//	  connect: [443]
+//
 // Every field is optional. Unknown fields are errors (a misspelt key must
 // not silently weaken or widen a sandbox), and every error carries the line
 // and column and, where one exists, the fix ("did you mean fs.read?").
@@ -32,6 +50,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +67,35 @@ type File struct {
 	Violation    policy.Action // zero: not set (the library's default, errno(EPERM))
 	Mode         catalog.Mode  // AllowList unless "mode: denylist"
 	Rules        []policy.Rule // extra rules
+	// Extends names a preset or a policy file whose content this one
+	// adds to (Resolve merges it).
+	Extends string
+	// Read, Write and Exec are the trees the file rights are scoped to,
+	// as written (resolved when the sandbox starts).
+	Read, Write, Exec []string
+	// Bind and Connect are the TCP ports bind and connect are scoped to.
+	Bind, Connect []uint16
+}
+
+// Scoped reports whether f names paths (the file rights are then scoped
+// to them).
+func (f *File) Scoped() bool { return len(f.Read)+len(f.Write)+len(f.Exec) > 0 }
+
+// Implied returns the entitlements f's paths and ports imply, beside the
+// ones it names.
+func (f *File) Implied() []string {
+	var out []string
+	add := func(cond bool, names ...string) {
+		if cond {
+			out = append(out, names...)
+		}
+	}
+	add(len(f.Read) > 0, "fs.read")
+	add(len(f.Write) > 0, "fs.read", "fs.write", "fs.create", "fs.attr")
+	add(len(f.Exec) > 0, "proc.exec")
+	add(len(f.Bind) > 0, "net.server")
+	add(len(f.Connect) > 0, "net.client")
+	return out
 }
 
 // Error is one problem in a policy file, at a line and column (1-based;
@@ -152,6 +200,20 @@ type rawFile struct {
 	Violation    scalar    `yaml:"violation"`
 	Mode         scalar    `yaml:"mode"`
 	Rules        []rawRule `yaml:"rules"`
+	Extends      scalar    `yaml:"extends"`
+	Paths        rawPaths  `yaml:"paths"`
+	Ports        rawPorts  `yaml:"ports"`
+}
+
+type rawPaths struct {
+	Read  []scalar `yaml:"read"`
+	Write []scalar `yaml:"write"`
+	Exec  []scalar `yaml:"exec"`
+}
+
+type rawPorts struct {
+	Bind    []scalar `yaml:"bind"`
+	Connect []scalar `yaml:"connect"`
 }
 
 type rawRule struct {
@@ -169,12 +231,15 @@ type rawArg struct {
 }
 
 var fieldsOf = map[string][]string{
-	"rawFile": {"entitlements", "violation", "mode", "rules"},
-	"rawRule": {"syscall", "action", "args"},
-	"rawArg":  {"index", "op", "value", "mask", "width"},
+	"rawFile":  {"entitlements", "violation", "mode", "rules", "extends", "paths", "ports"},
+	"rawPaths": {"read", "write", "exec"},
+	"rawPorts": {"bind", "connect"},
+	"rawRule":  {"syscall", "action", "args"},
+	"rawArg":   {"index", "op", "value", "mask", "width"},
 }
 
-var whereOf = map[string]string{"rawFile": "the policy file", "rawRule": "a rule", "rawArg": "an argument condition"}
+var whereOf = map[string]string{"rawFile": "the policy file", "rawRule": "a rule", "rawArg": "an argument condition",
+	"rawPaths": "paths", "rawPorts": "ports"}
 
 var (
 	reLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -287,6 +352,44 @@ func Parse(data []byte) (*File, error) {
 			fail(raw.Mode, "mode %q: use allowlist (the default) or denylist (Karn's weaker mode)", raw.Mode.Value)
 		}
 	}
+	if raw.Extends.Set {
+		f.Extends = strings.TrimSpace(raw.Extends.Value)
+		if f.Extends == "" {
+			fail(raw.Extends, "extends: name a preset (%s) or a policy file", strings.Join(Presets(), ", "))
+		}
+	}
+	paths := func(list []scalar, what string) []string {
+		var out []string
+		for _, p := range list {
+			v := strings.TrimSpace(p.Value)
+			switch {
+			case v == "":
+				fail(p, "paths.%s: an empty path", what)
+			case strings.ContainsRune(v, 0):
+				fail(p, "paths.%s: a path with a NUL byte", what)
+			default:
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	f.Read = paths(raw.Paths.Read, "read")
+	f.Write = paths(raw.Paths.Write, "write")
+	f.Exec = paths(raw.Paths.Exec, "exec")
+	ports := func(list []scalar, what string) []uint16 {
+		var out []uint16
+		for _, p := range list {
+			n, err := ParsePort(p.Value)
+			if err != nil {
+				fail(p, "ports.%s: %v", what, err)
+				continue
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	f.Bind = ports(raw.Ports.Bind, "bind")
+	f.Connect = ports(raw.Ports.Connect, "connect")
 	for i, rr := range raw.Rules {
 		r, rerrs := parseRule(i, rr)
 		errs = append(errs, rerrs...)
@@ -458,10 +561,24 @@ func parseNumber(s string) (uint64, error) {
 
 // outFile is the shape Marshal writes.
 type outFile struct {
+	Extends      string    `yaml:"extends,omitempty"`
 	Entitlements []string  `yaml:"entitlements,flow"`
 	Violation    string    `yaml:"violation,omitempty"`
 	Mode         string    `yaml:"mode,omitempty"`
+	Paths        *outPaths `yaml:"paths,omitempty"`
+	Ports        *outPorts `yaml:"ports,omitempty"`
 	Rules        []outRule `yaml:"rules,omitempty"`
+}
+
+type outPaths struct {
+	Read  []string `yaml:"read,omitempty,flow"`
+	Write []string `yaml:"write,omitempty,flow"`
+	Exec  []string `yaml:"exec,omitempty,flow"`
+}
+
+type outPorts struct {
+	Bind    []uint16 `yaml:"bind,omitempty,flow"`
+	Connect []uint16 `yaml:"connect,omitempty,flow"`
 }
 
 type outRule struct {
@@ -497,9 +614,15 @@ var opSpelling = map[policy.Op]string{
 // Marshal renders f as a policy file that Parse reads back to the same
 // File.
 func (f *File) Marshal() ([]byte, error) {
-	out := outFile{Entitlements: f.Entitlements}
+	out := outFile{Entitlements: f.Entitlements, Extends: f.Extends}
 	if out.Entitlements == nil {
 		out.Entitlements = []string{}
+	}
+	if f.Scoped() {
+		out.Paths = &outPaths{Read: f.Read, Write: f.Write, Exec: f.Exec}
+	}
+	if len(f.Bind)+len(f.Connect) > 0 {
+		out.Ports = &outPorts{Bind: f.Bind, Connect: f.Connect}
 	}
 	if f.Violation.IsSet() {
 		out.Violation = f.Violation.String()
@@ -555,7 +678,7 @@ func (f *File) Policy(opts catalog.Options) (*policy.Policy, error) {
 		opts.Violation = f.Violation
 	}
 	opts.Extra = append(append([]policy.Rule(nil), opts.Extra...), f.Rules...)
-	p, err := catalog.Policy(f.Entitlements, opts)
+	p, err := catalog.Policy(append(slices.Clone(f.Entitlements), f.Implied()...), opts)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,5 +206,68 @@ func TestMarshal(t *testing.T) {
 	}
 	if _, err := (&File{Rules: []policy.Rule{{Syscall: "getcwd"}}}).Marshal(); err == nil {
 		t.Error("Marshal of a rule without action: no error")
+	}
+}
+
+func TestPathsPortsExtends(t *testing.T) {
+	f, err := Parse([]byte("extends: workspace-write\nentitlements: [net.dns]\npaths:\n  read: [~/src]\n  exec: [/opt/tool]\nports:\n  bind: [8080]\n  connect: [443]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Resolve("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		got  []string
+		want string
+	}{{r.Read, "~/src"}, {r.Read, "."}, {r.Write, "$TMPDIR"}, {r.Exec, "/opt/tool"}, {r.Exec, "/usr/bin"}, {r.Entitlements, "net.dns"}, {r.Entitlements, "proc.spawn"}} {
+		if !slices.Contains(c.got, c.want) {
+			t.Errorf("no %q in %q", c.want, c.got)
+		}
+	}
+	if !slices.Equal(r.Bind, []uint16{8080}) || !slices.Equal(r.Connect, []uint16{443}) {
+		t.Errorf("ports %v %v", r.Bind, r.Connect)
+	}
+	imp := r.Implied()
+	for _, w := range []string{"fs.read", "fs.write", "fs.create", "proc.exec", "net.server", "net.client"} {
+		if !slices.Contains(imp, w) {
+			t.Errorf("implied %q lacks %s", imp, w)
+		}
+	}
+	// The written file reads back the same.
+	out, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !slices.Equal(back.Write, r.Write) || !slices.Equal(back.Connect, r.Connect) {
+		t.Errorf("round trip: %s", out)
+	}
+	for _, bad := range []struct{ text, want string }{
+		{"ports:\n  bind: [0]\n", "1 to 65535"},
+		{"ports:\n  connect: [70000]\n", "1 to 65535"},
+		{"paths:\n  raed: [.]\n", `did you mean read`},
+		{"extends: workspace-wirte\n", ""},
+		{"paths:\n  write: ['']\n", "empty path"},
+	} {
+		f, err := Parse([]byte(bad.text))
+		if err == nil {
+			_, err = f.Resolve("")
+		}
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want %q", bad.text, err, bad.want)
+		}
+	}
+	if _, err := Preset("workspace-wirte"); err == nil || !strings.Contains(err.Error(), "did you mean workspace-write") {
+		t.Errorf("unknown preset: %v", err)
+	}
+	for _, n := range Presets() {
+		if _, err := Preset(n); err != nil {
+			t.Errorf("preset %s: %v", n, err)
+		}
 	}
 }

@@ -144,7 +144,8 @@ func initMain(sock int) int {
 	}
 	var notice string
 	if m.Layers != nil {
-		cfg := confinement.Config{Layers: *m.Layers, Exec: confinement.ExecChain(m.Path), ProcSelf: int(pid)}
+		cfg := confinement.Config{Layers: *m.Layers, Exec: confinement.ExecChain(m.Path), ProcSelf: int(pid),
+			Scoped: m.Scoped, Paths: m.Paths, Protected: m.Protected}
 		st := cfg.Check()
 		if len(st.Missing) > 0 {
 			if m.Strict {

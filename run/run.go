@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/entitle-dev/entitle/catalog"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"golang.org/x/sys/unix"
 )
@@ -93,6 +94,12 @@ type Config struct {
 	// cannot enforce a layer; otherwise Run enforces what the kernel has
 	// and prints one notice naming what is missing.
 	Strict bool
+	// Request scopes the layers to paths and ports (entitle run --read,
+	// --write, --exec, --bind, --connect; a policy file's paths and ports)
+	// and lists what may not be lifted; nil: the entitlements' rights
+	// everywhere, with the default protections (confine.DefaultProtected).
+	// Its implied entitlements must be in Entitlements and the Policy.
+	Request *confinement.Request
 	// PreserveFDs passes descriptors 3 .. 3+PreserveFDs-1 of this process
 	// to the command. Every other descriptor beyond the standard streams
 	// is closed at execve, so that nothing the command could not open
@@ -187,7 +194,18 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}
-	msg, err := encodeInit(&initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict})
+	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict}
+	if layers != nil {
+		req := cfg.Request
+		if req == nil {
+			req = &confinement.Request{}
+		}
+		im.Scoped = req.Scoped()
+		if im.Paths, im.Protected, err = req.Apply(layers); err != nil {
+			return nil, &Error{ExitInternal, err}
+		}
+	}
+	msg, err := encodeInit(im)
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}

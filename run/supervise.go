@@ -268,16 +268,9 @@ func (s *supervisor) summary() {
 
 // union returns a followed by the names of b not in a.
 func union(a, b []string) []string {
-	out := append([]string(nil), a...)
-	for _, x := range b {
-		found := false
-		for _, y := range a {
-			if x == y {
-				found = true
-				break
-			}
-		}
-		if !found {
+	var out []string
+	for _, x := range append(slices.Clone(a), b...) {
+		if !slices.Contains(out, x) {
 			out = append(out, x)
 		}
 	}

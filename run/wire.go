@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/entitle-dev/entitle/catalog"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
@@ -21,6 +22,10 @@ type initMsg struct {
 	// capabilities); nil: no layer (complain mode).
 	Layers *catalog.Layers
 	Strict bool // refuse to run when the kernel cannot enforce a layer
+	// Scoped, Paths and Protected: see confine.Config.
+	Scoped    bool
+	Paths     []confinement.PathRule
+	Protected []confinement.Protected
 }
 
 type wireAction struct {

@@ -31,6 +31,7 @@ func newRunCmd() *cobra.Command {
 		strict   bool
 		preserve int
 		pf       profileFlags
+		paths    pathFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
@@ -62,8 +63,8 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if output != "" && !complain {
 				return fail(errors.New("-o needs --complain (it writes the widened policy)"))
 			}
-			if profPath != "" && (polFile != "" || len(allow) > 0) {
-				return fail(errors.New("--profile cannot be combined with --allow or --policy"))
+			if profPath != "" && (polFile != "" || len(allow) > 0 || paths.sandbox != "") {
+				return fail(errors.New("--profile cannot be combined with --allow, --policy or --sandbox"))
 			}
 			var names []string
 			for _, a := range allow {
@@ -81,29 +82,34 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			violation := policy.Errno(1)
 			mode := catalog.AllowList
 			var extra []policy.Rule
-			var file *policyfile.File
-			if polFile != "" {
-				f, err := policyfile.Load(polFile)
-				if err != nil {
-					return fail(err)
+			file, err := paths.file(polFile)
+			if err != nil {
+				return fail(err)
+			}
+			if file != nil {
+				names = append(append([]string(nil), file.Entitlements...), names...)
+				if file.Violation.IsSet() {
+					violation = file.Violation
 				}
-				file = f
-				names = append(append([]string(nil), f.Entitlements...), names...)
-				if f.Violation.IsSet() {
-					violation = f.Violation
-				}
-				mode = f.Mode
-				extra = f.Rules
+				mode = file.Mode
+				extra = file.Rules
+			}
+			req, err := paths.request(file)
+			if err != nil {
+				return fail(err)
+			}
+			names = entrun.Union(names, req.Implied())
+			if paths.explain {
+				return explainPolicy(c.OutOrStdout(), names, req)
 			}
 			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all,
-				Strict: strict, PreserveFDs: preserve}
+				Strict: strict, PreserveFDs: preserve, Request: req}
 			switch {
 			case complain:
 				cfg.Mode = entrun.Complain
 			case quiet:
 				cfg.Mode = entrun.Quiet
 			}
-			var err error
 			if profPath != "" {
 				cfg.Profile = true
 				var opts profile.Options
@@ -149,6 +155,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	f.BoolVar(&strict, "strict", false, "refuse to run when the kernel cannot enforce every layer (Landlock rights, scopes)")
 	f.IntVar(&preserve, "preserve-fds", 0, "pass descriptors 3..3+N-1 to the command (all others beyond 0-2 are closed)")
 	pf.register(f, false) // --ignore-unknown, --lenient: as for compile
+	paths.register(f)
 	return cmd
 }
 
