@@ -51,6 +51,9 @@ type analyzer struct {
 	imported func(name string) []site
 	goABI    bool // calls clobber every register (Go's internal ABI)
 	getpid   uint64
+	// mid collects call and address targets inside a function (not at
+	// its start): entries the function table missed.
+	mid map[uint64]bool
 
 	// scratch
 	ins    []inst
@@ -319,8 +322,13 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 	case iAddr:
 		s.r[in.dst] = konst(in.tgt)
 		if r != nil {
-			if j := a.m.funcAt(in.tgt); j >= 0 && a.m.funcs[j].start == in.tgt {
+			// A function's address, or one a few bytes into it (glibc's
+			// __restore_rt: its unwind entry starts at the nop before it).
+			if j := a.m.funcAt(in.tgt); j >= 0 && in.tgt-a.m.funcs[j].start < 16 {
 				r.calls = append(r.calls, int32(j))
+				if a.mid != nil && in.tgt != a.m.funcs[j].start {
+					a.mid[in.tgt] = true
+				}
 			}
 		}
 	case iGOTRef:
@@ -432,6 +440,9 @@ func (a *analyzer) call(in *inst, s *state, r *funcResult, fi int, tail bool) {
 		}
 		r.calls = append(r.calls, int32(j))
 		if a.m.funcs[j].start != in.tgt {
+			if a.mid != nil {
+				a.mid[in.tgt] = true
+			}
 			return
 		}
 		callee, via = a.res[j].params, a.m.funcs[j].name

@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -142,8 +144,23 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 	}
 	var callers [][]int32
 	if full {
+		a.mid = map[uint64]bool{}
 		for _, i := range todo {
 			a.analyzeFunc(i)
+		}
+		if len(a.mid) > 0 {
+			// Calls and address references into the middle of a known
+			// function are entries the function table missed (code
+			// without unwind information, or an unwind entry that starts
+			// before the symbol): split there and analyse again.
+			m.split(a.mid)
+			a.mid = nil
+			a.res = make([]funcResult, len(m.funcs))
+			todo = todo[:0]
+			for i := range m.funcs {
+				todo = append(todo, i)
+				a.analyzeFunc(i)
+			}
 		}
 		callers = make([][]int32, len(m.funcs))
 		for i := range a.res {
@@ -212,6 +229,39 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 		}
 	}
 	return a.res
+}
+
+// split adds function starts at the given addresses.
+func (m *module) split(at map[uint64]bool) {
+	var out []fn
+	for _, f := range m.funcs {
+		var cuts []uint64
+		for a := range at {
+			if a > f.start && a < f.end {
+				cuts = append(cuts, a)
+			}
+		}
+		if len(cuts) == 0 {
+			out = append(out, f)
+			continue
+		}
+		slices.Sort(cuts)
+		start := f.start
+		for _, c := range cuts {
+			out = append(out, fn{name: f.name, start: start, end: c})
+			f.name = fmt.Sprintf("%s@%#x", baseName(f.name), c)
+			start = c
+		}
+		out = append(out, fn{name: f.name, start: start, end: f.end})
+	}
+	m.funcs = out
+}
+
+func baseName(n string) string {
+	if i := strings.IndexAny(n, "@+"); i > 0 {
+		return n[:i]
+	}
+	return n
 }
 
 func (s *site) sigString() string {
