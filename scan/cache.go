@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions, and the roots (constructors, code addresses held in
@@ -28,6 +28,9 @@ type summary struct {
 	// RootImports are imported functions whose address the library keeps
 	// in data (tables of function pointers): reachable like roots.
 	RootImports []string
+	// AddrImports are imported functions whose address code loads from
+	// the GOT (to call later through a pointer).
+	AddrImports []string
 }
 
 type sumFunc struct {
@@ -108,6 +111,7 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 		}
 	}
 	s.RootImports = uniq(slices.Clone(m.dataImports))
+	s.AddrImports = uniq(slices.Clone(m.addrImports))
 	if all {
 		for i := range m.funcs {
 			s.Roots = append(s.Roots, int32(i))

@@ -54,6 +54,7 @@ type module struct {
 	entry       uint64
 	roots       []uint64 // constructors, destructors, code addresses in data
 	dataImports []string // imported functions whose address is stored in data
+	addrImports []string // imported functions whose address is loaded from the GOT (GLOB_DAT)
 	warnings    []string
 }
 
@@ -114,7 +115,7 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 		if errors.As(err, &fe) {
 			return nil, formatErr(path, "not a valid ELF file: %v", err)
 		}
-		return nil, formatErr(path, "cannot read ELF headers: %v", err)
+		return nil, formatErr(path, "not a valid ELF file: cannot read its headers (%v): truncated or not an ELF binary", err)
 	}
 	m = &module{path: path, class: ef.Class, machine: ef.Machine, typ: ef.Type, entry: ef.Entry,
 		gotName: map[uint64]string{}, pltName: map[uint64]string{}, exports: map[string]uint64{}}
@@ -122,7 +123,10 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
 		m.arch, m.isa = syscalls.X86_64, x86isa
 	case ef.Machine == elf.EM_AARCH64 && ef.Class == elf.ELFCLASS64:
-		m.arch, m.isa = syscalls.AARCH64, arm64isa
+		// The front end reads aarch64 objects (PLT, relocations), but the
+		// instruction analysis is not written yet: refuse rather than
+		// report an empty, wrong set.
+		return nil, formatErr(path, "aarch64 binaries are not analysed yet (only x86_64); scan the x86_64 build of the same source")
 	default:
 		return nil, formatErr(path, "unsupported architecture %v (%v); entitle scan analyses x86_64 and aarch64 ELF files", ef.Machine, ef.Class)
 	}
@@ -280,6 +284,10 @@ func (m *module) readDynamic(ef *elf.File) error {
 			case slot && ds != nil:
 				if ds.Section == elf.SHN_UNDEF || elf.ST_BIND(ds.Info) != elf.STB_LOCAL {
 					m.gotName[off] = ds.Name
+				}
+				glob := (m.machine == elf.EM_X86_64 && typ == uint32(elf.R_X86_64_GLOB_DAT)) || (m.machine == elf.EM_AARCH64 && typ == uint32(elf.R_AARCH64_GLOB_DAT))
+				if glob && elf.ST_TYPE(ds.Info) == elf.STT_FUNC {
+					m.addrImports = append(m.addrImports, ds.Name)
 				}
 				if ds.Section != elf.SHN_UNDEF && m.inText(ds.Value) {
 					m.roots = append(m.roots, ds.Value)

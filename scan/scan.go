@@ -288,6 +288,27 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		}
 	}
 	importSeen := map[string]bool{}
+	// Imports whose address is taken (stored in data, loaded from the
+	// GOT) can be called with any arguments: their wrapper sites count.
+	indirect := map[string]bool{}
+	for _, n := range m.dataImports {
+		indirect[n] = true
+	}
+	for _, n := range m.addrImports {
+		indirect[n] = true
+	}
+	for _, l := range libs {
+		if l.sum != nil {
+			for _, n := range l.sum.RootImports {
+				indirect[n] = true
+			}
+			for _, n := range l.sum.AddrImports {
+				indirect[n] = true
+			}
+		}
+	}
+	type indKey struct{ lib, fn int32 }
+	indirectFn := map[indKey]bool{}
 	var dlopen []string
 	resolveImport := func(from, name string) {
 		if importSeen[name] {
@@ -303,6 +324,9 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			}
 			if fi, ok := l.sum.Exports[name]; ok {
 				push(li, fi)
+				if indirect[name] {
+					indirectFn[indKey{int32(li), fi}] = true
+				}
 				return
 			}
 		}
@@ -329,8 +353,9 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		for _, s := range f.Sites {
 			refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site()})
 		}
+		ind := indirectFn[indKey{k.lib, k.fn}]
 		for _, s := range f.Params {
-			refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site(), wrapperOnly: true})
+			refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site(), wrapperOnly: !ind})
 		}
 		for _, c := range f.Calls {
 			push(int(k.lib), c)
@@ -420,15 +445,19 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 	}
 	for name, a := range calls {
 		for _, r := range a.pending {
-			if r.wrapperOnly && a.known {
+			if r.wrapperOnly {
+				// A wrapper whose callers give the arguments: each call
+				// site was resolved on its own.
 				continue
 			}
-			// Arguments unknown: the call's owner is assumed, and said.
-			if o := owner(name); o != "" {
-				a.ents[o] = true
+			// Arguments unknown: every entitlement that grants the call
+			// under some arguments (sound, not precise), and said.
+			gs := grantorNames(arch, name)
+			for _, e := range gs {
+				a.ents[e] = true
 			}
 			unresolved = append(unresolved, Unresolved{Module: r.module, Function: r.fname, Address: addr(r.s.pc), Syscall: name,
-				Reason: fmt.Sprintf("arguments of %s that decide the entitlement are not constant here%s; assumed %s", name, viaText(r.s.via), ownerText(name))})
+				Reason: fmt.Sprintf("arguments of %s that decide the entitlement are not constant here%s; assumed any: %s", name, viaText(r.s.via), strings.Join(gs, ","))})
 		}
 		a.sys.Entitlements = sortedKeys(a.ents)
 		for e := range a.ents {
@@ -494,6 +523,18 @@ func owner(name string) string {
 		}
 	}
 	return ""
+}
+
+// grantorNames returns the entitlements (not base) that grant a call
+// under some arguments.
+func grantorNames(arch *syscalls.Arch, name string) []string {
+	var out []string
+	for _, g := range catalog.Grantors(arch, name) {
+		if g.Entitlement != "base" {
+			out = append(out, g.Entitlement)
+		}
+	}
+	return uniq(out)
 }
 
 func ownerText(name string) string {
