@@ -32,3 +32,4 @@ fuzz:
 bench:
 	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler
 	$(GO) test -run=NONE -bench=. -benchtime=1x ./run
+	$(GO) test -run=NONE -bench=. -benchtime=1x ./scan

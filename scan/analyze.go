@@ -76,7 +76,8 @@ type block struct {
 func (a *analyzer) analyzeFunc(fi int) {
 	f := a.m.funcs[fi]
 	code := a.m.code(f.start)
-	if code == nil {
+	if code == nil || a.m.inPLT(f.start) {
+		// PLT stubs only jump to imports; the calls to them are the sites.
 		return
 	}
 	if uint64(len(code)) > f.end-f.start {

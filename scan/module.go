@@ -62,6 +62,16 @@ func (m *module) readPLT() {
 	}
 }
 
+// inPLT reports whether a is in a PLT section.
+func (m *module) inPLT(a uint64) bool {
+	for _, t := range m.text {
+		if a >= t.addr && a-t.addr < uint64(len(t.data)) {
+			return strings.HasPrefix(t.name, ".plt") || t.name == ".iplt"
+		}
+	}
+	return false
+}
+
 // syscallBytes reports whether code may contain a system call instruction.
 func (m *module) syscallBytes(code []byte) bool {
 	switch m.isa {

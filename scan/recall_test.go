@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
@@ -66,6 +68,22 @@ func parseStrace(t *testing.T, path string) *traced {
 		}
 	}
 	return tr
+}
+
+// dockerAllowed counts the system calls Docker's default profile allows
+// (with any arguments) on x86_64.
+func dockerAllowed(t *testing.T) int {
+	p, err := profile.DockerDefault(profile.Options{HostArch: syscalls.X86_64, Kernel: "6.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, r := range p.Rules {
+		if r.Action == policy.Allow {
+			names[r.Syscall] = true
+		}
+	}
+	return len(names)
 }
 
 func needTools(t *testing.T, tools ...string) {
@@ -186,7 +204,8 @@ func checkRecall(t *testing.T, name string, static map[string]bool, tr *traced) 
 	if len(missing) > 0 {
 		t.Errorf("%s: traced system calls missing from the static set: %s", name, strings.Join(missing, " "))
 	}
-	t.Logf("%s: traced %d, static %d", name, len(tr.calls), len(static))
+	t.Logf("precision: %s: traced %d, static %d (%.1fx), docker-default %d (static is %.0f%% smaller)", name, len(tr.calls), len(static),
+		float64(len(static))/float64(max(len(tr.calls), 1)), dockerAllowed(t), 100*(1-float64(len(static))/float64(dockerAllowed(t))))
 }
 
 func newTestScanner(t *testing.T) *Scanner {
