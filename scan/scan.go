@@ -1,8 +1,6 @@
 package scan
 
 import (
-	"debug/elf"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -625,8 +623,3 @@ func argText(s site, nr uint32, sc *Scanner) string {
 	}
 	return strings.Join(parts, " ")
 }
-
-// ErrNotELF is wrapped by errors for files that are not ELF binaries.
-var ErrNotELF = errors.New("not an ELF binary")
-
-var _ = elf.EM_X86_64
