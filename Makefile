@@ -27,7 +27,9 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./profile
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./policyfile
 	$(GO) test -run=NONE -fuzz=FuzzRun -fuzztime=$(FUZZTIME) ./sim
+	$(GO) test -run=NONE -fuzz=FuzzParseModule -fuzztime=20s ./scan
 
 bench:
 	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler
 	$(GO) test -run=NONE -bench=. -benchtime=1x ./run
+	$(GO) test -run=NONE -bench=. -benchtime=1x ./scan

@@ -1,0 +1,493 @@
+package scan
+
+import (
+	"github.com/entitle-dev/entitle/catalog"
+	"slices"
+	"sort"
+)
+
+// site is one place a system call is made: its number and the arguments
+// the catalog's rules look at, as abstract values.
+type site struct {
+	nr    val
+	args  [6]val
+	fn    int32  // function making the call (the caller, for wrappers)
+	pc    uint64 // address of the syscall instruction or of the call
+	via   string // the wrapper called at pc, "" for a direct syscall instruction
+	abi32 bool   // int $0x80: the i386 system call table
+}
+
+func (s *site) paramDependent(rel uint8) bool {
+	if s.nr.kind == vParam {
+		return true
+	}
+	for i := 0; i < 6; i++ {
+		if rel&(1<<i) != 0 && s.args[i].kind == vParam {
+			return true
+		}
+	}
+	return false
+}
+
+// funcResult is what the analysis learnt about one function.
+type funcResult struct {
+	done    bool
+	sites   []site  // calls made here (directly, or through a wrapper with arguments known here)
+	params  []site  // calls whose number or arguments come from this function's parameters
+	calls   []int32 // functions called, jumped to, or whose address is taken
+	imports []string
+}
+
+const (
+	maxSitesPerFunc = 512
+	maxIterations   = 64 // per block, of the data-flow fixpoint
+)
+
+// analyzer holds the per-module analysis state.
+type analyzer struct {
+	m        *module
+	res      []funcResult
+	rel      func(nr uint64) uint8 // argument indices the catalog conditions on
+	imported func(name string) []site
+	goABI    bool // calls clobber every register (Go's internal ABI)
+	getpid   uint64
+	// mid collects call and address targets inside a function (not at
+	// its start): entries the function table missed.
+	mid map[uint64]bool
+
+	// scratch
+	ins    []inst
+	leader []bool
+	blocks []block
+	states []state
+	work   []int
+	cur    state
+}
+
+type block struct {
+	first, last int // indices in ins, inclusive
+	succ        [2]int
+	nsucc       int
+	visited     bool
+}
+
+// analyzeFunc runs the constant propagation over function fi and records
+// its sites, parameter-dependent sites and calls.
+func (a *analyzer) analyzeFunc(fi int) {
+	f := a.m.funcs[fi]
+	code := a.m.code(f.start)
+	if code == nil || a.m.inPLT(f.start) {
+		// PLT stubs only jump to imports; the calls to them are the sites.
+		return
+	}
+	if uint64(len(code)) > f.end-f.start {
+		code = code[:f.end-f.start]
+	}
+	a.ins = a.ins[:0]
+	isa := a.m.isa
+	for off := 0; off < len(code); {
+		var n int
+		a.ins, n = isa.decode(a.m, code[off:], f.start+uint64(off), a.ins)
+		off += n
+	}
+	ins := a.ins
+	if len(ins) == 0 {
+		return
+	}
+	// Basic blocks.
+	if cap(a.leader) < len(ins) {
+		a.leader = make([]bool, len(ins))
+	}
+	leader := a.leader[:len(ins)]
+	clear(leader)
+	leader[0] = true
+	index := func(pc uint64) int {
+		i := sort.Search(len(ins), func(i int) bool { return ins[i].pc >= pc })
+		if i < len(ins) && ins[i].pc == pc {
+			for i > 0 && ins[i-1].pc == pc {
+				i--
+			}
+			return i
+		}
+		return -1
+	}
+	for i := range ins {
+		in := &ins[i]
+		if in.op.endsBlock() && i+1 < len(ins) {
+			leader[i+1] = true
+		}
+		if in.op == iJmp || in.op == iJcc {
+			if in.tgt >= f.start && in.tgt < f.end {
+				if j := index(in.tgt); j >= 0 {
+					leader[j] = true
+				}
+			}
+		}
+	}
+	a.blocks = a.blocks[:0]
+	blockOf := make(map[int]int)
+	for i := 0; i < len(ins); {
+		j := i
+		for j+1 < len(ins) && !leader[j+1] {
+			j++
+		}
+		blockOf[i] = len(a.blocks)
+		a.blocks = append(a.blocks, block{first: i, last: j})
+		i = j + 1
+	}
+	for bi := range a.blocks {
+		b := &a.blocks[bi]
+		last := &ins[b.last]
+		if !last.op.noFallthrough() && b.last+1 < len(ins) {
+			b.succ[b.nsucc] = blockOf[b.last+1]
+			b.nsucc++
+		}
+		if (last.op == iJmp || last.op == iJcc) && last.tgt >= f.start && last.tgt < f.end {
+			if j := index(last.tgt); j >= 0 {
+				b.succ[b.nsucc] = blockOf[j]
+				b.nsucc++
+			}
+		}
+	}
+	// Data flow to a fixpoint.
+	nb := len(a.blocks)
+	for len(a.states) < nb {
+		a.states = append(a.states, state{})
+	}
+	states := a.states[:nb]
+	for i := range states {
+		states[i].mem = states[i].mem[:0]
+	}
+	a.entryState(&states[0])
+	a.blocks[0].visited = true
+	iters := 0
+	limit := maxIterations * nb
+	seed := func(bi int, s *state) {
+		a.work = append(a.work[:0], bi)
+		_ = s
+		for len(a.work) > 0 && iters < limit {
+			iters++
+			b := a.work[len(a.work)-1]
+			a.work = a.work[:len(a.work)-1]
+			a.cur.copyFrom(&states[b])
+			blk := &a.blocks[b]
+			for k := blk.first; k <= blk.last; k++ {
+				a.step(&ins[k], &a.cur, nil, fi)
+			}
+			for s := 0; s < blk.nsucc; s++ {
+				t := blk.succ[s]
+				tb := &a.blocks[t]
+				if !tb.visited {
+					tb.visited = true
+					states[t].copyFrom(&a.cur)
+					a.work = append(a.work, t)
+				} else if states[t].joinInto(&a.cur) {
+					a.work = append(a.work, t)
+				}
+			}
+		}
+	}
+	seed(0, nil)
+	for bi := 1; bi < nb; bi++ {
+		if !a.blocks[bi].visited {
+			// Code no edge reaches (a jump table's targets, code after a
+			// call that does not return): nothing is known there.
+			a.blocks[bi].visited = true
+			states[bi].r = [32]val{}
+			states[bi].r[isa.sp] = spAt(-1 << 40)
+			seed(bi, nil)
+		}
+	}
+	if iters >= limit {
+		for i := range states {
+			states[i].r = [32]val{}
+			states[i].r[isa.sp] = spAt(-1 << 40)
+			states[i].mem = states[i].mem[:0]
+		}
+	}
+	// Final pass: record what happens with the converged states.
+	r := &a.res[fi]
+	r.sites, r.params, r.calls, r.imports = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0]
+	r.done = true
+	for bi := range a.blocks {
+		a.cur.copyFrom(&states[bi])
+		blk := &a.blocks[bi]
+		for k := blk.first; k <= blk.last; k++ {
+			a.step(&ins[k], &a.cur, r, fi)
+		}
+	}
+	slices.Sort(r.calls)
+	r.calls = slices.Compact(r.calls)
+	slices.Sort(r.imports)
+	r.imports = slices.Compact(r.imports)
+	for i := range a.blocks {
+		a.blocks[i].visited = false
+	}
+}
+
+func (a *analyzer) entryState(s *state) {
+	for i := range s.r {
+		s.r[i] = param(i)
+	}
+	s.r[a.m.isa.sp] = spAt(0)
+	s.mem = s.mem[:0]
+}
+
+// slotVal reads stack slot off (relative to the entry stack pointer).
+func (a *analyzer) slotVal(s *state, off int64) val {
+	if v, ok := s.load(off); ok {
+		return v
+	}
+	ra := a.m.isa.retAddr
+	if off >= ra && off < ra+512 && (off-ra)%8 == 0 {
+		return param(paramStack + int(off/8))
+	}
+	return top
+}
+
+func (a *analyzer) clobber(s *state, mask uint32) {
+	for mask != 0 {
+		i := trailingZeros(mask)
+		s.r[i] = top
+		mask &^= 1 << i
+	}
+}
+
+func trailingZeros(x uint32) int {
+	n := 0
+	for x&1 == 0 {
+		x >>= 1
+		n++
+	}
+	return n
+}
+
+// step applies one instruction to s. With r non-nil it also records
+// sites, calls and imports.
+func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
+	isa := a.m.isa
+	switch in.op {
+	case iOther:
+		a.clobber(s, in.clob)
+	case iMovImm:
+		s.r[in.dst] = konst(uint64(in.imm))
+	case iMovReg:
+		v := s.r[in.src]
+		if in.w32 {
+			v = trunc32(v)
+		}
+		s.r[in.dst] = v
+	case iAddImm:
+		v := addConst(s.r[in.src], in.imm)
+		if in.w32 {
+			v = trunc32(v)
+		}
+		s.r[in.dst] = v
+	case iOrImm:
+		s.r[in.dst] = orConst(s.r[in.src], uint64(in.imm))
+	case iLoad:
+		v := top
+		if b := s.r[in.base]; b.kind == vSP {
+			v = a.slotVal(s, b.off+in.imm)
+			if in.size == 4 {
+				v = trunc32(v)
+			}
+		}
+		s.r[in.dst] = v
+	case iStore, iStoreImm, iKillMem:
+		b := s.r[in.base]
+		if b.kind != vSP {
+			return
+		}
+		off := b.off + in.imm
+		size := int64(in.size)
+		if size == 0 {
+			size = 8
+		}
+		s.killRange(off, off+size)
+		if in.op == iKillMem {
+			return
+		}
+		var v val
+		if in.op == iStore {
+			v = s.r[in.src]
+		} else {
+			v = konst(in.tgt)
+		}
+		if size == 4 {
+			v = trunc32(v)
+		} else if size != 8 {
+			return
+		}
+		s.store(off, v)
+	case iAddr:
+		s.r[in.dst] = konst(in.tgt)
+		if r != nil {
+			// A function's address, or one a few bytes into it (glibc's
+			// __restore_rt: its unwind entry starts at the nop before it).
+			if j := a.m.funcAt(in.tgt); j >= 0 && in.tgt-a.m.funcs[j].start < 16 {
+				r.calls = append(r.calls, int32(j))
+				if a.mid != nil && in.tgt != a.m.funcs[j].start {
+					a.mid[in.tgt] = true
+				}
+			}
+		}
+	case iGOTRef:
+		s.r[in.dst] = top
+		if r != nil {
+			if name, ok := a.m.gotName[in.tgt]; ok {
+				r.imports = append(r.imports, name)
+			}
+		}
+	case iCall, iCallGOT, iCallInd, iJmp, iJmpGOT, iJmpInd:
+		tail := in.op == iJmp || in.op == iJmpGOT || in.op == iJmpInd
+		if in.op == iJmp && in.tgt >= a.m.funcs[fi].start && in.tgt < a.m.funcs[fi].end {
+			return // a jump inside the function
+		}
+		if r != nil {
+			a.call(in, s, r, fi, tail)
+		}
+		if !tail {
+			if a.goABI {
+				sp := s.r[isa.sp]
+				s.r = [32]val{}
+				s.r[isa.sp] = sp
+			} else {
+				a.clobber(s, isa.callClob)
+			}
+			s.killBelow(0)
+			if isa.sp != isa.retReg {
+				s.r[isa.retReg] = top
+			}
+		}
+	case iSys, iSys32:
+		if r != nil {
+			st := site{nr: s.r[isa.nrReg], fn: int32(fi), pc: in.pc, abi32: in.op == iSys32}
+			if in.op == iSys32 {
+				// i386 ABI: ebx, ecx, edx, esi, edi, ebp.
+				for i, reg := range [6]uint8{rBX, rCX, rDX, rSI, rDI, rBP} {
+					st.args[i] = trunc32(s.r[reg])
+				}
+			} else {
+				for i := range 6 {
+					st.args[i] = s.r[isa.sysArgs[i]]
+				}
+			}
+			a.record(r, st)
+		}
+		a.clobber(s, isa.sysClob)
+		if v := s.r[isa.nrReg]; v.kind == vConst && v.n == 1 && a.getpid != 0 && v.c[0] == a.getpid && in.op == iSys {
+			// getpid's result is the process's own pid, which the
+			// catalog's signal-to-self rules compare with.
+			s.r[isa.retReg] = konst(catalog.OwnPID)
+		}
+	}
+}
+
+// record adds a site to r, keeping only the arguments the catalog looks at.
+func (a *analyzer) record(r *funcResult, st site) {
+	var rel uint8 = 0x3F
+	if st.nr.kind == vConst && st.nr.n == 1 && !st.abi32 {
+		rel = a.rel(st.nr.c[0])
+	}
+	for i := range 6 {
+		if rel&(1<<i) == 0 {
+			st.args[i] = top
+		}
+	}
+	if st.nr.kind == vConst && st.nr.n > 1 {
+		// Several numbers: each its own site, arguments as known.
+		for _, x := range st.nr.consts() {
+			one := st
+			one.nr = konst(x)
+			a.record(r, one)
+		}
+		return
+	}
+	list := &r.sites
+	if st.paramDependent(rel) {
+		list = &r.params
+	}
+	for _, o := range *list {
+		if o.nr == st.nr && o.args == st.args && o.via == st.via && o.abi32 == st.abi32 {
+			return
+		}
+	}
+	if len(*list) < maxSitesPerFunc {
+		*list = append(*list, st)
+	} else if st.nr.kind != vConst {
+		// Too many distinct sites: keep the fact that something is unknown.
+		(*list)[len(*list)-1] = site{fn: st.fn, pc: st.pc, via: st.via}
+	}
+}
+
+// call records a call (or tail call) at in, and instantiates the callee's
+// parameter-dependent sites with what is known here.
+func (a *analyzer) call(in *inst, s *state, r *funcResult, fi int, tail bool) {
+	var (
+		callee []site
+		via    string
+	)
+	switch in.op {
+	case iCall, iJmp:
+		if name, ok := a.m.pltName[in.tgt]; ok {
+			r.imports = append(r.imports, name)
+			callee, via = a.imported(name), name
+			break
+		}
+		j := a.m.funcAt(in.tgt)
+		if j < 0 {
+			return
+		}
+		r.calls = append(r.calls, int32(j))
+		if a.m.funcs[j].start != in.tgt {
+			if a.mid != nil {
+				a.mid[in.tgt] = true
+			}
+			return
+		}
+		callee, via = a.res[j].params, a.m.funcs[j].name
+	case iCallGOT, iJmpGOT:
+		name, ok := a.m.gotName[in.tgt]
+		if !ok {
+			return
+		}
+		r.imports = append(r.imports, name)
+		callee, via = a.imported(name), name
+	default:
+		return
+	}
+	if len(callee) == 0 {
+		return
+	}
+	delta := a.m.isa.retAddr
+	if tail {
+		delta = 0
+	}
+	sub := func(v val) val {
+		if v.kind != vParam {
+			return v
+		}
+		var w val
+		if int(v.p) < paramStack {
+			w = s.r[v.p]
+		} else {
+			sp := s.r[a.m.isa.sp]
+			if sp.kind != vSP {
+				return top
+			}
+			w = a.slotVal(s, sp.off+int64(int(v.p)-paramStack)*8-delta)
+		}
+		if v.c[0] != 0 {
+			w = orConst(w, v.c[0])
+		}
+		return w
+	}
+	for _, cs := range callee {
+		ns := site{nr: sub(cs.nr), fn: int32(fi), pc: in.pc, via: via, abi32: cs.abi32}
+		for i := range 6 {
+			ns.args[i] = sub(cs.args[i])
+		}
+		a.record(r, ns)
+	}
+}

@@ -1,0 +1,221 @@
+package scan
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+)
+
+// cacheVersion changes whenever the analysis or the summary format does,
+// so stale entries are never read.
+const cacheVersion = 2
+
+// summary is a library's analysis: each function's sites and edges, the
+// exported functions, and the roots (constructors, code addresses held in
+// data) that count as reachable whatever the program imports.
+type summary struct {
+	Path    string
+	Funcs   []sumFunc
+	Exports map[string]int32
+	Roots   []int32
+	// RootImports are imported functions whose address the library keeps
+	// in data (tables of function pointers): reachable like roots.
+	RootImports []string
+	// AddrImports are imported functions whose address code loads from
+	// the GOT (to call later through a pointer).
+	AddrImports []string
+}
+
+type sumFunc struct {
+	Name    string
+	Sites   []cSite
+	Params  []cSite
+	Calls   []int32
+	Imports []string
+}
+
+type cVal struct {
+	K   uint8
+	N   uint8
+	P   uint16
+	Off int64
+	C   [maxSet]uint64
+}
+
+type cSite struct {
+	Nr    cVal
+	Args  [6]cVal
+	Fn    int32
+	PC    uint64
+	Via   string
+	Abi32 bool
+}
+
+func toC(v val) cVal { return cVal{K: uint8(v.kind), N: v.n, P: v.p, Off: v.off, C: v.c} }
+func (c cVal) val() val {
+	return val{kind: vkind(c.K), n: c.N, p: c.P, off: c.Off, c: c.C}
+}
+
+func toCSite(s site) cSite {
+	out := cSite{Nr: toC(s.nr), Fn: s.fn, PC: s.pc, Via: s.via, Abi32: s.abi32}
+	for i := range 6 {
+		out.Args[i] = toC(s.args[i])
+	}
+	return out
+}
+
+func (c cSite) site() site {
+	s := site{nr: c.Nr.val(), fn: c.Fn, pc: c.PC, via: c.Via, abi32: c.Abi32}
+	for i := range 6 {
+		s.args[i] = c.Args[i].val()
+	}
+	return s
+}
+
+func (s *summary) params(fi int32) []site {
+	if fi < 0 || int(fi) >= len(s.Funcs) {
+		return nil
+	}
+	var out []site
+	for _, c := range s.Funcs[fi].Params {
+		out = append(out, c.site())
+	}
+	return out
+}
+
+func newSummary(m *module, res []funcResult, all bool) *summary {
+	s := &summary{Path: m.path, Funcs: make([]sumFunc, len(m.funcs)), Exports: map[string]int32{}}
+	for i := range m.funcs {
+		f := &s.Funcs[i]
+		f.Name = m.funcs[i].name
+		r := &res[i]
+		for _, x := range r.sites {
+			f.Sites = append(f.Sites, toCSite(x))
+		}
+		for _, x := range r.params {
+			f.Params = append(f.Params, toCSite(x))
+		}
+		f.Calls = append([]int32(nil), r.calls...)
+		f.Imports = append([]string(nil), r.imports...)
+	}
+	for name, a := range m.exports {
+		if fi := m.funcAt(a); fi >= 0 && m.funcs[fi].start == a {
+			s.Exports[name] = int32(fi)
+		}
+	}
+	s.RootImports = uniq(slices.Clone(m.dataImports))
+	s.AddrImports = uniq(slices.Clone(m.addrImports))
+	if all {
+		for i := range m.funcs {
+			s.Roots = append(s.Roots, int32(i))
+		}
+	} else {
+		seen := map[int]bool{}
+		for _, a := range append(m.roots, m.entry) {
+			if fi := m.funcAt(a); fi >= 0 && !seen[fi] {
+				seen[fi] = true
+				s.Roots = append(s.Roots, int32(fi))
+			}
+		}
+	}
+	return s
+}
+
+// libCache keeps summaries in memory and, unless disabled, on disk.
+type libCache struct {
+	dir string
+	mu  sync.Mutex
+	mem map[string]*summary
+}
+
+// DefaultCacheDir is where summaries are kept: $XDG_CACHE_HOME/entitle/scan
+// or ~/.cache/entitle/scan.
+func DefaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "entitle", "scan")
+}
+
+func newLibCache(dir string) *libCache {
+	switch dir {
+	case "":
+		dir = DefaultCacheDir()
+	case "off":
+		dir = ""
+	}
+	return &libCache{dir: dir, mem: map[string]*summary{}}
+}
+
+// key identifies a library's content: its GNU build ID, or a hash of the
+// file when it has none.
+func cacheKey(m *module, all bool) string {
+	id := m.buildID
+	if id == "" {
+		h := sha256.New()
+		if f, err := os.Open(m.path); err == nil {
+			io.Copy(h, f)
+			f.Close()
+		}
+		id = "sha256-" + hex.EncodeToString(h.Sum(nil))
+	}
+	return fmt.Sprintf("v%d-%s-%s-%t", cacheVersion, m.arch.Name(), id, all)
+}
+
+func (c *libCache) get(m *module, all bool, compute func() *summary) *summary {
+	k := cacheKey(m, all)
+	c.mu.Lock()
+	s, ok := c.mem[k]
+	c.mu.Unlock()
+	if ok {
+		return withPath(s, m.path)
+	}
+	if c.dir != "" {
+		if d, err := os.ReadFile(filepath.Join(c.dir, k+".gob")); err == nil {
+			var s summary
+			if gob.NewDecoder(bytes.NewReader(d)).Decode(&s) == nil {
+				c.mu.Lock()
+				c.mem[k] = &s
+				c.mu.Unlock()
+				return withPath(&s, m.path)
+			}
+		}
+	}
+	s = compute()
+	c.mu.Lock()
+	c.mem[k] = s
+	c.mu.Unlock()
+	if c.dir != "" {
+		var b bytes.Buffer
+		if gob.NewEncoder(&b).Encode(s) == nil && os.MkdirAll(c.dir, 0o755) == nil {
+			tmp, err := os.CreateTemp(c.dir, k+".*.tmp")
+			if err == nil {
+				_, werr := tmp.Write(b.Bytes())
+				cerr := tmp.Close()
+				if werr == nil && cerr == nil {
+					os.Rename(tmp.Name(), filepath.Join(c.dir, k+".gob"))
+				} else {
+					os.Remove(tmp.Name())
+				}
+			}
+		}
+	}
+	return s
+}
+
+func withPath(s *summary, path string) *summary {
+	if s.Path == path {
+		return s
+	}
+	c := *s
+	c.Path = path
+	return &c
+}

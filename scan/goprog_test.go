@@ -1,0 +1,156 @@
+package scan
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// goProgram is a test program: files, a loopback HTTP round trip, and
+// (with an argument) running another program.
+const goProgram = `package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+)
+
+func main() {
+	b, _ := os.ReadFile("/etc/hostname")
+	os.WriteFile(os.Args[1]+"/out.txt", b, 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err == nil {
+		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "hi") }))
+		if resp, err := http.Get("http://" + ln.Addr().String()); err == nil {
+			resp.Body.Close()
+		}
+	}
+	if len(os.Args) > 2 {
+		exec.Command(os.Args[2]).Run()
+	}
+}
+`
+
+const cgoProgram = `package main
+
+/*
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/socket.h>
+static int probe(void) {
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd >= 0) close(fd);
+	FILE *f = fopen("/etc/hostname", "r");
+	if (f) fclose(f);
+	return (int)getpid();
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Println(C.probe() > 0)
+	os.WriteFile(os.Args[1]+"/out.txt", []byte("x"), 0o644)
+}
+`
+
+func goTool(t *testing.T) string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// buildGo builds src as a main package into dir and returns the binary.
+func buildGo(t *testing.T, dir, name, src string, env ...string) string {
+	t.Helper()
+	pkg := filepath.Join(dir, name+"-src")
+	os.MkdirAll(pkg, 0o755)
+	os.WriteFile(filepath.Join(pkg, "go.mod"), []byte("module "+name+"\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(pkg, "main.go"), []byte(src), 0o644)
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command(goTool(t), "build", "-o", bin, ".")
+	cmd.Dir = pkg
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+func TestRecallGoPrograms(t *testing.T) {
+	needTools(t, "strace")
+	dir := t.TempDir()
+	sc := newTestScanner(t)
+	cases := []struct {
+		name string
+		src  string
+		env  []string
+		args []string
+	}{
+		{"go-static", goProgram, []string{"CGO_ENABLED=0"}, []string{"/bin/true"}},
+		{"go-stripped", goProgram, []string{"CGO_ENABLED=0", "GOFLAGS=-ldflags=-s -w"}, nil},
+		{"cgo", cgoProgram, []string{"CGO_ENABLED=1"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "cgo" {
+				needTools(t, "gcc")
+			}
+			bin := buildGo(t, dir, c.name, c.src, c.env...)
+			tr := straceRun(t, dir, append([]string{bin, t.TempDir()}, c.args...)...)
+			checkRecall(t, c.name, staticSet(t, sc, bin, tr), tr)
+			r, err := sc.Scan(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Kind != "go" {
+				t.Errorf("kind %q, want go", r.Kind)
+			}
+			var runtimeCalls int
+			for _, s := range r.Syscalls {
+				if s.Runtime {
+					runtimeCalls++
+				}
+			}
+			if runtimeCalls < 10 {
+				t.Errorf("only %d system calls labelled as the Go runtime's", runtimeCalls)
+			}
+			want := []string{"fs.read", "net.client", "net.server"}
+			if c.name == "cgo" {
+				want = []string{"fs.read", "net.unix"}
+			}
+			for _, e := range want {
+				if !slices.Contains(r.Entitlements, e) {
+					t.Errorf("entitlements %v lack %s", r.Entitlements, e)
+				}
+			}
+			if c.name == "cgo" {
+				// socket(AF_UNIX, SOCK_STREAM, 0) in C, through libc's
+				// wrapper: the arguments are resolved at the call site.
+				found := false
+				for _, s := range r.Syscalls {
+					for _, st := range s.Sites {
+						if s.Name == "socket" && strings.Contains(st.Function, "probe") && st.Via == "socket" && st.Args == "arg0=0x1 arg1=0x1 arg2=0x0" {
+							found = true
+						}
+					}
+				}
+				if !found {
+					t.Errorf("socket(AF_UNIX, SOCK_STREAM, 0) in probe not resolved through libc's socket wrapper")
+				}
+			}
+		})
+	}
+}

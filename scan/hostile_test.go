@@ -1,0 +1,136 @@
+package scan
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func readSelf(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Skip(err)
+	}
+	return b
+}
+
+func TestHostileELF(t *testing.T) {
+	dir := t.TempDir()
+	cat := readSelf(t, "/bin/cat")
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Enormous section: the first section header with data claims 1 TiB.
+	huge := bytes.Clone(cat)
+	shoff := binary.LittleEndian.Uint64(huge[0x28:])
+	shentsize := uint64(binary.LittleEndian.Uint16(huge[0x3A:]))
+	binary.LittleEndian.PutUint64(huge[shoff+shentsize*1+0x20:], 1<<40)
+	wrongArch := bytes.Clone(cat)
+	binary.LittleEndian.PutUint16(wrongArch[0x12:], uint16(elf.EM_RISCV))
+	badShoff := bytes.Clone(cat)
+	binary.LittleEndian.PutUint64(badShoff[0x28:], 1<<62)
+	cases := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "not a valid ELF"},
+		{"text", []byte("#!/bin/sh\necho hi\n"), "not a valid ELF"},
+		{"truncated-header", cat[:40], "not a valid ELF"},
+		{"truncated", cat[:len(cat)/2], ""},
+		{"huge-section", huge, ""},
+		{"wrong-arch", wrongArch, "unsupported architecture"},
+		{"bad-shoff", badShoff, ""},
+	}
+	sc := New(Options{CacheDir: "off"})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := sc.Scan(write(c.name, c.data))
+			if err == nil {
+				t.Fatalf("no error for %s", c.name)
+			}
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Errorf("error %v (%T) is not a FormatError", err, err)
+			}
+			if c.want != "" && !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q lacks %q", err, c.want)
+			}
+		})
+	}
+	if _, err := sc.Scan(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("directory: %v", err)
+	}
+}
+
+// TestSelfNeeded: a library that needs itself, and a program that needs
+// a library that is missing, give a result with the limit said.
+func TestSelfNeeded(t *testing.T) {
+	needTools(t, "gcc")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "self.c")
+	os.WriteFile(src, []byte("#include <unistd.h>\nint self_fn(void) { return (int)getpid(); }\n"), 0o644)
+	gcc := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+			t.Fatalf("gcc %v: %v\n%s", args, err, out)
+		}
+	}
+	gcc("-shared", "-fPIC", "-o", filepath.Join(dir, "libself.so"), src)
+	// Relink it needing itself.
+	gcc("-shared", "-fPIC", "-o", filepath.Join(dir, "libself2.so"), src, "-L"+dir, "-Wl,--no-as-needed", "-lself")
+	os.Rename(filepath.Join(dir, "libself2.so"), filepath.Join(dir, "libself.so"))
+	gcc("-shared", "-fPIC", "-o", filepath.Join(dir, "libgone.so"), src)
+	main := filepath.Join(dir, "main.c")
+	os.WriteFile(main, []byte("int self_fn(void);\nint main(void) { return self_fn() < 0; }\n"), 0o644)
+	prog := filepath.Join(dir, "prog")
+	gcc("-o", prog, main, "-L"+dir, "-Wl,--no-as-needed", "-lself", "-lgone", "-Wl,-rpath,$ORIGIN")
+	os.Remove(filepath.Join(dir, "libgone.so"))
+	r, err := New(Options{CacheDir: "off"}).Scan(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing bool
+	for _, l := range r.Limits {
+		if l.Kind == "missing-library" && strings.Contains(l.Detail, "libgone.so") {
+			missing = true
+		}
+	}
+	if !missing {
+		t.Errorf("missing libgone.so not reported: %+v", r.Limits)
+	}
+	found := false
+	for _, s := range r.Syscalls {
+		if s.Name == "getpid" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("getpid (from libself.so's self_fn) not found")
+	}
+}
+
+func FuzzParseModule(f *testing.F) {
+	if b, err := os.ReadFile("/bin/true"); err == nil && len(b) < 1<<20 {
+		f.Add(b[:4096])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseModule("fuzz", bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return
+		}
+		// Whatever parses must analyse without panicking.
+		analyzeModule(m, true, func(uint64) uint8 { return 0x3F }, func(string) []site { return nil })
+	})
+}

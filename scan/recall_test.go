@@ -1,0 +1,359 @@
+package scan
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// trace runs cmd under strace -f and returns the system calls observed,
+// the programs executed and the shared objects opened. With during set,
+// the command runs in the background while during runs; then stop stops it.
+type traced struct {
+	calls map[string]bool
+	execs []string
+	sos   []string
+}
+
+var (
+	straceLine   = regexp.MustCompile(`^\d+\s+(?:<\.\.\. )?([a-z_][a-z0-9_]*)(?:\(| resumed>)`)
+	straceExec   = regexp.MustCompile(`^\d+\s+execve\("([^"]+)".*(?:\) = 0|<unfinished \.\.\.>)$`)
+	straceOpenSO = regexp.MustCompile(`^\d+\s+openat\([^,]+, "([^"]+\.so(?:\.[0-9.]+)?)", [^)]*\) = \d+`)
+)
+
+func parseStrace(t *testing.T, path string) *traced {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := &traced{calls: map[string]bool{}}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := straceLine.FindStringSubmatch(line); m != nil {
+			name := m[1]
+			if name == "restart_syscall" || strings.HasPrefix(name, "syscall_") {
+				continue // kernel-internal restart; numbers strace does not know
+			}
+			if _, ok := syscalls.X86_64.Number(name); ok {
+				tr.calls[name] = true
+			}
+		}
+		if m := straceExec.FindStringSubmatch(line); m != nil {
+			tr.execs = append(tr.execs, m[1])
+		}
+		if m := straceOpenSO.FindStringSubmatch(line); m != nil {
+			tr.sos = append(tr.sos, m[1])
+		}
+	}
+	return tr
+}
+
+// dockerAllowed counts the system calls Docker's default profile allows
+// (with any arguments) on x86_64.
+func dockerAllowed(t *testing.T) int {
+	p, err := profile.DockerDefault(profile.Options{HostArch: syscalls.X86_64, Kernel: "6.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, r := range p.Rules {
+		if r.Action == policy.Allow {
+			names[r.Syscall] = true
+		}
+	}
+	return len(names)
+}
+
+func needTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (.ci/run installs it)", tool)
+		}
+	}
+}
+
+// straceRun runs argv under strace -f to completion.
+func straceRun(t *testing.T, dir string, argv ...string) *traced {
+	t.Helper()
+	out := filepath.Join(dir, fmt.Sprintf("strace.%d", time.Now().UnixNano()))
+	cmd := exec.Command("strace", append([]string{"-f", "-qq", "-o", out}, argv...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok || !strings.HasPrefix(argv[0], "/") {
+			t.Fatalf("%v: %v\n%s", argv, err, stderr.String())
+		}
+		// The program's own failure (curl to a closed port) is a workload.
+	}
+	return parseStrace(t, out)
+}
+
+// straceServe starts argv under strace -f, calls during, then stop, and
+// waits for the server to exit.
+func straceServe(t *testing.T, dir string, argv []string, during func(), stop func(cmd *exec.Cmd)) *traced {
+	t.Helper()
+	out := filepath.Join(dir, "strace.serve")
+	cmd := exec.Command("strace", append([]string{"-f", "-qq", "-o", out}, argv...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	during()
+	stop(cmd)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%v did not stop\n%s", argv, stderr.String())
+	}
+	return parseStrace(t, out)
+}
+
+// staticSet scans the program, every program the trace executed, and every
+// shared object it loaded at run time (dlopen: the scanner reports it as a
+// limit and says to scan those too), and returns the union of their calls.
+func staticSet(t *testing.T, sc *Scanner, prog string, tr *traced) map[string]bool {
+	t.Helper()
+	set := map[string]bool{}
+	loaded := map[string]bool{}
+	scanned := map[string]bool{}
+	var do func(p string)
+	do = func(p string) {
+		if rp, err := filepath.EvalSymlinks(p); err == nil {
+			p = rp
+		}
+		if scanned[p] {
+			return
+		}
+		scanned[p] = true
+		r, err := sc.Scan(p)
+		if err != nil {
+			t.Fatalf("scan %s: %v", p, err)
+		}
+		for _, s := range r.Syscalls {
+			set[s.Name] = true
+		}
+		for _, l := range r.Libraries {
+			if rl, err := filepath.EvalSymlinks(l); err == nil {
+				l = rl
+			}
+			loaded[l] = true
+		}
+		for _, l := range r.Limits {
+			if l.Kind == "missing-library" {
+				t.Errorf("%s: %s", p, l.Detail)
+			}
+		}
+	}
+	do(prog)
+	for _, e := range tr.execs {
+		if _, err := os.Stat(e); err == nil {
+			do(e)
+		}
+	}
+	for _, so := range tr.sos {
+		rp, err := filepath.EvalSymlinks(so)
+		if err != nil {
+			continue
+		}
+		if !loaded[rp] {
+			do(rp)
+		}
+	}
+	return set
+}
+
+func checkRecall(t *testing.T, name string, static map[string]bool, tr *traced) {
+	t.Helper()
+	var missing []string
+	for c := range tr.calls {
+		if !static[c] {
+			missing = append(missing, c)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("%s: traced system calls missing from the static set: %s", name, strings.Join(missing, " "))
+	}
+	t.Logf("precision: %s: traced %d, static %d (%.1fx), docker-default %d (static is %.0f%% smaller)", name, len(tr.calls), len(static),
+		float64(len(static))/float64(max(len(tr.calls), 1)), dockerAllowed(t), 100*(1-float64(len(static))/float64(dockerAllowed(t))))
+}
+
+func newTestScanner(t *testing.T) *Scanner {
+	return New(Options{CacheDir: t.TempDir()})
+}
+
+func TestRecallDebianPrograms(t *testing.T) {
+	needTools(t, "strace")
+	sc := newTestScanner(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("hello\n"), 0o644)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }))
+	defer srv.Close()
+	cases := []struct {
+		name string
+		runs [][]string
+	}{
+		{"ls", [][]string{{"ls", "-la", "/etc", dir}, {"ls", "-R", "/usr/share/doc/coreutils"}}},
+		{"cat", [][]string{{"cat", "/etc/passwd", filepath.Join(dir, "a.txt")}}},
+		{"tar", [][]string{{"tar", "-cf", filepath.Join(dir, "x.tar"), "-C", dir, "a.txt"}, {"tar", "-tvf", filepath.Join(dir, "x.tar")}, {"tar", "-xf", filepath.Join(dir, "x.tar"), "-C", t.TempDir()}}},
+		{"curl", [][]string{{"curl", "-s", "-o", filepath.Join(dir, "out"), srv.URL}, {"curl", "-s", "-o", "/dev/null", "http://127.0.0.1:1/"}}},
+		{"sqlite3", [][]string{{"sqlite3", filepath.Join(dir, "t.db"), "create table t(a); insert into t values(1); select * from t;"}}},
+		{"python3", [][]string{{"python3", "-c", "import json, os, socket, subprocess, hashlib; print(json.dumps(os.listdir('/etc'))[:10]); socket.socket().close(); print(hashlib.sha256(b'x').hexdigest())"}}},
+		{"busybox", [][]string{{"busybox", "sh", "-c", "ls /etc >/dev/null; cat /etc/hostname; echo hi | wc -c; busybox sha256sum /etc/passwd"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			prog := debianProg(t, c.runs[0][0])
+			for _, argv := range c.runs {
+				argv[0] = prog
+			}
+			union := &traced{calls: map[string]bool{}}
+			for _, argv := range c.runs {
+				tr := straceRun(t, dir, argv...)
+				for k := range tr.calls {
+					union.calls[k] = true
+				}
+				union.execs = append(union.execs, tr.execs...)
+				union.sos = append(union.sos, tr.sos...)
+			}
+			checkRecall(t, c.name, staticSet(t, sc, prog, union), union)
+		})
+	}
+}
+
+// debianProg finds the distribution's program (not a shim earlier in PATH).
+func debianProg(t *testing.T, name string) string {
+	t.Helper()
+	for _, d := range []string{"/usr/bin", "/usr/sbin", "/bin", "/sbin"} {
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	t.Skipf("%s is not installed (.ci/run installs it)", name)
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitDial(t *testing.T, network, addr string) net.Conn {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		c, err := net.Dial(network, addr)
+		if err == nil {
+			return c
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s %s", network, addr)
+	return nil
+}
+
+func TestRecallRedis(t *testing.T) {
+	needTools(t, "strace", "redis-server")
+	sc := newTestScanner(t)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	port := freePort(t)
+	prog := debianProg(t, "redis-server")
+	tr := straceServe(t, dir, []string{prog, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir},
+		func() {
+			for _, addr := range [][2]string{{"unix", sock}, {"tcp", fmt.Sprintf("127.0.0.1:%d", port)}} {
+				c := waitDial(t, addr[0], addr[1])
+				fmt.Fprint(c, "*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nINFO\r\n*1\r\n$6\r\nBGSAVE\r\n")
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				b := make([]byte, 8192)
+				c.Read(b)
+				time.Sleep(300 * time.Millisecond)
+				c.Close()
+			}
+		},
+		func(*exec.Cmd) {
+			c := waitDial(t, "unix", sock)
+			fmt.Fprint(c, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+			c.Close()
+		})
+	checkRecall(t, "redis-server", staticSet(t, sc, prog, tr), tr)
+}
+
+func TestRecallNginx(t *testing.T) {
+	needTools(t, "strace", "nginx")
+	sc := newTestScanner(t)
+	dir := t.TempDir()
+	port := freePort(t)
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("hello\n"), 0o644)
+	conf := fmt.Sprintf(`pid %[1]s/nginx.pid;
+error_log %[1]s/error.log;
+worker_processes 2;
+events { worker_connections 64; }
+http {
+  access_log %[1]s/access.log;
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  server { listen 127.0.0.1:%[2]d; root %[1]s; location / { } }
+}
+`, dir, port)
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	prog := debianProg(t, "nginx")
+	tr := straceServe(t, dir, []string{prog, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;"},
+		func() {
+			waitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", port)).Close()
+			for _, p := range []string{"/", "/index.html", "/missing"} {
+				resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		},
+		func(*exec.Cmd) {
+			b, err := os.ReadFile(filepath.Join(dir, "nginx.pid"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			syscall.Kill(pid, syscall.SIGQUIT)
+		})
+	checkRecall(t, "nginx", staticSet(t, sc, prog, tr), tr)
+}
