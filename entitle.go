@@ -304,6 +304,7 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 		Violation: v,
 		SelfPID:   selfPID,
 		Extra:     slices.Clone(p.Extra),
+		Identity:  &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)

@@ -230,7 +230,15 @@ type Options struct {
 	SelfPID int
 	Arches  []*syscalls.Arch // nil: native
 	Extra   []policy.Rule    // extra raw rules appended
+	// Identity is the process's user and group id when known: base then
+	// allows the set*id calls that change nothing (every id -1 or the
+	// current one), which programs such as GNU make issue as a matter of
+	// course. nil (container profiles): those calls need proc.identity.
+	Identity *Identity
 }
+
+// Identity is a process's user and group id.
+type Identity struct{ UID, GID uint32 }
 
 // supported reports whether a's constants (socket types, open flags,
 // MAP_ANONYMOUS, ioctl numbers, clone argument order) are the ones the
@@ -304,6 +312,13 @@ func Policy(names []string, opts Options) (*policy.Policy, error) {
 	case AllowList:
 		p.DefaultAction = violation
 		p.Rules = grants.allowRules(exists)
+		if opts.Identity != nil && !seen["proc.identity"] {
+			for _, r := range identityRules(*opts.Identity) {
+				if exists(r.Syscall) {
+					p.Rules = append(p.Rules, r)
+				}
+			}
+		}
 	case DenyList:
 		p.DefaultAction = policy.Allow
 		p.Rules = grants.denyRules(granted, violation, exists)
@@ -315,6 +330,47 @@ func Policy(names []string, opts Options) (*policy.Policy, error) {
 }
 
 const eperm = 1
+
+// identityRules allow the set*id calls whose every id argument is -1
+// ("unchanged") or the current id: they change nothing.
+func identityRules(id Identity) []policy.Rule {
+	const unchanged = 0xFFFFFFFF
+	var out []policy.Rule
+	for _, c := range []struct {
+		calls []string
+		n     int
+		id    uint32
+	}{
+		{s("setuid", "setuid32", "setfsuid", "setfsuid32"), 1, id.UID},
+		{s("setgid", "setgid32", "setfsgid", "setfsgid32"), 1, id.GID},
+		{s("setreuid", "setreuid32"), 2, id.UID},
+		{s("setregid", "setregid32"), 2, id.GID},
+		{s("setresuid", "setresuid32"), 3, id.UID},
+		{s("setresgid", "setresgid32"), 3, id.GID},
+	} {
+		values := []uint64{uint64(c.id)}
+		if c.n > 1 {
+			values = append(values, unchanged)
+		}
+		for combo := 0; combo < 1<<c.n; combo++ {
+			if c.n == 1 && combo > 0 {
+				break
+			}
+			var conds []policy.Cond
+			for a := 0; a < c.n; a++ {
+				v := values[0]
+				if combo&(1<<a) != 0 {
+					v = values[1]
+				}
+				conds = append(conds, eq32(uint8(a), v))
+			}
+			for _, sys := range c.calls {
+				out = append(out, policy.Rule{Syscall: sys, Action: policy.Allow, Conds: slices.Clone(conds)})
+			}
+		}
+	}
+	return out
+}
 
 // grantSet is the union of what a set of entitlements grants.
 type grantSet struct {

@@ -396,7 +396,9 @@ func TestSpotChecks(t *testing.T) {
 		{files, "fs.read", "openat", []uint64{0xFFFFFFFFFFFFFF9C, 0, 0x1}, eperm_},          // O_WRONLY
 		{files, "fs.read", "openat", []uint64{0xFFFFFFFFFFFFFF9C, 0, 0x241, 0o644}, eperm_}, // creat
 		{base, "base", "prlimit64", []uint64{0, 7, 0, 0x7fff0000}, allow},
-		{base, "base", "prlimit64", []uint64{0, 3, 0x7fff0000, 0}, eperm_},
+		{base, "base", "prlimit64", []uint64{0, 9, 0x7fff0000, 0}, eperm_},    // RLIMIT_AS
+		{base, "base", "prlimit64", []uint64{0, 3, 0x7fff0000, 0}, allow},     // RLIMIT_STACK (compilers raise it)
+		{base, "base", "prlimit64", []uint64{1234, 3, 0x7fff0000, 0}, eperm_}, // another process's
 		{base, "base", "prlimit64", []uint64{0, 7, 0x7fff0000, 0}, allow},
 		{base, "base", "prctl", []uint64{prSetName}, allow},
 		{base, "base", "prctl", []uint64{prSetSeccomp}, eperm_},
@@ -686,5 +688,42 @@ func TestLayersTable(t *testing.T) {
 	}
 	if _, err := LayersOf([]string{"fs.raed"}); err == nil || !strings.Contains(err.Error(), "fs.read") {
 		t.Errorf("unknown name: %v", err)
+	}
+}
+
+// TestIdentityNoops: with the process's ids known, base allows the set*id
+// calls that change nothing; changing an id needs proc.identity.
+func TestIdentityNoops(t *testing.T) {
+	p, err := Policy(nil, Options{Identity: &Identity{UID: 1000, GID: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := syscalls.X86_64
+	for _, c := range []struct {
+		sys  string
+		args [6]uint64
+		want bool
+	}{
+		{"setresuid", [6]uint64{0xFFFFFFFF, 1000, 0xFFFFFFFF}, true},
+		{"setresuid", [6]uint64{1000, 1000, 1000}, true},
+		{"setresuid", [6]uint64{0xFFFFFFFF, 0, 0xFFFFFFFF}, false},
+		{"setreuid", [6]uint64{0xFFFFFFFF, 1001}, false},
+		{"setuid", [6]uint64{1000}, true},
+		{"setuid", [6]uint64{0}, false},
+		{"setresgid", [6]uint64{100, 0xFFFFFFFF, 100}, true},
+		{"setgid", [6]uint64{0}, false},
+		{"setgroups", [6]uint64{0, 0}, false},
+	} {
+		nr, _ := a.Number(c.sys)
+		got := p.Evaluate(a.AuditArch(), nr, c.args).Kind == policy.ActAllow
+		if got != c.want {
+			t.Errorf("%s%v: allowed %v, want %v", c.sys, c.args[:3], got, c.want)
+		}
+	}
+	// Without the ids (container profiles) none is allowed.
+	p, _ = Policy(nil, Options{})
+	nr, _ := a.Number("setuid")
+	if p.Evaluate(a.AuditArch(), nr, [6]uint64{0}).Kind == policy.ActAllow {
+		t.Error("setuid allowed without Identity")
 	}
 }

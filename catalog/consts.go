@@ -67,6 +67,7 @@ const (
 	solNetlink = 270
 
 	rlimitNofile = 7
+	rlimitStack  = 3
 
 	// shmat(2): map the segment executable.
 	shmExec = 0o100000

@@ -60,8 +60,10 @@
 //     securebits and ambient capabilities are proc.identity; PR_SET_PTRACER
 //     and PR_SET_MM are admin.debug; child subreaper is proc.spawn.
 //   - prlimit64: reading any limit (new limit NULL); setting one's own
-//     RLIMIT_NOFILE (pid 0), which the Go runtime raises at start-up;
-//     setrlimit(RLIMIT_NOFILE). Other limits need proc.resources.
+//     RLIMIT_NOFILE (pid 0), which the Go runtime raises at start-up, and
+//     RLIMIT_STACK, which compilers (gcc, rustc) raise; setrlimit of the
+//     same two. Raising a hard limit needs CAP_SYS_RESOURCE, which only
+//     proc.resources keeps. Other limits need proc.resources.
 //   - newfstatat, fstatat64, statx: only with AT_EMPTY_PATH, because glibc
 //     2.33+ implements fstat(fd) as fstatat(fd, "", AT_EMPTY_PATH). Seccomp
 //     cannot see the path, so a process can also stat (not open) a path

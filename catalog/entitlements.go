@@ -179,7 +179,9 @@ func newBase() *Entitlement {
 			[]policy.Rule{
 				rule("prlimit64", eq64(2, 0)),
 				rule("prlimit64", eq32(0, 0), eq32(1, rlimitNofile)),
+				rule("prlimit64", eq32(0, 0), eq32(1, rlimitStack)),
 				rule("setrlimit", eq32(0, rlimitNofile)),
+				rule("setrlimit", eq32(0, rlimitStack)),
 			},
 			// Stat of an open descriptor: glibc 2.33+ implements fstat
 			// with fstatat(fd, "", AT_EMPTY_PATH).

@@ -152,8 +152,18 @@ func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
 		}
 		rules = append(rules, fs...)
 	}
-	if grant&ll.AccessFSExecute == 0 && len(c.Exec) > 0 {
-		rules = append(rules, landlock.PathAccess(ll.AccessFSExecute|ll.AccessFSReadFile, c.Exec...))
+	exec := c.Exec
+	if c.Scoped && grant&ll.AccessFSExecute != 0 {
+		// Programs executed beneath the exec paths need the system's
+		// dynamic loader, wherever it is.
+		for _, sh := range []string{"/bin/sh", "/usr/bin/env"} {
+			if chain := ExecChain(sh); len(chain) > 1 {
+				exec = append(exec, chain[len(chain)-1])
+			}
+		}
+	}
+	if (grant&ll.AccessFSExecute == 0 || c.Scoped) && len(exec) > 0 {
+		rules = append(rules, landlock.PathAccess(ll.AccessFSExecute|ll.AccessFSReadFile, exec...))
 	}
 	return cfg, rules, nil
 }

@@ -122,7 +122,8 @@ type Report struct {
 // plus extra rules, with violation as its default action (zero:
 // errno(EPERM)). Its signal-to-self rules are completed in the init child.
 func Build(names []string, mode catalog.Mode, violation policy.Action, extra []policy.Rule) (*policy.Policy, error) {
-	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra})
+	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra,
+		Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}})
 }
 
 // forwarded are the signals entitle passes on to the command.
