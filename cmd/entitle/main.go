@@ -41,6 +41,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newProfileCmd())
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newScanCmd(), newCheckCmd()) // scan.go, check.go
+	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
 	return root
 }
 

@@ -134,3 +134,22 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorAndPresetCLI(t *testing.T) {
+	code, out, errOut := runCLI(t, "doctor", "--json")
+	if code != 0 || !strings.Contains(out, `"area": "landlock"`) {
+		t.Fatalf("doctor --json: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "preset", "list")
+	if code != 0 || !strings.Contains(out, "workspace-write") {
+		t.Fatalf("preset list: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "preset", "show", "workspace-net")
+	if code != 0 || !strings.Contains(out, "extends: workspace-write") {
+		t.Fatalf("preset show: %d %s", code, out)
+	}
+	code, _, errOut = runCLI(t, "preset", "show", "workspace-wirte")
+	if code == 0 || !strings.Contains(errOut, "did you mean workspace-write") {
+		t.Fatalf("preset show typo: %d %s", code, errOut)
+	}
+}
