@@ -40,7 +40,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newListCmd(), newShowCmd(), newWhichCmd())
 	root.AddCommand(newProfileCmd())
 	root.AddCommand(newRunCmd())
-	root.AddCommand(newScanCmd(), newCheckCmd()) // scan.go, check.go
+	root.AddCommand(newScanCmd(), newCheckCmd())    // scan.go, check.go
 	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
 	return root
 }
