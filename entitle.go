@@ -196,6 +196,16 @@ type Policy struct {
 	// third-party scripts, for instance). Speculation control through
 	// prctl(PR_SET_SPECULATION_CTRL) stays available either way.
 	SpeculationMitigations bool
+	// Read, Write and Exec scope the file rights to these trees, like
+	// OpenBSD's unveil: nothing else is reachable but what a program needs
+	// to run (confine.StartupPaths). Each implies its entitlements (Read:
+	// FSRead; Write: FSRead, FSWrite, FSCreate, FSAttr; Exec: ProcExec).
+	// "~" is the home directory; relative paths are relative to the
+	// working directory. A missing path is an error (ErrInvalidPolicy).
+	Read, Write, Exec []string
+	// Bind and Connect scope TCP bind and connect to these ports (implying
+	// NetServer and NetClient).
+	Bind, Connect []uint16
 	// Strict makes Apply fail (ErrNotSupported, nothing applied) when the
 	// kernel cannot enforce every layer (Landlock rights, ports, scopes);
 	// by default Apply enforces what the kernel has and ApplyReport says
@@ -291,10 +301,11 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 			return nil, fmt.Errorf("%w: Extra[%d] %v: in deny-list mode everything not denied is already allowed and an allow rule cannot override a denial (the most restrictive matching rule wins); grant the entitlement instead, or use the allow-list", ErrInvalidPolicy, i, r)
 		}
 	}
-	names := make([]string, len(p.Entitlements))
-	for i, e := range p.Entitlements {
-		names[i] = string(e)
+	req, err := p.request()
+	if err != nil {
+		return nil, err
 	}
+	names := append(p.names(), req.Implied()...)
 	mode := catalog.AllowList
 	if p.DenyList {
 		mode = catalog.DenyList
@@ -344,11 +355,11 @@ func (p Policy) ApplyReport() (Report, error) {
 	if err := probe(prog.Policy.DefaultAction); err != nil {
 		return Report{}, err
 	}
-	names := make([]string, len(p.Entitlements))
-	for i, e := range p.Entitlements {
-		names[i] = string(e)
+	req, err := p.request()
+	if err != nil {
+		return Report{}, err
 	}
-	layers, err := catalog.LayersOf(names)
+	layers, err := catalog.LayersOf(append(p.names(), req.Implied()...))
 	if err != nil {
 		return Report{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
@@ -356,7 +367,11 @@ func (p Policy) ApplyReport() (Report, error) {
 		// Karn's mode restricts system calls only; Log enforces nothing.
 		return Report{}, p.install(prog)
 	}
-	lc := confine.Config{Layers: layers, ProcSelf: os.Getpid()}
+	paths, protected, err := req.Apply(&layers)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	lc := confine.Config{Layers: layers, ProcSelf: os.Getpid(), Scoped: req.Scoped(), Paths: paths, Protected: protected}
 	st := lc.Check()
 	rep := Report{LandlockABI: st.ABI, Missing: st.Missing}
 	if p.Strict && len(st.Missing) > 0 {
@@ -392,6 +407,38 @@ func (p Policy) install(prog *compiler.Program) error {
 		return fmt.Errorf("entitle: %w", err)
 	}
 	return nil
+}
+
+// names returns the granted entitlements' names.
+func (p Policy) names() []string {
+	names := make([]string, len(p.Entitlements))
+	for i, e := range p.Entitlements {
+		names[i] = string(e)
+	}
+	return names
+}
+
+// request returns p's paths and ports, resolved.
+func (p Policy) request() (*confine.Request, error) {
+	r := &confine.Request{Bind: p.Bind, Connect: p.Connect}
+	for _, l := range []struct {
+		in  []string
+		out *[]string
+	}{{p.Read, &r.Read}, {p.Write, &r.Write}, {p.Exec, &r.Exec}} {
+		for _, s := range l.in {
+			abs, err := confine.ExpandPath(s)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+			}
+			*l.out = append(*l.out, abs)
+		}
+	}
+	for _, n := range append(p.Bind, p.Connect...) {
+		if n == 0 {
+			return nil, fmt.Errorf("%w: port 0: use a number from 1 to 65535", ErrInvalidPolicy)
+		}
+	}
+	return r, nil
 }
 
 // probe checks that seccomp(2) filters and the violation action are

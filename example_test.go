@@ -82,3 +82,25 @@ func ExampleLoadPolicyFile() {
 		log.Fatal(err)
 	}
 }
+
+// A build step that may read the project, write only ./build and reach a
+// package mirror on port 443: the paths and ports imply the entitlements
+// (FSRead, FSWrite, FSCreate, FSAttr, NetClient), and Landlock keeps every
+// other file, port and process out of reach. ApplyReport says what an older
+// kernel could not enforce. (No Output line: running it would confine the
+// test process.)
+func ExamplePolicy_ApplyReport() {
+	rep, err := entitle.Policy{
+		Entitlements: []entitle.Entitlement{entitle.NetDNS},
+		Read:         []string{"."},
+		Write:        []string{"./build"},
+		Connect:      []uint16{443},
+		Strict:       false, // best effort on older kernels
+	}.ApplyReport()
+	if err != nil {
+		log.Fatalf("sandbox: %v", err)
+	}
+	for _, m := range rep.Missing {
+		log.Printf("sandbox: not enforced on this kernel: %s", m)
+	}
+}

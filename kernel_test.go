@@ -505,3 +505,53 @@ func TestThreadError(t *testing.T) {
 	}
 	t.Log(out)
 }
+
+// TestApplyLayers: Apply enforces the layers beyond seccomp on every
+// thread: a program granted fs.write writes files but not /proc/sys, with
+// Write scoped to one tree it writes there and nowhere else (also from
+// another thread), and it cannot read its parent's memory or signal it.
+func TestApplyLayers(t *testing.T) {
+	if childtest.Child("layers") {
+		in, out := os.Getenv("ENTITLE_TEST_IN"), os.Getenv("ENTITLE_TEST_OUT")
+		rep, err := entitle.Policy{Entitlements: []entitle.Entitlement{entitle.ProcSpawn}, Write: []string{in}}.ApplyReport()
+		if err != nil {
+			fmt.Println("Apply:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("abi %d missing %d\n", rep.LandlockABI, len(rep.Missing))
+		try := func(name string, err error) {
+			if err != nil {
+				fmt.Println(name, "fail")
+			} else {
+				fmt.Println(name, "ok")
+			}
+		}
+		try("write-in", os.WriteFile(filepath.Join(in, "f"), []byte("x"), 0o644))
+		try("write-out", os.WriteFile(filepath.Join(out, "f"), []byte("x"), 0o644))
+		done := make(chan error)
+		go func() {
+			runtime.LockOSThread() // a thread of its own
+			done <- os.WriteFile(filepath.Join(out, "g"), []byte("x"), 0o644)
+		}()
+		try("write-out-thread", <-done)
+		_, err = os.ReadFile(fmt.Sprintf("/proc/%d/environ", os.Getppid()))
+		try("parent-environ", err)
+		try("signal-parent", syscall.Kill(os.Getppid(), 0))
+		os.Exit(0)
+	}
+	in, out := t.TempDir(), t.TempDir()
+	t.Setenv("ENTITLE_TEST_IN", in)
+	t.Setenv("ENTITLE_TEST_OUT", out)
+	res, err := childtest.Run(t, "layers")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, res)
+	}
+	if !strings.Contains(res, "missing 0\n") {
+		t.Errorf("this kernel should enforce every layer:\n%s", res)
+	}
+	for _, w := range []string{"write-in ok", "write-out fail", "write-out-thread fail", "parent-environ fail", "signal-parent fail"} {
+		if !strings.Contains(res, w+"\n") {
+			t.Errorf("want %q\n%s", w, res)
+		}
+	}
+}

@@ -226,3 +226,37 @@ func ProtectedBy(protected []Protected, path string) (Protected, bool) {
 	}
 	return Protected{}, false
 }
+
+// ExpandPath resolves a path as written in a policy file or a flag: "~"
+// and "~/..." are the home directory, "$TMPDIR" (or /tmp), relative paths
+// are relative to the working directory.
+func ExpandPath(p string) (string, error) {
+	home := func() (string, error) {
+		h, err := os.UserHomeDir()
+		if err != nil || h == "" {
+			return "", fmt.Errorf("path %q: no home directory ($HOME is not set)", p)
+		}
+		return h, nil
+	}
+	switch {
+	case p == "~" || strings.HasPrefix(p, "~/"):
+		h, err := home()
+		if err != nil {
+			return "", err
+		}
+		p = h + p[1:]
+	case p == "$TMPDIR" || strings.HasPrefix(p, "$TMPDIR/"):
+		p = os.TempDir() + strings.TrimPrefix(p, "$TMPDIR")
+	case p == "$HOME" || strings.HasPrefix(p, "$HOME/"):
+		h, err := home()
+		if err != nil {
+			return "", err
+		}
+		p = h + strings.TrimPrefix(p, "$HOME")
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("path %q: %w", p, err)
+	}
+	return abs, nil
+}

@@ -4,13 +4,13 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/internal/suggest"
 )
 
@@ -143,39 +143,11 @@ func Optional(p string) (string, bool) {
 	return p, false
 }
 
-// ExpandPath resolves a path as written in a policy file or a flag: "~"
-// and "~/..." are the home directory, "$TMPDIR" (or /tmp), relative paths
-// are relative to the working directory.
+// ExpandPath resolves a path as written in a policy file or a flag (see
+// confine.ExpandPath), without the optional mark.
 func ExpandPath(p string) (string, error) {
 	p, _ = Optional(p)
-	home := func() (string, error) {
-		h, err := os.UserHomeDir()
-		if err != nil || h == "" {
-			return "", fmt.Errorf("path %q: no home directory ($HOME is not set)", p)
-		}
-		return h, nil
-	}
-	switch {
-	case p == "~" || strings.HasPrefix(p, "~/"):
-		h, err := home()
-		if err != nil {
-			return "", err
-		}
-		p = h + p[1:]
-	case p == "$TMPDIR" || strings.HasPrefix(p, "$TMPDIR/"):
-		p = os.TempDir() + strings.TrimPrefix(p, "$TMPDIR")
-	case p == "$HOME" || strings.HasPrefix(p, "$HOME/"):
-		h, err := home()
-		if err != nil {
-			return "", err
-		}
-		p = h + strings.TrimPrefix(p, "$HOME")
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", fmt.Errorf("path %q: %w", p, err)
-	}
-	return abs, nil
+	return confine.ExpandPath(p)
 }
 
 func nearest(s string, names []string) string {

@@ -351,7 +351,11 @@ func (cfg *Config) layers(p *policy.Policy) (*catalog.Layers, error) {
 		l.Mount = allowsMount(p)
 		return &l, nil
 	}
-	l, err := catalog.LayersOf(cfg.Entitlements)
+	names := cfg.Entitlements
+	if cfg.Request != nil {
+		names = union(names, cfg.Request.Implied())
+	}
+	l, err := catalog.LayersOf(names)
 	if err != nil {
 		return nil, err
 	}
