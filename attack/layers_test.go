@@ -269,3 +269,26 @@ func TestAttackProfileHandshake(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackSelfMem: fs.write reaches the command's own /proc settings
+// (comm) but not its /proc/self/mem, through which it could write its own
+// code pages without mem.jit.
+func TestAttackSelfMem(t *testing.T) {
+	needPython(t)
+	script := `
+import os
+def t(name, f):
+    try:
+        f(); print(name, "ok")
+    except OSError:
+        print(name, "fail")
+def comm():
+    fd = os.open("/proc/self/comm", os.O_WRONLY); os.write(fd, b"renamed"); os.close(fd)
+t("comm", comm)
+t("mem", lambda: os.close(os.open("/proc/self/mem", os.O_RDWR)))
+`
+	each(t, func(t *testing.T, u user, m mode) {
+		r := run(t, u, m, scratch(t), []string{"--allow", "fs.read,fs.write"}, "/usr/bin/python3", "-c", script)
+		expect(t, r, map[string]string{"comm": "ok", "mem": "denied"})
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/entitle-dev/entitle/catalog"
@@ -105,6 +106,11 @@ const handledFS = (1<<17 - 1) &^ ll.AccessFSIoctlDev
 // entitlements allow: they reach no hardware and no other process.
 var safeDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 	"/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/log"}
+
+// procSelfWritable are the entries of /proc/PID a program with fs.write may
+// write: its names, out-of-memory score, core dump filter, timer slack and
+// LSM attributes.
+var procSelfWritable = []string{"comm", "task/PID/comm", "oom_score_adj", "coredump_filter", "timerslack_ns", "attr"}
 
 // Filesystem types whose files administer the kernel or expose its memory:
 // excluded from every grant (readExcluded) or from writing (writeExcluded).
@@ -228,8 +234,16 @@ func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
 			b.add(d, grant, fi.IsDir())
 		}
 	}
-	if c.ProcSelf > 0 {
-		b.add(fmt.Sprintf("/proc/%d", c.ProcSelf), grant&writeish&fileRights, true)
+	if w := grant & writeish & fileRights; w != 0 && c.ProcSelf > 0 {
+		// The command's own settings; not its mem file, through which it
+		// could write its own code pages (executable memory without
+		// mem.jit).
+		for _, f := range procSelfWritable {
+			p := fmt.Sprintf("/proc/%d/%s", c.ProcSelf, strings.ReplaceAll(f, "PID", strconv.Itoa(c.ProcSelf)))
+			if fi, err := os.Stat(p); err == nil {
+				b.add(p, w, fi.IsDir())
+			}
+		}
 	}
 	rules := make([]landlock.Rule, len(b.granted))
 	for i, g := range b.granted {
@@ -377,7 +391,9 @@ func (c Config) RestrictThread() (Status, error) {
 	if err != nil {
 		return st, err
 	}
-	fd, flags, err := cfg.NewRulesetFD(rules...)
+	// The command runs after execve: log its denials too (ABI 7 audit),
+	// so that they can be explained.
+	fd, flags, err := cfg.EnableLoggingForSubprocesses().NewRulesetFD(rules...)
 	if err != nil {
 		return st, fmt.Errorf("landlock ruleset: %w", err)
 	}

@@ -64,7 +64,7 @@ func (r *Request) Implied() []string {
 var StartupPaths = []string{
 	"/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib",
 	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
-	"/usr/lib/locale", "/usr/share/locale", "/usr/share/zoneinfo", "/etc/localtime", "/etc/timezone",
+	"/usr/lib/locale", "/usr/share/locale", "/etc/locale.alias", "/usr/share/zoneinfo", "/etc/localtime", "/etc/timezone",
 	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf", "/etc/resolv.conf",
 	"/etc/gai.conf", "/etc/services", "/etc/protocols", "/etc/ssl/certs", "/usr/share/ca-certificates",
 	"/usr/share/terminfo", "/etc/terminfo", "/usr/lib/terminfo",

@@ -100,6 +100,9 @@ type Config struct {
 	// everywhere, with the default protections (confine.DefaultProtected).
 	// Its implied entitlements must be in Entitlements and the Policy.
 	Request *confinement.Request
+	// Events, if set, receives one JSON object per denial (both layers),
+	// per notice and a summary (Event; EventsVersion).
+	Events io.Writer
 	// PreserveFDs passes descriptors 3 .. 3+PreserveFDs-1 of this process
 	// to the command. Every other descriptor beyond the standard streams
 	// is closed at execve, so that nothing the command could not open
@@ -116,6 +119,11 @@ type Report struct {
 	Needed      []string
 	Ungrantable []string
 	Lines       []string // the lines printed
+	// LandlockDenied counts the accesses Landlock refused (Explain mode,
+	// when the audit log can be read); LandlockFlags are the flags that
+	// would allow them ("--read /etc/hostname", "--connect 443").
+	LandlockDenied int
+	LandlockFlags  []string
 }
 
 // Build returns the policy for the named entitlements (or Karn aliases)
@@ -235,6 +243,13 @@ func Run(cfg Config) (*Report, error) {
 		Stderr:     orWriter(cfg.Stderr, os.Stderr),
 		ExtraFiles: append(extra, childEnd),
 	}
+	events := newEventSink(cfg.Events)
+	var ll *landlockExplainer
+	if cfg.Mode == Explain && layers != nil {
+		// Before the command starts, so that no record is missed.
+		ll = startLandlockExplainer(logw, im.Scoped, im.Protected, cfg.ReportAll, events)
+		defer ll.stop(false)
+	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
@@ -248,6 +263,9 @@ func Run(cfg Config) (*Report, error) {
 	childEnd.Close()
 	for _, f := range extra {
 		f.Close()
+	}
+	if ll != nil {
+		ll.setPID(cmd.Process.Pid)
 	}
 	var fwd sync.WaitGroup
 	fwdDone := make(chan struct{})
@@ -288,8 +306,11 @@ func Run(cfg Config) (*Report, error) {
 			return nil, &Error{ExitInternal, errors.New(text)}
 		}
 	}
-	if text != "" && cfg.Log != io.Discard {
-		fmt.Fprintf(logw, "entitle: notice: %s\n", text)
+	if text != "" {
+		events.emit(Event{Event: "notice", Message: text})
+		if cfg.Log != io.Discard {
+			fmt.Fprintf(logw, "entitle: notice: %s\n", text)
+		}
 	}
 	rep := &Report{}
 	var sup *supervisor
@@ -300,6 +321,9 @@ func Run(cfg Config) (*Report, error) {
 			return nil, &Error{ExitInternal, errors.New("init child sent no seccomp listener")}
 		}
 		sup, err = newSupervisor(fds[0], cmd.Process.Pid, cfg, violation, logw, rep)
+		if sup != nil {
+			sup.events = events
+		}
 		if err != nil {
 			cmd.Process.Kill()
 			waitErr()
@@ -333,6 +357,21 @@ func Run(cfg Config) (*Report, error) {
 	}
 	if sup != nil {
 		sup.summary()
+	}
+	if ll != nil {
+		ll.stop(rep.ExitCode != 0)
+		ll.summary(rep.ExitCode)
+		rep.LandlockDenied, rep.LandlockFlags = ll.count, ll.flags
+	}
+	if events != nil {
+		exit := rep.ExitCode
+		sum := Event{Event: "summary", Exit: &exit, Denied: rep.Denied, LandlockDenied: rep.LandlockDenied, Ungrantable: rep.Ungrantable}
+		if len(rep.Needed) > 0 && !cfg.Profile {
+			sum.Allow = union(cfg.Entitlements, rep.Needed)
+			sum.Flags = append(sum.Flags, "--allow "+strings.Join(sum.Allow, ","))
+		}
+		sum.Flags = append(sum.Flags, rep.LandlockFlags...)
+		events.emit(sum)
 	}
 	return rep, nil
 }

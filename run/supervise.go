@@ -31,6 +31,7 @@ type supervisor struct {
 	seen      map[string]bool // "syscall|entitlement" already reported
 	needed    map[string]bool
 	ungrant   map[string]bool
+	events    *eventSink
 }
 
 func newSupervisor(fd, initPID int, cfg Config, violation policy.Action, log io.Writer, rep *Report) (*supervisor, error) {
@@ -192,6 +193,20 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	default: // trap: the supervisor cannot raise SIGSYS for the kernel; deny
 		resp.Error = -int32(unix.EPERM)
 	}
+	reason, _, _ := strings.Cut(why, " — add ")
+	ev := Event{Event: "denial", Layer: "seccomp", PID: pid, Comm: comm, Syscall: name, Call: call, Entitlements: ents, Reason: reason, Action: s.violation.String()}
+	if len(ents) > 0 && !s.cfg.Profile {
+		ev.Flag = "--allow " + strings.Join(ents, ",")
+	}
+	switch {
+	case s.cfg.Mode == Complain:
+		ev.Action = "allowed"
+	case kill:
+		ev.Action = "kill-process"
+	case resp.Error != 0:
+		ev.Action = policy.Errno(uint16(-resp.Error)).String()
+	}
+	s.events.emit(ev)
 	if !s.seen[key] || s.cfg.ReportAll {
 		s.seen[key] = true
 		line := fmt.Sprintf("entitle: %s %s by pid %d (%s): %s", verb, call, pid, comm, why)

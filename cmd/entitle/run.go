@@ -104,6 +104,14 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			}
 			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all,
 				Strict: strict, PreserveFDs: preserve, Request: req}
+			if paths.events != "" {
+				ef, err := os.OpenFile(paths.events, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
+				if err != nil {
+					return fail(fmt.Errorf("--events: %w", err))
+				}
+				defer ef.Close()
+				cfg.Events = ef
+			}
 			switch {
 			case complain:
 				cfg.Mode = entrun.Complain

@@ -1,0 +1,318 @@
+//go:build linux
+
+package confine
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Audit record types of Landlock (ABI 7, Linux 6.15).
+const (
+	auditLandlockAccess = 1423 // AUDIT_LANDLOCK_ACCESS: one denial
+	auditLandlockDomain = 1424 // AUDIT_LANDLOCK_DOMAIN: a domain's life
+	auditGet            = 1000 // AUDIT_GET
+	auditNlgrpReadlog   = 1    // AUDIT_NLGRP_READLOG
+)
+
+// Denial is one access Landlock refused, from its audit record.
+type Denial struct {
+	// Blockers are the refused rights: "fs.read_file", "fs.make_reg",
+	// "net.connect_tcp", "scope.signal", "ptrace", ...
+	Blockers []string
+	Path     string // the file, or for make_*/remove_* the directory
+	Addr     string // net.*: the address
+	Port     int    // net.*: the port (dest for connect, src for bind)
+	OPID     int    // scope.*, ptrace: the other process
+	OComm    string
+}
+
+// Follower receives the kernel's Landlock audit records through the audit
+// netlink multicast group (it needs CAP_AUDIT_READ: root) and reports the
+// denials of one sandbox: the Landlock domain its first process created.
+type Follower struct {
+	fd      int
+	mu      sync.Mutex
+	pid     int                 // the sandbox's first process
+	domain  string              // its domain, once the kernel named it
+	pending map[string][]Denial // denials of domains not yet identified
+	fn      func(Denial)
+	wakeR   int
+	wakeW   int
+	done    chan struct{}
+	freed   chan struct{} // closed when the kernel reports the domain freed
+}
+
+// ErrAuditOff is returned by FollowAudit when the kernel's audit is
+// disabled: Landlock then records no denial.
+var ErrAuditOff = errors.New("kernel audit is off, so Landlock records no denial (enable it with `auditctl -e 1`)")
+
+// FollowAudit starts following Landlock's audit records; call SetPID with
+// the sandbox's first process before it creates its domain. fn is called
+// from the follower's goroutine, once per denial. Errors: no permission to
+// read the audit log (not root), ErrAuditOff.
+func FollowAudit(fn func(Denial)) (*Follower, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
+	if err != nil {
+		return nil, fmt.Errorf("audit netlink socket: %w", err)
+	}
+	if err := auditEnabled(fd); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	// The socket is bound already (AUDIT_GET bound it): join the group.
+	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, auditNlgrpReadlog); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("read the audit log (needs CAP_AUDIT_READ): %w", err)
+	}
+	// Close wakes the reader through a pipe (closing a descriptor does not
+	// interrupt a blocked receive).
+	var wake [2]int
+	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("audit follower: %w", err)
+	}
+	f := &Follower{fd: fd, wakeR: wake[0], wakeW: wake[1], pending: map[string][]Denial{}, fn: fn, done: make(chan struct{}), freed: make(chan struct{})}
+	go f.loop()
+	return f, nil
+}
+
+// auditEnabled asks the kernel whether audit is on (AUDIT_GET).
+func auditEnabled(fd int) error {
+	msg := make([]byte, unix.NLMSG_HDRLEN)
+	binary.NativeEndian.PutUint32(msg[0:], uint32(len(msg)))
+	binary.NativeEndian.PutUint16(msg[4:], auditGet)
+	binary.NativeEndian.PutUint16(msg[6:], unix.NLM_F_REQUEST)
+	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("query the kernel audit status (needs CAP_AUDIT_CONTROL): %w", err)
+	}
+	buf := make([]byte, 4096)
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("query the kernel audit status: %w", err)
+		}
+		if n < unix.NLMSG_HDRLEN+8 {
+			return errors.New("query the kernel audit status: short answer")
+		}
+		typ := binary.NativeEndian.Uint16(buf[4:])
+		switch typ {
+		case unix.NLMSG_ERROR:
+			if e := int32(binary.NativeEndian.Uint32(buf[unix.NLMSG_HDRLEN:])); e != 0 {
+				return fmt.Errorf("query the kernel audit status: %w", unix.Errno(-e))
+			}
+			continue // an acknowledgement
+		case auditGet:
+			// struct audit_status { u32 mask; u32 enabled; ... }
+			if binary.NativeEndian.Uint32(buf[unix.NLMSG_HDRLEN+4:]) == 0 {
+				return ErrAuditOff
+			}
+			return nil
+		}
+	}
+}
+
+// SetPID names the sandbox's first process (the one that creates its
+// Landlock domain).
+func (f *Follower) SetPID(pid int) {
+	f.mu.Lock()
+	f.pid = pid
+	f.mu.Unlock()
+}
+
+// Close stops following. Records still in flight may be dropped.
+func (f *Follower) Close() {
+	unix.Write(f.wakeW, []byte{0})
+	<-f.done
+	unix.Close(f.fd)
+	unix.Close(f.wakeR)
+	unix.Close(f.wakeW)
+}
+
+// Drain waits, after the sandbox's last process exited, for the records
+// still on their way: until the kernel reports the sandbox's domain freed
+// (it logs a domain only once it denied something: then at most 250 ms).
+// When no denial was seen yet, it waits a few milliseconds if failed says
+// the command failed (a denial may be why), and not at all otherwise.
+func (f *Follower) Drain(failed bool) {
+	f.mu.Lock()
+	known := f.domain != ""
+	f.mu.Unlock()
+	var wait time.Duration
+	switch {
+	case known:
+		wait = 250 * time.Millisecond
+	case failed:
+		wait = 10 * time.Millisecond
+	default:
+		return
+	}
+	select {
+	case <-f.freed:
+	case <-time.After(wait):
+	}
+}
+
+func (f *Follower) loop() {
+	defer close(f.done)
+	buf := make([]byte, 1<<16)
+	fds := []unix.PollFd{{Fd: int32(f.fd), Events: unix.POLLIN}, {Fd: int32(f.wakeR), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+			return
+		}
+		if fds[1].Revents != 0 {
+			return
+		}
+		if fds[0].Revents == 0 {
+			continue
+		}
+		n, _, err := unix.Recvfrom(f.fd, buf, unix.MSG_DONTWAIT)
+		if err == unix.EINTR || err == unix.ENOBUFS || err == unix.EAGAIN {
+			continue
+		}
+		if err != nil || n == 0 {
+			return
+		}
+		for b := buf[:n]; len(b) >= unix.NLMSG_HDRLEN; {
+			l := int(binary.NativeEndian.Uint32(b[0:]))
+			if l < unix.NLMSG_HDRLEN || l > len(b) {
+				break
+			}
+			typ := binary.NativeEndian.Uint16(b[4:])
+			f.record(int(typ), string(b[unix.NLMSG_HDRLEN:l]))
+			if next := (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1); next < len(b) {
+				b = b[next:]
+			} else {
+				b = nil
+			}
+		}
+	}
+}
+
+// maxPending bounds the denials held for domains not yet identified.
+const maxPending = 256
+
+func (f *Follower) record(typ int, text string) {
+	fields := ParseAuditFields(text)
+	dom := fields["domain"]
+	if dom == "" {
+		return
+	}
+	f.mu.Lock()
+	var deliver []Denial
+	switch typ {
+	case auditLandlockDomain:
+		switch {
+		case fields["status"] == "allocated" && f.domain == "" && f.pid != 0 && fields["pid"] == strconv.Itoa(f.pid):
+			f.domain = dom
+			deliver = f.pending[dom]
+		case fields["status"] == "deallocated" && dom == f.domain:
+			defer close(f.freed)
+		}
+		delete(f.pending, dom)
+	case auditLandlockAccess:
+		d := denialOf(fields)
+		switch {
+		case dom == f.domain:
+			deliver = []Denial{d}
+		case f.domain == "" && len(f.pending) < maxPending:
+			f.pending[dom] = append(f.pending[dom], d)
+		}
+	}
+	f.mu.Unlock()
+	for _, d := range deliver {
+		f.fn(d)
+	}
+}
+
+func denialOf(fields map[string]string) Denial {
+	d := Denial{Blockers: strings.Split(fields["blockers"], ","), Path: fields["path"], Addr: fields["daddr"], OComm: fields["ocomm"]}
+	if d.Addr == "" {
+		d.Addr = fields["saddr"]
+	}
+	for _, k := range []string{"dest", "src"} {
+		if p, err := strconv.Atoi(fields[k]); err == nil {
+			d.Port = p
+			break
+		}
+	}
+	d.OPID, _ = strconv.Atoi(fields["opid"])
+	return d
+}
+
+// ParseAuditFields parses an audit record's key=value fields; quoted
+// values are unquoted, hex-encoded ones (paths with spaces or unusual
+// bytes) decoded.
+func ParseAuditFields(text string) map[string]string {
+	out := map[string]string{}
+	if i := strings.Index(text, "): "); i >= 0 && strings.HasPrefix(text, "audit(") {
+		text = text[i+3:]
+	}
+	for len(text) > 0 {
+		text = strings.TrimLeft(text, " ")
+		eq := strings.IndexByte(text, '=')
+		if eq <= 0 {
+			break
+		}
+		key := text[:eq]
+		text = text[eq+1:]
+		var val string
+		if strings.HasPrefix(text, `"`) {
+			end := strings.IndexByte(text[1:], '"')
+			if end < 0 {
+				val, text = text[1:], ""
+			} else {
+				val, text = text[1:1+end], text[2+end:]
+			}
+		} else {
+			end := strings.IndexByte(text, ' ')
+			if end < 0 {
+				end = len(text)
+			}
+			val, text = text[:end], text[end:]
+			if (key == "path" || key == "comm" || key == "ocomm" || key == "exe") && isHex(val) {
+				if b, ok := unhex(val); ok {
+					val = b
+				}
+			}
+		}
+		out[key] = val
+	}
+	return out
+}
+
+func isHex(s string) bool {
+	if len(s) == 0 || len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func unhex(s string) (string, bool) {
+	b := make([]byte, len(s)/2)
+	for i := range b {
+		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		if err != nil {
+			return "", false
+		}
+		b[i] = byte(v)
+	}
+	return string(b), true
+}
