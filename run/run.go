@@ -331,6 +331,10 @@ func Run(cfg Config) (*Report, error) {
 	default:
 		rep.ExitCode = ws.ExitStatus()
 	}
+	if line := killLine(ws, &p); line != "" {
+		rep.Lines = append(rep.Lines, line)
+		fmt.Fprintln(logw, line)
+	}
 	if sup != nil {
 		sup.summary()
 	}
