@@ -166,6 +166,10 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	memErr := checkExecMemory(path, cfg.Policy)
+	if memErr != nil && cfg.Mode != Complain {
+		return nil, &Error{ExitCannotExec, memErr}
+	}
 	logw := cfg.Log
 	if logw == nil {
 		logw = os.Stderr
@@ -195,7 +199,8 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}
-	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict}
+	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict,
+		MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
 	if layers != nil {
 		req := cfg.Request
 		if req == nil {
@@ -304,6 +309,9 @@ func Run(cfg Config) (*Report, error) {
 			cmd.Process.Kill()
 			waitErr()
 			return nil, &Error{ExitInternal, err}
+		}
+		if memErr != nil {
+			sup.noteExecMemory(memErr)
 		}
 		go sup.loop()
 	}
