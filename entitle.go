@@ -406,6 +406,9 @@ func (p Policy) ApplyReport() (Report, error) {
 	if _, err := lc.RestrictProcess(); err != nil {
 		return rep, fmt.Errorf("entitle: %w", err)
 	}
+	if err := denyWriteExec(prog.Policy); err != nil {
+		return rep, err
+	}
 	return rep, p.install(prog)
 }
 

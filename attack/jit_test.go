@@ -1,8 +1,15 @@
 package attack
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/entitle-dev/entitle"
+	"github.com/entitle-dev/entitle/internal/childtest"
 )
 
 // TestAttackJIT (issue 7, item 7): without mem.jit a program must not get
@@ -71,5 +78,36 @@ func TestAttackJIT(t *testing.T) {
 		!strings.Contains(r.stderr, "entitle: would refuse to start: ") || !strings.Contains(r.stderr, "mem.jit") ||
 		!strings.Contains(r.stderr, "to allow them: --allow fs.read,mem.jit") {
 		t.Errorf("complain mode\n%s", r)
+	}
+}
+
+// TestAttackJITLibrary: Apply without mem.jit refuses rwx memory and sets
+// PR_SET_MDWE (a second layer behind the filter); with mem.jit both are
+// off.
+func TestAttackJITLibrary(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ents []entitle.Entitlement
+		want string
+	}{
+		{"no-jit", []entitle.Entitlement{entitle.FSRead}, "mdwe=1 rwx=operation not permitted"},
+		{"jit", []entitle.Entitlement{entitle.FSRead, entitle.MemJIT}, "mdwe=0 rwx=<nil>"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if childtest.Child(c.name) {
+				if err := entitle.Apply(c.ents...); err != nil {
+					fmt.Println("apply:", err)
+					os.Exit(1)
+				}
+				mdwe, _, _ := unix.Syscall6(unix.SYS_PRCTL, 66, 0, 0, 0, 0, 0) // PR_GET_MDWE
+				_, err := unix.Mmap(-1, 0, 4096, unix.PROT_READ|unix.PROT_WRITE|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANON)
+				fmt.Printf("mdwe=%d rwx=%v\n", mdwe, err)
+				os.Exit(0)
+			}
+			out, err := childtest.Run(t, c.name)
+			if err != nil || !strings.Contains(out, c.want) {
+				t.Fatalf("%v, want %q:\n%s", err, c.want, out)
+			}
+		})
 	}
 }
