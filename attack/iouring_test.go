@@ -45,6 +45,10 @@ const (
 	ioringOffCQRing   = 0x8000000
 	ioringOffSQEs     = 0x10000000
 	ioringOpMkdirat   = 37
+	ioringOpTimeout   = 11
+
+	iosqeIOLink               = 1 << 2
+	ioringTimeoutETimeSuccess = 1 << 5
 
 	ioringEnterSQWakeup = 1 << 1
 	ioringSQNeedWakeup  = 1 << 0
@@ -89,30 +93,50 @@ func newRing(sqpoll bool) (*ring, error) {
 		if _, _, errno := unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), 0, 0, ioringEnterSQWakeup, 0, 0); errno != 0 {
 			return nil, fmt.Errorf("io_uring_enter(SQ_WAKEUP): %w", errno)
 		}
+		// A wake-up can race with the poller going to sleep: repeat it.
 		for end := time.Now().Add(5 * time.Second); atomic.LoadUint32(r.flags)&ioringSQNeedWakeup != 0; {
 			if time.Now().After(end) {
 				return nil, errors.New("the SQPOLL thread did not wake up")
 			}
+			unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), 0, 0, ioringEnterSQWakeup, 0, 0)
 			time.Sleep(time.Millisecond)
 		}
 	}
 	return r, nil
 }
 
-// queueMkdirat writes an IORING_OP_MKDIRAT entry and publishes it, with no
-// system call: an SQPOLL thread picks it up.
-func (r *ring) queueMkdirat(path *byte) {
+// queueDelayedMkdirat queues, with no system call, IORING_OP_TIMEOUT of d
+// linked to IORING_OP_MKDIRAT of path: the mkdir runs d after the poller
+// picks the pair up.
+func (r *ring) queueDelayedMkdirat(path *byte, ts *unix.Timespec) {
 	tail := atomic.LoadUint32(r.tail)
-	idx := tail & r.mask
-	sqe := r.sqes[idx*64 : idx*64+64]
-	clear(sqe)
-	sqe[0] = ioringOpMkdirat
-	*(*int32)(unsafe.Pointer(&sqe[4])) = unix.AT_FDCWD
-	*(*uint64)(unsafe.Pointer(&sqe[16])) = uint64(uintptr(unsafe.Pointer(path)))
-	*(*uint32)(unsafe.Pointer(&sqe[24])) = 0o755
-	*(*uint64)(unsafe.Pointer(&sqe[32])) = 42
-	r.array[idx] = idx
-	atomic.StoreUint32(r.tail, tail+1)
+	put := func(i uint32, op uint8, flags uint8, fd int32, addr uint64, length, opFlags uint32) {
+		idx := (tail + i) & r.mask
+		sqe := r.sqes[idx*64 : idx*64+64]
+		clear(sqe)
+		sqe[0], sqe[1] = op, flags
+		*(*int32)(unsafe.Pointer(&sqe[4])) = fd
+		*(*uint64)(unsafe.Pointer(&sqe[16])) = addr
+		*(*uint32)(unsafe.Pointer(&sqe[24])) = length
+		*(*uint32)(unsafe.Pointer(&sqe[28])) = opFlags
+		*(*uint64)(unsafe.Pointer(&sqe[32])) = uint64(i + 1)
+		r.array[idx] = idx
+	}
+	put(0, ioringOpTimeout, iosqeIOLink, -1, uint64(uintptr(unsafe.Pointer(ts))), 1, ioringTimeoutETimeSuccess)
+	put(1, ioringOpMkdirat, 0, unix.AT_FDCWD, uint64(uintptr(unsafe.Pointer(path))), 0o755, 0)
+	atomic.StoreUint32(r.tail, tail+2)
+}
+
+// consumed waits until the poller has taken every queued entry, waking it
+// as needed (system calls: before Apply only).
+func (r *ring) consumed(d time.Duration) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if atomic.LoadUint32(r.head) == atomic.LoadUint32(r.tail) {
+			return true
+		}
+		unix.Syscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), 0, 0, ioringEnterSQWakeup, 0, 0)
+	}
+	return false
 }
 
 // waitCQE polls the completion queue (no system call) for up to d and
@@ -126,8 +150,7 @@ func (r *ring) waitCQE(d time.Duration) (int32, bool) {
 			atomic.StoreUint32(r.cqHead, head+1)
 			return res, true
 		}
-		for i := 0; i < 1000; i++ { // spin: sleeping would be a system call too, but an allowed one
-		}
+		time.Sleep(time.Millisecond)
 	}
 	return 0, false
 }
@@ -173,6 +196,18 @@ func TestAttackIOURing(t *testing.T) {
 						unix.Close(r.fd)
 					}
 				}
+				// Work in flight: a timeout linked to a mkdir, picked up by
+				// the poller now, runs the mkdir after Apply.
+				var ts *unix.Timespec
+				if r != nil && v.sqpoll {
+					ts = &unix.Timespec{Sec: 1}
+					path, _ := unix.BytePtrFromString(filepath.Join(dir, "by-io_uring"))
+					r.queueDelayedMkdirat(path, ts)
+					if !r.consumed(5 * time.Second) {
+						fmt.Println("setup: the poller did not take the entries")
+						os.Exit(1)
+					}
+				}
 				err := v.policy.Apply()
 				var ie *entitle.IOURingError
 				switch {
@@ -191,11 +226,20 @@ func TestAttackIOURing(t *testing.T) {
 				if err := unix.Mkdir(filepath.Join(dir, "by-syscall"), 0o755); err != nil {
 					fmt.Println("mkdir syscall:", err)
 				}
-				if r != nil {
-					path, _ := unix.BytePtrFromString(filepath.Join(dir, "by-io_uring"))
-					r.queueMkdirat(path)
-					res, ok := r.waitCQE(5 * time.Second)
-					fmt.Println("io_uring mkdirat completed:", ok, "res:", res)
+				if ts != nil {
+					if _, err := os.Stat(filepath.Join(dir, "by-io_uring")); err == nil {
+						fmt.Println("the mkdir ran before Apply returned: the test proves nothing")
+						os.Exit(1)
+					}
+					var res []int32
+					for len(res) < 2 {
+						c, ok := r.waitCQE(5 * time.Second)
+						if !ok {
+							break
+						}
+						res = append(res, c)
+					}
+					fmt.Println("io_uring completions after Apply:", res)
 				}
 				os.Exit(0)
 			}
