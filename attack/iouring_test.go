@@ -158,9 +158,9 @@ func (r *ring) waitCQE(d time.Duration) (int32, bool) {
 // TestAttackIOURing (issue 7, item 8): a ring created before Apply keeps
 // executing operations after it — with SQPOLL with no system call at all.
 // Apply must refuse (ErrIOURing) unless io.uring is granted or the caller
-// opts in with Policy.UnsafeAllowIOURing, whose danger the last case
-// shows: the MKDIRAT queued after Apply runs although fs.create is not
-// granted.
+// opts in with Policy.UnsafeAllowIOURing, whose danger those cases show:
+// a MKDIRAT linked to a timeout, taken by the SQPOLL poller before Apply,
+// runs after it although fs.create is not granted.
 func TestAttackIOURing(t *testing.T) {
 	if b, err := os.ReadFile("/proc/sys/kernel/io_uring_disabled"); err == nil && strings.TrimSpace(string(b)) == "2" {
 		t.Skip("io_uring is disabled on this machine (kernel.io_uring_disabled=2)")
