@@ -211,6 +211,13 @@ type Policy struct {
 	// by default Apply enforces what the kernel has and ApplyReport says
 	// what is missing.
 	Strict bool
+	// UnsafeAllowIOURing lets Apply confine a process that already has
+	// io_uring instances, without granting io.uring. UNSAFE: a ring
+	// created before Apply keeps executing what is queued in its memory
+	// after Apply — with IORING_SETUP_SQPOLL without any system call —
+	// outside the filter (see IOURingError). Without it, Apply fails with
+	// an *IOURingError (ErrIOURing) when it finds such instances.
+	UnsafeAllowIOURing bool
 }
 
 // Report says what Apply enforced beyond seccomp.
@@ -331,8 +338,16 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 // kernel applies it, and no_new_privs, to all threads at once, or fails)
 // and SECCOMP_FILTER_FLAG_SPEC_ALLOW unless p.SpeculationMitigations.
 //
-// Errors wrap ErrInvalidPolicy (nothing was done), ErrNotSupported, or are
-// a *ThreadError; in every case no filter was installed. (After a
+// Apply refuses a process that holds io_uring instances (descriptors,
+// mappings or kernel threads of rings created earlier) unless io.uring is
+// granted or p.UnsafeAllowIOURing is set: their operations would run
+// outside the filter. It looks for them in /proc/self just before
+// installing; a ring another thread creates at the same moment is not seen,
+// so call Apply before starting goroutines that may set up rings.
+//
+// Errors wrap ErrInvalidPolicy (nothing was done), ErrNotSupported or
+// ErrIOURing (an *IOURingError), or are a *ThreadError; in every case no
+// filter was installed. (After a
 // *ThreadError the calling thread has no_new_privs set, which cannot be
 // undone; it only stops exec from gaining privileges.) The caller must not
 // continue as if confined: exit.
@@ -350,6 +365,9 @@ func (p Policy) Apply() error {
 func (p Policy) ApplyReport() (Report, error) {
 	prog, err := p.Program()
 	if err != nil {
+		return Report{}, err
+	}
+	if err := p.checkIOURing(); err != nil {
 		return Report{}, err
 	}
 	if err := probe(prog.Policy.DefaultAction); err != nil {
@@ -387,6 +405,9 @@ func (p Policy) ApplyReport() (Report, error) {
 	}
 	if _, err := lc.RestrictProcess(); err != nil {
 		return rep, fmt.Errorf("entitle: %w", err)
+	}
+	if err := denyWriteExec(prog.Policy); err != nil {
+		return rep, err
 	}
 	return rep, p.install(prog)
 }

@@ -91,6 +91,26 @@
 // supervisor has closed the listener their calls outside the policy fail
 // with ENOSYS.
 //
+// # Kills and hostile output
+//
+// A system call of a foreign architecture (i386 through int $0x80, x32
+// numbers) gets the filter's bad-arch action, which stays
+// SECCOMP_RET_KILL_PROCESS in every mode: the kernel kills the command with
+// SIGSYS before any supervisor could see the call. Run then says so, in
+// every mode including Quiet: "entitle: the command was killed by SIGSYS:
+// seccomp killed it for a system call of a foreign architecture ...",
+// mentioning the policy's own kill and trap rules when it has some, and
+// hedged ("probably") when the command exits with 159, the status a shell
+// gives a child killed by SIGSYS.
+//
+// Everything the command controls is quoted on entitle's lines: paths and
+// strings read from its memory with strconv.Quote, its command name bare
+// only when it is plainly safe (letters, digits, . _ + - / @) and with
+// strconv.QuoteToASCII otherwise, so escape sequences, control characters,
+// bidi overrides and invalid UTF-8 cannot rewrite or hide a denial line.
+// (The command shares the terminal and can still print what it likes on
+// its own output.)
+//
 // # Failing closed
 //
 // If the filter cannot be compiled or installed, the child exits 125 before

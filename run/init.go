@@ -162,6 +162,11 @@ func initMain(sock int) int {
 			return fail(fmt.Errorf("cannot apply Landlock, not running the command: %w", err))
 		}
 	}
+	if m.MDWE {
+		if err := denyWriteExec(); err != nil {
+			return fail(err)
+		}
+	}
 	var attempts []seccomp.Flags
 	if m.Notify {
 		base := seccomp.FlagNewListener

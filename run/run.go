@@ -174,6 +174,10 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	memErr := checkExecMemory(path, cfg.Policy)
+	if memErr != nil && cfg.Mode != Complain {
+		return nil, &Error{ExitCannotExec, memErr}
+	}
 	logw := cfg.Log
 	if logw == nil {
 		logw = os.Stderr
@@ -203,7 +207,8 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}
-	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict}
+	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict,
+		MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
 	if layers != nil {
 		req := cfg.Request
 		if req == nil {
@@ -329,6 +334,9 @@ func Run(cfg Config) (*Report, error) {
 			waitErr()
 			return nil, &Error{ExitInternal, err}
 		}
+		if memErr != nil {
+			sup.noteExecMemory(memErr)
+		}
 		go sup.loop()
 	}
 	// Second answer: end of file when execve succeeded (the socket is
@@ -354,6 +362,10 @@ func Run(cfg Config) (*Report, error) {
 		rep.ExitCode = 128 + int(ws.Signal())
 	default:
 		rep.ExitCode = ws.ExitStatus()
+	}
+	if line := killLine(ws, &p); line != "" {
+		rep.Lines = append(rep.Lines, line)
+		fmt.Fprintln(logw, line)
 	}
 	if sup != nil {
 		sup.summary()

@@ -26,6 +26,7 @@ type initMsg struct {
 	Scoped    bool
 	Paths     []confinement.PathRule
 	Protected []confinement.Protected
+	MDWE      bool // set PR_SET_MDWE (the policy allows no executable memory)
 }
 
 type wireAction struct {

@@ -1,0 +1,6 @@
+//go:build cgo
+
+package entitle
+
+// cgoBuild: go-landlock applies Landlock to all threads through libpsx.
+const cgoBuild = true

@@ -1,0 +1,7 @@
+//go:build !cgo
+
+package entitle
+
+// cgoBuild: go-landlock applies Landlock to all threads through the Go
+// runtime (syscall.AllThreadsSyscall).
+const cgoBuild = false

@@ -1,0 +1,142 @@
+package run
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+
+	confinement "github.com/entitle-dev/entitle/confine"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
+	"golang.org/x/sys/unix"
+)
+
+// Executable memory without mem.jit. The filter refuses PROT_EXEC on
+// anonymous and writable memory, but the kernel itself hands out executable
+// memory at execve: a program linked with an executable stack
+// (PT_GNU_STACK with PF_X, `gcc -z execstack`) gets a read-write-execute
+// stack with no system call to refuse. PR_SET_MDWE does not stop it (on
+// Linux 6.18 an execstack program started under MDWE still has an rwx
+// stack), so Run reads the program headers of the command (and of a
+// script's interpreter) before starting it and refuses such a program
+// unless the policy allows executable memory, naming mem.jit. A 32-bit x86
+// program (i386 or x32) is refused too: its system calls are foreign-
+// architecture calls, killed at the first one, and the kernel gives i386
+// programs READ_IMPLIES_EXEC (every readable mapping executable).
+//
+// The init child also sets PR_SET_MDWE(PR_MDWE_REFUSE_EXEC_GAIN) when the
+// policy does not allow executable memory (not in Complain mode, which
+// must let everything run): the kernel then refuses writable+executable
+// mappings and mappings that gain PROT_EXEC by any path, a second layer
+// behind the filter (Linux 6.3; older kernels go without it). dlopen of an
+// execstack library needs mprotect(PROT_EXEC) on the stack, which the
+// filter refuses (explained as needing mem.jit). personality(2) with
+// READ_IMPLIES_EXEC is admin.debug's, and execve of a 64-bit program
+// clears that flag anyway.
+//
+// Known limit: a later execve (proc.exec) of an execstack program is not
+// seen (seccomp cannot read the file); MDWE does not cover it.
+
+const (
+	prSetMDWE                   = 65
+	prMDWERefuseExecGain        = 1
+	protRWX                     = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
+	mapPrivateAnon       uint64 = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
+)
+
+// allowsJIT reports whether p lets the process make memory executable
+// (mem.jit, or a profile that allows mprotect or mmap with PROT_EXEC).
+func allowsJIT(p *policy.Policy) bool {
+	a := syscalls.Native()
+	for _, c := range []struct {
+		name string
+		args [6]uint64
+	}{
+		{"mprotect", [6]uint64{0, 4096, protRWX}},
+		{"mmap", [6]uint64{0, 4096, protRWX, mapPrivateAnon, ^uint64(0), 0}},
+	} {
+		nr, ok := a.Number(c.name)
+		if !ok {
+			continue
+		}
+		if p.Evaluate(a.AuditArch(), nr, c.args).Kind == policy.ActAllow {
+			return true
+		}
+	}
+	return false
+}
+
+// errExecStack and errForeignELF mark a command refused for what execve
+// would give it.
+var (
+	errExecStack  = errors.New("executable stack")
+	errForeignELF = errors.New("foreign-architecture program")
+)
+
+// checkExecMemory returns why execve of path, under p, would hand out
+// executable memory p does not allow or start a program whose every
+// system call p kills; nil if neither.
+func checkExecMemory(path string, p *policy.Policy) error {
+	for _, f := range confinement.ExecChain(path) {
+		err := checkELF(f)
+		switch {
+		case errors.Is(err, errExecStack) && allowsJIT(p):
+		case errors.Is(err, errForeignELF) && (slices.Contains(p.Arches, syscalls.X86) || slices.Contains(p.Arches, syscalls.X32)):
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
+func checkELF(path string) (err error) {
+	defer func() {
+		if recover() != nil { // debug/elf on hostile input: execve decides
+			err = nil
+		}
+	}()
+	ef, err := elf.Open(path)
+	if err != nil {
+		return nil // not ELF (a script, checked through its interpreter) or unreadable: execve reports it
+	}
+	defer ef.Close()
+	if runtime.GOARCH == "amd64" && ef.Class == elf.ELFCLASS32 && (ef.Machine == elf.EM_386 || ef.Machine == elf.EM_X86_64) {
+		abi := "i386"
+		if ef.Machine == elf.EM_X86_64 {
+			abi = "x32"
+		}
+		return fmt.Errorf("%w: %s is a 32-bit %s program: its system calls are foreign-architecture calls, which entitle never allows (the filter would kill it at the first one); use a 64-bit build", errForeignELF, path, abi)
+	}
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_GNU_STACK && p.Flags&elf.PF_X != 0 {
+			return fmt.Errorf("%w: %s is linked with an executable stack (PT_GNU_STACK RWE): the kernel would give it read-write-execute memory, which needs mem.jit — add --allow mem.jit, or relink it without -z execstack", errExecStack, path)
+		}
+	}
+	return nil
+}
+
+// denyWriteExec sets PR_SET_MDWE(PR_MDWE_REFUSE_EXEC_GAIN) on the calling
+// process; kernels before 6.3 do not know it (EINVAL) and go without.
+func denyWriteExec() error {
+	err := unix.Prctl(prSetMDWE, prMDWERefuseExecGain, 0, 0, 0)
+	if err == nil || errors.Is(err, unix.EINVAL) {
+		return nil
+	}
+	return fmt.Errorf("prctl(PR_SET_MDWE): %w", err)
+}
+
+// noteExecMemory reports, in Complain mode, the refusal checkExecMemory
+// would have made (before the loop starts: no concurrency).
+func (s *supervisor) noteExecMemory(err error) {
+	s.rep.Denied++
+	if errors.Is(err, errExecStack) {
+		s.needed["mem.jit"] = true
+	} else {
+		s.ungrant["execve: "+errForeignELF.Error()] = true
+	}
+	line := "entitle: would refuse to start: " + err.Error()
+	s.rep.Lines = append(s.rep.Lines, line)
+	fmt.Fprintln(s.log, line)
+}
