@@ -426,3 +426,32 @@ func (c Config) RestrictProcess() (Status, error) {
 
 // ErrNoLandlock is returned by strict callers when a layer is missing.
 var ErrNoLandlock = errors.New("this kernel cannot enforce every layer of the sandbox")
+
+// NewRulesetFD builds c's Landlock ruleset (with audit logging of the
+// denials of programs executed later, ABI 7) without enforcing it: the
+// supervisor builds it while the init child starts, and the child enforces
+// it with RestrictSelf. fd is -1 when this kernel has no Landlock or there
+// is nothing to restrict.
+func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
+	if ABI() == 0 {
+		return -1, 0, nil
+	}
+	cfg, rules, err := c.Rules()
+	if err != nil {
+		return -1, 0, err
+	}
+	fd, flags, err = cfg.EnableLoggingForSubprocesses().NewRulesetFD(rules...)
+	if err != nil {
+		return -1, 0, fmt.Errorf("landlock ruleset: %w", err)
+	}
+	return fd, flags, nil
+}
+
+// RestrictSelf enforces a ruleset from NewRulesetFD on the calling thread,
+// which must have no_new_privs set.
+func RestrictSelf(fd int, flags uint32) error {
+	if err := ll.LandlockRestrictSelf(fd, flags); err != nil {
+		return fmt.Errorf("landlock_restrict_self: %w", err)
+	}
+	return nil
+}

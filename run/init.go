@@ -1,22 +1,18 @@
 package run
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
-	"github.com/entitle-dev/entitle/compiler"
 	confinement "github.com/entitle-dev/entitle/confine"
-	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/seccomp"
-	"github.com/entitle-dev/entitle/syscalls"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,19 +67,6 @@ func initMain(sock int) int {
 	if _, err := unix.FcntlInt(uintptr(sock), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
 		return fail(err)
 	}
-	buf := make([]byte, 4<<20)
-	n, _, _, _, err := unix.Recvmsg(sock, buf, nil, 0)
-	if err != nil {
-		return fail(fmt.Errorf("receive the policy: %w", err))
-	}
-	m, err := decodeInit(buf[:n])
-	if err != nil {
-		return fail(err)
-	}
-	p, err := fromWire(m.Policy)
-	if err != nil {
-		return fail(err)
-	}
 	// Descriptors the command must not inherit: every one above the
 	// preserved range (the supervisor put its socket, close-on-exec, right
 	// after that range). Whatever entitle itself inherited from its parent
@@ -91,49 +74,49 @@ func initMain(sock int) int {
 	if err := unix.CloseRange(uint(sock)+1, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return fail(fmt.Errorf("mark inherited descriptors close-on-exec: %w", err))
 	}
-	pid := uint64(os.Getpid())
-	for i := range p.Rules {
-		for j := range p.Rules[i].Conds {
-			if c := &p.Rules[i].Conds[j]; c.Arg == 0 && c.Value == selfPID {
-				c.Value = pid
+	// Receive the filter and the layout; map the pinned blocks where the
+	// filter expects them, or ask for another layout when a range is taken.
+	var m *initMsg
+	var hs *handshake
+	ruleset := -1
+	buf := make([]byte, 1<<20)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for try := 0; ; try++ {
+		n, oobn, _, _, err := unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != nil {
+			return fail(fmt.Errorf("receive the filter: %w", err))
+		}
+		if n == 0 {
+			return ExitInternal // the supervisor is gone
+		}
+		if m, err = decodeInit(buf[:n]); err != nil {
+			return fail(err)
+		}
+		if cms, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+			for i := range cms {
+				if fds, err := unix.ParseUnixRights(&cms[i]); err == nil && len(fds) > 0 {
+					ruleset = fds[0]
+				}
 			}
 		}
+		if m.Ruleset && ruleset < 0 {
+			return fail(errors.New("the supervisor's Landlock ruleset did not arrive"))
+		}
+		if hs, err = m.place(sock); err == nil {
+			break
+		}
+		errno, _ := err.(unix.Errno)
+		if try >= 8 || errno == 0 {
+			return fail(fmt.Errorf("map the execve arguments where the filter expects them: %w", err))
+		}
+		if sendMsg(sock, msgRetry, string([]byte{byte(errno)}), nil) != nil {
+			return ExitInternal
+		}
 	}
-	// The one execve the filter lets through without proc.exec: the
-	// filename, argv and envp pointers must be three addresses chosen at
-	// random here, in pages mapped at those addresses. After execve the
-	// pages are gone and the addresses exist only inside the kernel's copy
-	// of the filter, which the command cannot read, so it cannot forge a
-	// matching call (about 3 × 34 bits to guess). The handshake's sendmsg
-	// is pinned the same way (its msghdr lives in another random page), so
-	// that any policy, even one without sendmsg, lets the init child hand
-	// the listener over before the supervisor can answer anything.
-	path, argv, envp, err := execBlock(m.Path, m.Argv, m.Env)
-	if err != nil {
-		return fail(err)
-	}
-	hs, err := newHandshake(sock)
-	if err != nil {
-		return fail(err)
-	}
-	p.Rules = append(p.Rules,
-		policy.Rule{Syscall: "execve", Action: policy.Allow, Conds: []policy.Cond{
-			{Arg: 0, Op: policy.OpEQ, Value: uint64(path)},
-			{Arg: 1, Op: policy.OpEQ, Value: uint64(argv)},
-			{Arg: 2, Op: policy.OpEQ, Value: uint64(envp)},
-		}},
-		policy.Rule{Syscall: "sendmsg", Action: policy.Allow, Conds: []policy.Cond{
-			{Arg: 0, Op: policy.OpEQ, Value: uint64(sock)},
-			{Arg: 1, Op: policy.OpEQ, Value: uint64(hs.addr)},
-			{Arg: 2, Op: policy.OpEQ, Value: 0},
-		}},
-	)
-	if err := handshakeAllowed(p, [6]uint64{uint64(path), uint64(argv), uint64(envp)}, [6]uint64{uint64(sock), uint64(hs.addr)}); err != nil {
-		return fail(err)
-	}
-	prog, err := compiler.Compile(p)
-	if err != nil {
-		return fail(fmt.Errorf("compile the filter: %w", err))
+	prog := make([]bpf.RawInstruction, len(m.Prog)/8)
+	for i := range prog {
+		b := m.Prog[8*i:]
+		prog[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(b), Jt: b[2], Jf: b[3], K: binary.NativeEndian.Uint32(b[4:])}
 	}
 	// Capabilities, Landlock and the filter are installed on this thread
 	// (the filter, with TSYNC, also on the runtime's other threads);
@@ -142,25 +125,16 @@ func initMain(sock int) int {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fail(fmt.Errorf("set no_new_privs: %w", err))
 	}
-	var notice string
-	if m.Layers != nil {
-		cfg := confinement.Config{Layers: *m.Layers, Exec: confinement.ExecChain(m.Path), ProcSelf: int(pid),
-			Scoped: m.Scoped, Paths: m.Paths, Protected: m.Protected}
-		st := cfg.Check()
-		if len(st.Missing) > 0 {
-			if m.Strict {
-				return fail(fmt.Errorf("--strict: this kernel cannot enforce: %s; not running the command", strings.Join(st.Missing, "; ")))
-			}
-			notice = "this kernel cannot enforce: " + strings.Join(st.Missing, "; ")
+	if m.DropCaps {
+		if err := confinement.KeepCapsThread(m.Caps); err != nil {
+			return fail(fmt.Errorf("cannot drop capabilities, not running the command: %w", err))
 		}
-		if !m.Layers.AllCaps {
-			if err := confinement.KeepCapsThread(m.Layers.Caps); err != nil {
-				return fail(fmt.Errorf("cannot drop capabilities, not running the command: %w", err))
-			}
-		}
-		if _, err := cfg.RestrictThread(); err != nil {
+	}
+	if ruleset >= 0 {
+		if err := confinement.RestrictSelf(ruleset, m.RulesetFlags); err != nil {
 			return fail(fmt.Errorf("cannot apply Landlock, not running the command: %w", err))
 		}
+		unix.Close(ruleset)
 	}
 	if m.MDWE {
 		if err := denyWriteExec(); err != nil {
@@ -179,10 +153,11 @@ func initMain(sock int) int {
 	} else {
 		attempts = []seccomp.Flags{seccomp.FlagTSync, 0}
 	}
-	hs.fill(msgOK, notice, -1) // before the filter: nothing below may need a call it denies
+	hs.fill(msgOK, "", -1) // before the filter: nothing below may need a call it denies
 	listener := -1
+	var err error
 	for i, f := range attempts {
-		listener, err = seccomp.Install(prog.Insns, f)
+		listener, err = seccomp.Install(prog, f)
 		if err == nil || i == len(attempts)-1 || !errors.Is(err, unix.EINVAL) {
 			break
 		}
@@ -192,11 +167,11 @@ func initMain(sock int) int {
 	}
 	// From here on only the pinned sendmsg and execve are sure to pass.
 	// The listener is close-on-exec: the command never holds it.
-	hs.fill(msgOK, notice, listener)
+	hs.fill(msgOK, "", listener)
 	if hs.send() != nil {
 		return ExitInternal // the supervisor is gone: do not run unsupervised
 	}
-	_, _, errno := unix.Syscall(unix.SYS_EXECVE, path, argv, envp)
+	_, _, errno := unix.Syscall(unix.SYS_EXECVE, uintptr(m.Layout.Path), uintptr(m.Layout.Argv), uintptr(m.Layout.Env))
 	code := ExitCannotExec
 	if errno == unix.ENOENT {
 		code = ExitNotFound
@@ -206,25 +181,23 @@ func initMain(sock int) int {
 	return code
 }
 
-// handshakeAllowed checks, with the policy's own evaluator, that the
-// filter lets the init child's pinned execve and sendmsg through: a policy
-// that denies them with an explicit rule (the most restrictive rule wins)
-// would leave the command unable to start.
-func handshakeAllowed(p *policy.Policy, execArgs, sendArgs [6]uint64) error {
-	native := syscalls.Native()
-	for _, c := range []struct {
-		name string
-		args [6]uint64
-	}{{"execve", execArgs}, {"sendmsg", sendArgs}} {
-		nr, ok := native.Number(c.name)
-		if !ok {
-			continue
-		}
-		if a := p.Evaluate(native.AuditArch(), nr, c.args); a.Kind != policy.ActAllow {
-			return fmt.Errorf("the policy answers %s with %v by an explicit rule, and entitle needs one %s to start the command: remove that rule", c.name, a, c.name)
-		}
+// place maps the pinned blocks at m.Layout (an unix.Errno when a range is
+// taken) and returns the handshake.
+func (m *initMsg) place(sock int) (*handshake, error) {
+	if err := placeAt(m.Layout.Path, m.Path); err != nil {
+		return nil, err
 	}
-	return nil
+	if err := placeVecAt(m.Layout.Argv, m.Argv); err != nil {
+		return nil, err
+	}
+	if err := placeVecAt(m.Layout.Env, m.Env); err != nil {
+		return nil, err
+	}
+	mem, err := mapAt(m.Layout.Handshake, handshakeSize)
+	if err != nil {
+		return nil, err
+	}
+	return &handshake{sock: sock, addr: uintptr(m.Layout.Handshake), mem: mem}, nil
 }
 
 // handshake is the init child's one message to the supervisor after the
@@ -234,16 +207,6 @@ type handshake struct {
 	sock int
 	addr uintptr
 	mem  []byte
-}
-
-const handshakeData = 2048 // bytes of message text
-
-func newHandshake(sock int) (*handshake, error) {
-	addr, mem, err := mapRandom(int(unsafe.Sizeof(unix.Msghdr{})+unsafe.Sizeof(unix.Iovec{})) + 64 + handshakeData)
-	if err != nil {
-		return nil, err
-	}
-	return &handshake{sock: sock, addr: addr, mem: mem}, nil
 }
 
 // fill writes the message: kind, text (cut to fit), and fd as SCM_RIGHTS
@@ -277,80 +240,4 @@ func (h *handshake) send() error {
 		return errno
 	}
 	return nil
-}
-
-// execBlock lays out execve's three arguments in three pages mapped at
-// random addresses and returns the addresses of the filename, the argv
-// array and the envp array.
-func execBlock(path string, argv, env []string) (p, a, e uintptr, err error) {
-	if p, err = place(cstr(path)); err != nil {
-		return
-	}
-	if a, err = placeVec(argv); err != nil {
-		return
-	}
-	e, err = placeVec(env)
-	return
-}
-
-func cstr(s string) []byte { return append([]byte(s), 0) }
-
-// placeVec places a NULL-terminated pointer array followed by its strings.
-func placeVec(strs []string) (uintptr, error) {
-	const ptr = int(unsafe.Sizeof(uintptr(0)))
-	size := (len(strs) + 1) * ptr
-	for _, s := range strs {
-		size += len(s) + 1
-	}
-	base, mem, err := mapRandom(size)
-	if err != nil {
-		return 0, err
-	}
-	off := (len(strs) + 1) * ptr
-	for i, s := range strs {
-		binary.NativeEndian.PutUint64(mem[i*ptr:], uint64(base)+uint64(off))
-		off += copy(mem[off:], s) + 1
-	}
-	return base, nil
-}
-
-func place(b []byte) (uintptr, error) {
-	base, mem, err := mapRandom(len(b))
-	if err != nil {
-		return 0, err
-	}
-	copy(mem, b)
-	return base, nil
-}
-
-// mapRandom maps size bytes (read-write, zeroed) at a random page-aligned
-// address that no other mapping uses.
-func mapRandom(size int) (uintptr, []byte, error) {
-	page := uintptr(os.Getpagesize())
-	length := (uintptr(size) + page - 1) &^ (page - 1)
-	var lastErr error = unix.ENOMEM
-	for try := 0; try < 64; try++ {
-		var rb [8]byte
-		if _, err := rand.Read(rb[:]); err != nil {
-			return 0, nil, err
-		}
-		limit := uint64(1) << 46 // inside every 47-bit (and larger) user address space
-		if try >= 32 {
-			limit = 1 << 38 // small address spaces (arm64 with 39-bit VA)
-		}
-		lo := uint64(1) << 32
-		addr := uintptr(lo+binary.LittleEndian.Uint64(rb[:])%(limit-lo-uint64(length))) &^ (page - 1)
-		r, _, errno := unix.Syscall6(unix.SYS_MMAP, addr, length, unix.PROT_READ|unix.PROT_WRITE,
-			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uintptr(0), 0)
-		if errno != 0 {
-			lastErr = errno
-			continue
-		}
-		if r != addr { // a kernel without MAP_FIXED_NOREPLACE took it as a hint
-			unix.Syscall(unix.SYS_MUNMAP, r, length, 0)
-			continue
-		}
-		return r, unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(nil), r)), length), nil
-	}
-	return 0, nil, fmt.Errorf("map the execve arguments at a random address: %w", lastErr)
 }

@@ -207,21 +207,27 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}
-	im := &initMsg{Policy: toWire(&p), Notify: notify, Path: path, Argv: cfg.Args, Env: env, Layers: layers, Strict: cfg.Strict,
+	im := &initMsg{Notify: notify, Path: path, Argv: cfg.Args, Env: env,
 		MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
+	var lc *confinement.Config // the Landlock layer, completed once the child's pid is known
+	var notice string
 	if layers != nil {
 		req := cfg.Request
 		if req == nil {
 			req = &confinement.Request{}
 		}
-		im.Scoped = req.Scoped()
-		if im.Paths, im.Protected, err = req.Apply(layers); err != nil {
+		c := confinement.Config{Layers: *layers, Exec: confinement.ExecChain(path), Scoped: req.Scoped()}
+		if c.Paths, c.Protected, err = req.Apply(&c.Layers); err != nil {
 			return nil, &Error{ExitInternal, err}
 		}
-	}
-	msg, err := encodeInit(im)
-	if err != nil {
-		return nil, &Error{ExitInternal, err}
+		if st := c.Check(); len(st.Missing) > 0 {
+			if cfg.Strict {
+				return nil, &Error{ExitInternal, fmt.Errorf("--strict: this kernel cannot enforce: %s; not running the command", strings.Join(st.Missing, "; "))}
+			}
+			notice = "this kernel cannot enforce: " + strings.Join(st.Missing, "; ")
+		}
+		im.DropCaps, im.Caps = !c.Layers.AllCaps, c.Layers.Caps
+		lc = &c
 	}
 	// The supervisor must be out of the command's reach: not dumpable, its
 	// /proc/PID files belong to root and ptrace-class access to it needs
@@ -250,9 +256,9 @@ func Run(cfg Config) (*Report, error) {
 	}
 	events := newEventSink(cfg.Events)
 	var ll *landlockExplainer
-	if cfg.Mode == Explain && layers != nil {
+	if cfg.Mode == Explain && lc != nil {
 		// Before the command starts, so that no record is missed.
-		ll = startLandlockExplainer(logw, im.Scoped, im.Protected, cfg.ReportAll, events)
+		ll = startLandlockExplainer(logw, lc.Scoped, lc.Protected, cfg.ReportAll, events)
 		defer ll.stop(false)
 	}
 	sigs := make(chan os.Signal, 8)
@@ -292,29 +298,82 @@ func Run(cfg Config) (*Report, error) {
 		cmd.Wait()
 		return nil
 	}
-	if err := unix.Sendmsg(sock, msg, nil, nil, 0); err != nil {
-		cmd.Process.Kill()
-		waitErr()
-		return nil, &Error{ExitInternal, fmt.Errorf("send the policy to the init child (%d bytes): %w", len(msg), err)}
-	}
-	// First answer: the filter is installed (with the listener), or not.
-	kind, text, fds, err := recvMsg(sock)
-	if err != nil || kind != msgOK {
-		cmd.Process.Kill()
-		waitErr()
-		switch {
-		case err != nil:
-			return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
-		case kind == 0:
-			return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (%v)", cmd.ProcessState)}
-		default:
-			return nil, &Error{ExitInternal, errors.New(text)}
+	// While the child's runtime starts: its Landlock ruleset and its filter
+	// (signals-to-self rules with its pid, execve and the handshake pinned
+	// to a random layout).
+	rulesetFD := -1
+	if lc != nil {
+		lc.ProcSelf = cmd.Process.Pid
+		fd, flags, err := lc.NewRulesetFD()
+		if err != nil {
+			cmd.Process.Kill()
+			waitErr()
+			return nil, &Error{ExitInternal, fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)}
+		}
+		if fd >= 0 {
+			defer unix.Close(fd)
+			rulesetFD, im.Ruleset, im.RulesetFlags = fd, true, flags
 		}
 	}
-	if text != "" {
-		events.emit(Event{Event: "notice", Message: text})
+	var (
+		kind byte
+		text string
+		fds  []int
+	)
+	limit := layoutHigh
+	for try := 0; ; try++ {
+		lay, err := randomLayout(blockSizes(path, cfg.Args, env), limit)
+		if err == nil {
+			im.Layout = lay
+			im.Prog, err = childFilter(&p, cmd.Process.Pid, 3+len(extra), lay)
+		}
+		var msg []byte
+		if err == nil {
+			msg, err = encodeInit(im)
+		}
+		if err != nil {
+			cmd.Process.Kill()
+			waitErr()
+			return nil, &Error{ExitInternal, err}
+		}
+		var oob []byte
+		if rulesetFD >= 0 {
+			oob = unix.UnixRights(rulesetFD)
+		}
+		if err := unix.Sendmsg(sock, msg, oob, nil, 0); err != nil {
+			cmd.Process.Kill()
+			waitErr()
+			return nil, &Error{ExitInternal, fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)}
+		}
+		// First answer: the filter is installed (with the listener), or
+		// not, or the layout's addresses are taken in the child.
+		kind, text, fds, err = recvMsg(sock)
+		if err == nil && kind == msgRetry && try < 8 {
+			if len(text) > 0 && unix.Errno(text[0]) == unix.ENOMEM {
+				limit = layoutSmall // a small address space
+			}
+			continue
+		}
+		if err != nil || kind != msgOK {
+			cmd.Process.Kill()
+			waitErr()
+			switch {
+			case err != nil:
+				return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
+			case kind == 0:
+				return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (%v)", cmd.ProcessState)}
+			case kind == msgRetry:
+				return nil, &Error{ExitInternal, errors.New("init child: no free address range for the execve arguments")}
+			default:
+				return nil, &Error{ExitInternal, errors.New(text)}
+			}
+		}
+		break
+	}
+	if notice != "" {
+		events.emit(Event{Event: "notice", Message: notice})
 		if cfg.Log != io.Discard {
-			fmt.Fprintf(logw, "entitle: notice: %s\n", text)
+			fmt.Fprintf(logw, "entitle: notice: %s\n", notice)
 		}
 	}
 	rep := &Report{}

@@ -5,80 +5,35 @@ import (
 	"fmt"
 
 	"github.com/entitle-dev/entitle/catalog"
-	confinement "github.com/entitle-dev/entitle/confine"
-	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/syscalls"
 )
 
-// initMsg is what the supervisor sends the init child over the socket: the
-// policy to compile and the program to execute.
+// initMsg is what the supervisor sends the init child over the socket:
+// the filter it compiled for the child (whose pid it knows once the child
+// started) and where to lay out the program's execve arguments, which the
+// filter's pinned execve and sendmsg rules name. A Landlock ruleset
+// descriptor, built by the supervisor too, comes with it (SCM_RIGHTS) when
+// Ruleset is set. Everything slow happens in the supervisor while the
+// child's runtime starts; the child only maps, restricts, installs and
+// executes.
 type initMsg struct {
-	Policy wirePolicy
+	Prog   []byte   // raw sock_filter records, native byte order
+	Layout layout   // where to map execve's arguments and the handshake
 	Notify bool     // install with a listener (explain and complain modes)
 	Path   string   // resolved executable
 	Argv   []string // its argv (argv[0] as the user typed it)
 	Env    []string
-	// Layers are what the entitlements grant beyond seccomp (Landlock,
-	// capabilities); nil: no layer (complain mode).
-	Layers *catalog.Layers
-	Strict bool // refuse to run when the kernel cannot enforce a layer
-	// Scoped, Paths and Protected: see confine.Config.
-	Scoped    bool
-	Paths     []confinement.PathRule
-	Protected []confinement.Protected
-	MDWE      bool // set PR_SET_MDWE (the policy allows no executable memory)
+	// Ruleset says a Landlock ruleset descriptor is attached, to enforce
+	// with RulesetFlags.
+	Ruleset      bool
+	RulesetFlags uint32
+	// DropCaps keeps only Caps (the entitlements' capabilities).
+	DropCaps bool
+	Caps     []catalog.Capability
+	MDWE     bool // set PR_SET_MDWE (the policy allows no executable memory)
 }
 
-type wireAction struct {
-	Kind policy.ActionKind
-	Data uint16
-}
-
-type wireRule struct {
-	Syscall string
-	Action  wireAction
-	Conds   []policy.Cond
-}
-
-type wirePolicy struct {
-	Default, BadArch, Unknown wireAction
-	Arches                    []string
-	Rules                     []wireRule
-}
-
-func toWire(p *policy.Policy) wirePolicy {
-	w := wirePolicy{
-		Default: wireAction(p.DefaultAction),
-		BadArch: wireAction(p.BadArchAction),
-		Unknown: wireAction(p.UnknownAction),
-	}
-	for _, a := range p.Arches {
-		w.Arches = append(w.Arches, a.Name())
-	}
-	for _, r := range p.Rules {
-		w.Rules = append(w.Rules, wireRule{r.Syscall, wireAction(r.Action), r.Conds})
-	}
-	return w
-}
-
-func fromWire(w wirePolicy) (*policy.Policy, error) {
-	p := &policy.Policy{
-		DefaultAction: policy.Action(w.Default),
-		BadArchAction: policy.Action(w.BadArch),
-		UnknownAction: policy.Action(w.Unknown),
-	}
-	for _, n := range w.Arches {
-		a, err := syscalls.Lookup(n)
-		if err != nil {
-			return nil, err
-		}
-		p.Arches = append(p.Arches, a)
-	}
-	for _, r := range w.Rules {
-		p.Rules = append(p.Rules, policy.Rule{Syscall: r.Syscall, Action: policy.Action(r.Action), Conds: r.Conds})
-	}
-	return p, nil
-}
+// Answers of the init child besides those in init.go.
+const msgRetry = 'R' // the layout's addresses are taken: byte 1 is the errno; pick others
 
 func encodeInit(m *initMsg) ([]byte, error) { return json.Marshal(m) }
 
