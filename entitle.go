@@ -323,6 +323,9 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 		SelfPID:   selfPID,
 		Extra:     slices.Clone(p.Extra),
 		Identity:  &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
+		// With port rules, UDP (whose ports Landlock may not filter) is
+		// closed to net.client and net.server.
+		PortScoped: len(p.Bind)+len(p.Connect) > 0,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)

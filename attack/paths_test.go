@@ -149,9 +149,10 @@ try create-top touch top-new
 }
 
 // TestPorts (issue 9): --connect and --bind scope TCP to the named ports;
-// Multipath TCP (which Landlock's TCP rules do not cover) and raw or
-// other-family sockets are closed by the seccomp layer; UDP is not
-// port-filtered on this kernel's Landlock (ABI < 10), as documented.
+// Multipath TCP (which Landlock's TCP rules do not cover), raw and
+// other-family sockets, and UDP (which this kernel's Landlock, ABI < 10,
+// cannot port-filter) are closed by the seccomp layer while port rules are
+// in force; net.dns keeps UDP for name resolution.
 func TestPorts(t *testing.T) {
 	needPython(t)
 	ok, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -197,13 +198,18 @@ t("bind-other", lambda: bind(` + otherPort + `))
 t("bind-mptcp", lambda: bind(0, 262))
 t("raw", lambda: socket.socket(socket.AF_INET, socket.SOCK_RAW, 1))
 t("packet", lambda: socket.socket(17, socket.SOCK_RAW, 0))
+t("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", ` + otherPort + `)))
 `
 	each(t, func(t *testing.T, u user, m mode) {
 		r := run(t, u, m, scratch(t), []string{"--allow", "fs.read", "--connect", okPort, "--bind", bindPort}, "/usr/bin/python3", "-c", script)
 		expect(t, r, map[string]string{
 			"connect-allowed": "ok", "bind-allowed": "ok",
 			"connect-refused": "fail", "connect-mptcp": "fail", "bind-other": "fail", "bind-mptcp": "fail", "raw": "fail", "packet": "fail",
+			"udp": "fail", // Landlock ABI < 10 cannot filter UDP ports: closed while port rules are in force
 		})
+		// net.dns keeps UDP (name resolution needs it), unfiltered by port.
+		r = run(t, u, m, scratch(t), []string{"--allow", "fs.read,net.dns", "--connect", okPort}, "/usr/bin/python3", "-c", script)
+		expect(t, r, map[string]string{"connect-allowed": "ok", "udp": "ok", "connect-refused": "fail"})
 	})
 }
 

@@ -230,6 +230,11 @@ type Options struct {
 	SelfPID int
 	Arches  []*syscalls.Arch // nil: native
 	Extra   []policy.Rule    // extra raw rules appended
+	// PortScoped says TCP ports are restricted (Landlock port rules, the
+	// --connect and --bind flags): UDP, whose ports this kernel's Landlock
+	// may not filter, is then closed to net.client and net.server (net.dns
+	// keeps its UDP sockets: name resolution needs them).
+	PortScoped bool
 	// Identity is the process's user and group id when known: base then
 	// allows the set*id calls that change nothing (every id -1 or the
 	// current one), which programs such as GNU make issue as a matter of
@@ -307,7 +312,7 @@ func Policy(names []string, opts Options) (*policy.Policy, error) {
 		BadArchAction: policy.KillProcess,
 		UnknownAction: policy.Errno(enosys),
 	}
-	grants := collect(granted, opts.SelfPID)
+	grants := collect(granted, opts.SelfPID, opts.PortScoped)
 	switch opts.Mode {
 	case AllowList:
 		p.DefaultAction = violation
@@ -380,7 +385,7 @@ type grantSet struct {
 	fallbacks []policy.Rule // base's non-allow rules (clone3/openat2 → ENOSYS)
 }
 
-func collect(es []*Entitlement, selfPID int) *grantSet {
+func collect(es []*Entitlement, selfPID int, portScoped bool) *grantSet {
 	g := &grantSet{uncond: map[string]bool{}}
 	addU := func(s string) {
 		if !g.uncond[s] {
@@ -394,6 +399,9 @@ func collect(es []*Entitlement, selfPID int) *grantSet {
 			addU(s)
 		}
 		for _, r := range e.Rules {
+			if portScoped && (e.Name == "net.client" || e.Name == "net.server") && isUDPSocket(r) {
+				continue
+			}
 			r.Conds = slices.Clone(r.Conds)
 			if e == theBase && slices.Contains(selfSignalCalls, r.Syscall) && isSelfRule(r) {
 				if selfPID == 0 {
@@ -420,6 +428,24 @@ func collect(es []*Entitlement, selfPID int) *grantSet {
 		}
 	}
 	return g
+}
+
+// isUDPSocket reports whether r allows socket(AF_INET or AF_INET6,
+// SOCK_DGRAM, ...).
+func isUDPSocket(r policy.Rule) bool {
+	if r.Syscall != "socket" {
+		return false
+	}
+	inet, dgram := false, false
+	for _, c := range r.Conds {
+		switch {
+		case c.Arg == 0 && (c.Value == afInet || c.Value == afInet6):
+			inet = true
+		case c.Arg == 1 && c.Value == sockDgram:
+			dgram = true
+		}
+	}
+	return inet && dgram
 }
 
 func isSelfRule(r policy.Rule) bool {

@@ -134,6 +134,16 @@ func Build(names []string, mode catalog.Mode, violation policy.Action, extra []p
 		Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}})
 }
 
+// BuildScoped is Build for a run scoped by req (Config.Request): with TCP
+// port rules in force, UDP sockets are closed to net.client and
+// net.server, since this kernel's Landlock may not filter UDP ports
+// (catalog.Options.PortScoped). names must include req.Implied().
+func BuildScoped(names []string, mode catalog.Mode, violation policy.Action, extra []policy.Rule, req *confinement.Request) (*policy.Policy, error) {
+	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra,
+		Identity:   &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
+		PortScoped: req != nil && len(req.Bind)+len(req.Connect) > 0})
+}
+
 // forwarded are the signals entitle passes on to the command.
 var forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
 

@@ -125,7 +125,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 					cfg.Policy, err = profile.Load(profPath, opts)
 				}
 			} else {
-				cfg.Policy, err = entrun.Build(names, mode, violation, extra)
+				cfg.Policy, err = entrun.BuildScoped(names, mode, violation, extra, req)
 			}
 			if err != nil {
 				return fail(err)
