@@ -164,11 +164,6 @@ func tiocsti(f *os.File) error {
 	return nil
 }
 
-type expect struct {
-	op   op
-	want error // nil: must succeed; otherwise errors.Is(err, want)
-}
-
 type kcase struct {
 	name  string
 	ents  []entitle.Entitlement

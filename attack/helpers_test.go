@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,7 +82,7 @@ func entitleBin(t testing.TB) string {
 	return once(t, "entitle", func(dir string) (string, error) {
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			return "", errors.New("the go command is not in PATH")
 		}
 		out := filepath.Join(dir, "entitle")
 		cmd := exec.Command(goBin, "build", "-o", out, "../cmd/entitle")

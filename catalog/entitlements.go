@@ -28,7 +28,6 @@ var (
 	openCalls   = s("open")   // flags a1, mode a2
 	openatCalls = s("openat") // flags a2, mode a3
 	mmapCalls   = s("mmap", "mmap2")
-	fcntlCalls  = s("fcntl", "fcntl64")
 	chmodArg1   = s("chmod", "fchmod")
 	chmodArg2   = s("fchmodat", "fchmodat2")
 )

@@ -87,12 +87,6 @@ func (c *compilation) archDispatch() (*node, error) {
 	return next, nil
 }
 
-// outcome is what a range of syscall numbers leads to.
-type outcome struct {
-	n    *node
-	desc string
-}
-
 type segment struct {
 	lo, hi uint32 // inclusive
 	out    *node

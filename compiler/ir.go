@@ -32,13 +32,12 @@ type node struct {
 	note   string // disassembly comment
 
 	// filled by the layout pass
-	entry     entryState
-	emitted   bool
-	pos       int // reverse index of the node's first instruction
-	jumpPos   int // reverse index of its jump instruction
-	needLoad  bool
-	needMask  bool
-	predCount int
+	entry    entryState
+	emitted  bool
+	pos      int // reverse index of the node's first instruction
+	jumpPos  int // reverse index of its jump instruction
+	needLoad bool
+	needMask bool
 }
 
 type entryState struct {
@@ -99,7 +98,7 @@ const (
 	opJGT  = 0x05 | 0x20
 	opJGE  = 0x05 | 0x30
 	opJSET = 0x05 | 0x40
-	opJA   = 0x05 | 0x00
+	opJA   = 0x05 // BPF_JMP | BPF_JA (0x00)
 	opRet  = 0x06 // BPF_RET | BPF_K
 	opLdW  = 0x20 // BPF_LD | BPF_W | BPF_ABS
 	opAndK = 0x54 // BPF_ALU | BPF_AND | BPF_K

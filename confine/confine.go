@@ -314,11 +314,6 @@ func (b *fsBuilder) walk(p string, r uint64, dir bool, depth int) {
 	}
 }
 
-type entry struct {
-	path string
-	dir  bool
-}
-
 // under reports whether p is strictly beneath dir.
 func under(p, dir string) bool {
 	if dir == "/" {

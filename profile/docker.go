@@ -98,11 +98,12 @@ func FromDocker(s *mobyseccomp.Seccomp, opts Options) (*policy.Policy, error) {
 			return nil, fmt.Errorf("syscalls[%d] is null: remove it or give it names and an action", i)
 		}
 		lc := call.LinuxSyscall
-		if call.Name != "" {
+		//lint:ignore SA1019 old JSON profiles still use "name"; read it as runc does
+		if name := call.Name; name != "" {
 			if len(call.Names) != 0 {
 				return nil, fmt.Errorf(`syscalls[%d] has both "name" and "names": use "names"`, i)
 			}
-			lc.Names = []string{call.Name}
+			lc.Names = []string{name}
 		}
 		ok, err := dockerSelected(call, hostName, caps, kernelAtLeast)
 		if err != nil {

@@ -146,8 +146,7 @@ func staticSet(t *testing.T, sc *Scanner, prog string, tr *traced) map[string]bo
 	set := map[string]bool{}
 	loaded := map[string]bool{}
 	scanned := map[string]bool{}
-	var do func(p string)
-	do = func(p string) {
+	do := func(p string) {
 		if rp, err := filepath.EvalSymlinks(p); err == nil {
 			p = rp
 		}

@@ -351,7 +351,7 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		for _, s := range f.Sites {
 			refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site()})
 		}
-		ind := indirectFn[indKey{k.lib, k.fn}]
+		ind := indirectFn[indKey(k)]
 		for _, s := range f.Params {
 			refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site(), wrapperOnly: !ind})
 		}
@@ -512,17 +512,6 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// owner returns the entitlement a system call belongs to ("" for base and
-// Never).
-func owner(name string) string {
-	for _, e := range catalog.All() {
-		if slices.Contains(e.Owns, name) {
-			return e.Name
-		}
-	}
-	return ""
-}
-
 // grantorNames returns the entitlements (not base) that grant a call
 // under some arguments.
 func grantorNames(arch *syscalls.Arch, name string) []string {
@@ -533,13 +522,6 @@ func grantorNames(arch *syscalls.Arch, name string) []string {
 		}
 	}
 	return uniq(out)
-}
-
-func ownerText(name string) string {
-	if o := owner(name); o != "" {
-		return o
-	}
-	return "base"
 }
 
 // relevantArgs returns, per system call number, the argument indices the
@@ -591,9 +573,7 @@ func siteEntitlements(arch *syscalls.Arch, name string, s site) ([]string, bool)
 	var rec func(k int)
 	rec = func(k int) {
 		if k == len(idx) {
-			for _, e := range catalog.Explain(arch, name, args) {
-				out = append(out, e)
-			}
+			out = append(out, catalog.Explain(arch, name, args)...)
 			return
 		}
 		for _, v := range s.args[idx[k]].consts() {

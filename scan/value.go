@@ -30,10 +30,9 @@ type val struct {
 
 var top = val{}
 
-func konst(x uint64) val    { return val{kind: vConst, n: 1, c: [maxSet]uint64{x}} }
-func param(p int) val       { return val{kind: vParam, p: uint16(p)} }
-func spAt(off int64) val    { return val{kind: vSP, off: off} }
-func (v val) isConst() bool { return v.kind == vConst }
+func konst(x uint64) val { return val{kind: vConst, n: 1, c: [maxSet]uint64{x}} }
+func param(p int) val    { return val{kind: vParam, p: uint16(p)} }
+func spAt(off int64) val { return val{kind: vSP, off: off} }
 func (v val) consts() []uint64 {
 	if v.kind != vConst {
 		return nil

@@ -260,7 +260,7 @@ const (
 	iocRead  = 2
 	iocMagic = '!' // SECCOMP_IOC_MAGIC
 
-	ioctlNotifRecv    = (iocRead|iocWrite)<<30 | unsafe.Sizeof(Notif{})<<16 | iocMagic<<8 | 0     // SECCOMP_IOWR(0, struct seccomp_notif) = 0xc0502100
+	ioctlNotifRecv    = (iocRead|iocWrite)<<30 | unsafe.Sizeof(Notif{})<<16 | iocMagic<<8         // | 0: SECCOMP_IOWR(0, struct seccomp_notif) = 0xc0502100
 	ioctlNotifSend    = (iocRead|iocWrite)<<30 | unsafe.Sizeof(NotifResp{})<<16 | iocMagic<<8 | 1 // SECCOMP_IOWR(1, struct seccomp_notif_resp) = 0xc0182101
 	ioctlNotifIDValid = iocWrite<<30 | unsafe.Sizeof(uint64(0))<<16 | iocMagic<<8 | 2             // SECCOMP_IOW(2, __u64) = 0x40082102
 )

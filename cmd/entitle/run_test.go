@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,7 +33,8 @@ func entitleBin(t testing.TB) string {
 		os.Chmod(buildDir, 0o755)
 		goBin, err := exec.LookPath("go")
 		if err != nil {
-			goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+			buildErr = errors.New("the go command is not in PATH")
+			return
 		}
 		builtBin = filepath.Join(buildDir, "entitle")
 		cmd := exec.Command(goBin, "build", "-o", builtBin, ".")
