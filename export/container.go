@@ -2,13 +2,11 @@ package export
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
-	"github.com/entitle-dev/entitle/syscalls"
 	"github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -61,144 +59,199 @@ var RuntimeRules = []policy.Rule{
 	{Syscall: "fstatfs", Action: policy.Allow},
 }
 
+// PrivilegeDropRules are the system calls runtimes make after loading
+// the container's filter when no-new-privileges is off, the default of
+// Docker, Podman and Kubernetes (allowPrivilegeEscalation). Loading a
+// filter without no-new-privileges needs CAP_SYS_ADMIN, so runtimes load
+// it first and then drop privileges. Traced with strace -f on runc 1.1.5
+// and crun 1.8.1 (Debian 12), as root and as uid 1000 with extra groups:
+//
+//   - prctl(PR_CAPBSET_DROP, cap) for each capability not in the
+//     bounding set (runc and crun; "unable to apply bounding set:
+//     function not implemented" without this rule);
+//   - prctl(PR_SET_KEEPCAPS, 1 or 0) around the user switch;
+//   - setgroups, setgid and setuid (runc, Go's syscall package), or
+//     setresgid and setresuid (crun), with the container's ids; their
+//     32-bit variants on i386 and arm;
+//   - capset to the container's permitted, effective and inheritable
+//     sets, then prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+//     (crun) and PR_CAP_AMBIENT_RAISE or PR_CAP_AMBIENT_LOWER per
+//     capability;
+//   - runc only: chdir to the process's cwd and getcwd; stat of
+//     /dev/null and of the program (fstatat(AT_FDCWD, path, buf, 0));
+//     fchown of descriptors 0, 1 and 2 to the container's user when it
+//     is not root; faccessat2(AT_FDCWD, path, X_OK, AT_EACCESS) on the
+//     program (exec.LookPath); and openat(AT_FDCWD, path, O_RDONLY|
+//     O_CLOEXEC) of /proc/self/status, /proc/self/setgroups, /etc/passwd
+//     and /etc/group, which RuntimeRules already allow.
+//
+// The ids and capabilities are the container's, unknown when the profile
+// is written, so these rules check the arguments that name the operation
+// (the prctl option, the descriptor, the flags), not the ids. A program
+// in a container whose profile has them can therefore change its user,
+// groups and capabilities within what its capabilities permit (drop
+// CAP_SETUID, CAP_SETGID and CAP_SETPCAP, or run with no-new-privileges
+// and a profile written with Options.NoNewPrivileges, to forbid it), chdir
+// anywhere, stat any path relative to the working directory, and fchown its
+// standard descriptors (only with CAP_CHOWN or as their owner).
+var PrivilegeDropRules = []policy.Rule{
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapbsetDrop, Width32: true}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prSetKeepcaps, Width32: true}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientRaise}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientLower}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientClearAll}}},
+	{Syscall: "capset", Action: policy.Allow},
+	{Syscall: "setgroups", Action: policy.Allow},
+	{Syscall: "setgroups32", Action: policy.Allow},
+	{Syscall: "setgid", Action: policy.Allow},
+	{Syscall: "setgid32", Action: policy.Allow},
+	{Syscall: "setuid", Action: policy.Allow},
+	{Syscall: "setuid32", Action: policy.Allow},
+	{Syscall: "setresgid", Action: policy.Allow},
+	{Syscall: "setresgid32", Action: policy.Allow},
+	{Syscall: "setresuid", Action: policy.Allow},
+	{Syscall: "setresuid32", Action: policy.Allow},
+	{Syscall: "chdir", Action: policy.Allow},
+	{Syscall: "getcwd", Action: policy.Allow},
+	{Syscall: "newfstatat", Action: policy.Allow, Conds: []policy.Cond{
+		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: 0, Width32: true}}},
+	{Syscall: "fstatat64", Action: policy.Allow, Conds: []policy.Cond{
+		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: 0, Width32: true}}},
+	{Syscall: "faccessat2", Action: policy.Allow, Conds: []policy.Cond{
+		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 2, Op: policy.OpEQ, Value: xOK, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: atEaccess, Width32: true}}},
+	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 0, Width32: true}}},
+	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 1, Width32: true}}},
+	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 2, Width32: true}}},
+	{Syscall: "fchown32", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 0, Width32: true}}},
+	{Syscall: "fchown32", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 1, Width32: true}}},
+	{Syscall: "fchown32", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 2, Width32: true}}},
+}
+
 const (
 	atFDCWD         = 0xFFFFFFFFFFFFFF9C // -100
 	oWronly         = 0x1
 	oCloexec        = 0x80000
 	oLargefileArm64 = 0x20000
+
+	xOK       = 1
+	atEaccess = 0x200
+
+	prSetKeepcaps        = 8
+	prCapbsetDrop        = 24
+	prCapAmbient         = 47
+	prCapAmbientRaise    = 2
+	prCapAmbientLower    = 3
+	prCapAmbientClearAll = 4
 )
+
+// Options adapts the rewriting for a container to how it is started.
+type Options struct {
+	// NoNewPrivileges writes a profile only for containers started with
+	// no-new-privileges (docker and podman --security-opt
+	// no-new-privileges, runc's process.noNewPrivileges, Kubernetes
+	// allowPrivilegeEscalation: false): it leaves out the
+	// PrivilegeDropRules. Without no-new-privileges such a profile stops
+	// the runtime before the container starts ("unable to apply bounding
+	// set: operation not permitted").
+	NoNewPrivileges bool
+}
+
+// rules returns the runtime rules for o.
+func (o Options) rules() []policy.Rule {
+	if o.NoNewPrivileges {
+		return RuntimeRules
+	}
+	return append(slices.Clone(RuntimeRules), PrivilegeDropRules...)
+}
 
 // Container is a policy rewritten for an OCI runtime (runc, crun, youki,
 // Docker, Podman): see ForContainer.
 type Container struct {
-	// Policy is the rewritten policy; its default action is the source
-	// policy's unknown-call action (errno(ENOSYS)).
+	// Policy is the source policy with the runtime rules added. Its
+	// default action is the source's (errno(EPERM) for an entitlement
+	// policy), so a call whose arguments match none of its rules is
+	// denied as the source denies it.
 	Policy *policy.Policy
-	// Runtime lists the RuntimeRules that were added (those of calls the
-	// source policy did not allow unconditionally).
+	// Runtime lists the RuntimeRules and PrivilegeDropRules that were
+	// added (those of calls the source policy did not allow
+	// unconditionally).
 	Runtime []string
-	// Fallthrough lists the calls the source policy allows only with
-	// certain arguments and denies otherwise, for which the rewritten
-	// policy gets the new default action (ENOSYS) instead of the source's
-	// default action when the arguments match no rule. OCI has no per-call
-	// fallback action, so ForContainer writes the complement of a call's
-	// argument rules as explicit rules with the source's default action
-	// (clone without CLONE_THREAD → EPERM, open with O_CREAT → EPERM); it
-	// lists here the calls whose complement has no small exact OCI form
-	// (ioctl and prctl with lists of allowed requests, for instance). The
-	// call is denied either way.
-	Fallthrough []string
+	// Denied lists, sorted, the system calls of the policy's
+	// architectures that no rule mentions: the default action decides
+	// them. OCI writes them as one explicit entry with the default
+	// action, which runc and crun skip when they build the filter (it
+	// repeats the default) but which sets runc's ENOSYS boundary at the
+	// top of the syscall table (see ForContainer).
+	Denied []string
 }
 
-// ForContainer rewrites p the way Podman writes its profiles: the default
-// action becomes p's action for unknown system calls (errno(ENOSYS)), so a
-// C library probing a call newer than the profile falls back as it does
-// on an older kernel, and every system call known to p's architectures
-// that p decides by its default action gets an explicit rule with that
-// action (errno(EPERM) for an entitlement policy). It also adds the
-// RuntimeRules (WithRuntime).
+// ForContainer rewrites p for a container runtime: it adds the
+// RuntimeRules and PrivilegeDropRules (WithRuntime) and keeps p's default
+// action, so every call p denies, including a call allowed only with
+// certain arguments when its arguments match no rule, gets p's action
+// (errno(EPERM)) whatever its arguments, as Docker's default profile does.
 //
-// The rewritten policy decides every call exactly as p does, except the
-// runtime additions and the calls listed in Container.Fallthrough when
-// their argument rules do not match (ENOSYS instead of p's default): for
-// the other calls allowed only with certain arguments, the complement of
-// their rules is written as explicit rules with p's default action. Rules
-// of p whose action equals the new default are dropped (they decide as the
-// default does).
+// OCI has no field for numbers the syscall table does not know. runc
+// answers ENOSYS for numbers above the highest one a profile names (so C
+// libraries fall back from calls newer than the profile as on an older
+// kernel) and the default action below it; the written profile therefore
+// names every known system call (Container.Denied), which puts that
+// boundary at the top of the table. crun 1.8 has no such boundary and
+// answers every number the profile does not allow with the default
+// action.
+//
+// Podman's profile instead uses ENOSYS as the default and lists every
+// known call as EPERM; entitle does not, because then a call whose
+// arguments match no rule falls to ENOSYS, and writing the complement of
+// each call's argument rules as EPERM rules (OCI has no per-call default)
+// costs more instructions than the kernel's 4096 for wide entitlement
+// sets: a 32-bit argument unequal to one value alone takes 32 masked
+// comparisons.
 func ForContainer(p *policy.Policy) (*Container, error) {
+	return ForContainerWith(p, Options{})
+}
+
+// ForContainerWith is ForContainer with options.
+func ForContainerWith(p *policy.Policy, opts Options) (*Container, error) {
 	if p == nil {
 		return nil, errors.New("nil policy")
 	}
-	p, added, err := WithRuntime(p)
+	q, added, err := withRules(p, opts.rules())
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Validate(); err != nil {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	def := p.Unknown()
-	if def.Kind != policy.ActErrno {
-		return nil, fmt.Errorf("unknown-call action %s: an OCI profile's default action must be an errno here", def)
-	}
-	q := &policy.Policy{
-		DefaultAction: def,
-		Arches:        slices.Clone(p.Arches),
-		BadArchAction: p.BadArchAction,
-		UnknownAction: p.UnknownAction,
-		Flags:         slices.Clone(p.Flags),
-	}
 	c := &Container{Policy: q, Runtime: added}
-
-	type info struct{ rules, uncondAllow, cond bool }
-	calls := map[string]*info{}
-	get := func(s string) *info {
-		if calls[s] == nil {
-			calls[s] = &info{}
-		}
-		return calls[s]
+	mentioned := map[string]bool{}
+	for _, r := range q.Rules {
+		mentioned[r.Syscall] = true
 	}
-	for _, r := range p.Rules {
-		in := get(r.Syscall)
-		in.rules = true
-		if r.Action == policy.Allow && len(r.Conds) == 0 {
-			in.uncondAllow = true
-		}
-		if len(r.Conds) > 0 {
-			in.cond = true
-		}
-	}
-	for _, r := range p.Rules {
-		if r.Action == def {
-			// Decided by the default anyway, unless it beats a less
-			// restrictive rule for the same call.
-			for _, o := range p.Rules {
-				if o.Syscall == r.Syscall && o.Action != r.Action && policy.MoreRestrictive(r.Action, o.Action) {
-					return nil, fmt.Errorf("rule %s repeats the unknown-call action and overrides rule %s: OCI cannot express this", r, o)
-				}
-			}
-			continue
-		}
-		r.Conds = slices.Clone(r.Conds)
-		q.Rules = append(q.Rules, r)
-	}
-	if p.DefaultAction == def {
-		return c, nil
-	}
-	bits32 := slices.ContainsFunc(p.ArchList(), func(a *syscalls.Arch) bool { return a.Bits() == 32 })
-	for _, s := range knownNames(p) {
-		in := calls[s]
-		switch {
-		case in == nil || !in.rules:
-			q.Rules = append(q.Rules, policy.Rule{Syscall: s, Action: p.DefaultAction})
-		case in.cond && !in.uncondAllow && !hasUncond(p, s):
-			var rules []policy.Rule
-			for _, r := range p.Rules {
-				if r.Syscall == s {
-					rules = append(rules, r)
-				}
-			}
-			boxes, err := complement(rules, bits32)
-			if err != nil {
-				c.Fallthrough = append(c.Fallthrough, s)
-				continue
-			}
-			for _, b := range boxes {
-				q.Rules = append(q.Rules, policy.Rule{Syscall: s, Action: p.DefaultAction, Conds: b.conds()})
-			}
+	for _, s := range knownNames(q) {
+		if !mentioned[s] {
+			c.Denied = append(c.Denied, s)
 		}
 	}
 	return c, nil
 }
 
-// hasUncond reports whether p has a rule without conditions for s: then
-// the default action never decides s.
-func hasUncond(p *policy.Policy, s string) bool {
-	for _, r := range p.Rules {
-		if r.Syscall == s && len(r.Conds) == 0 {
-			return true
-		}
+// Spec returns c as an OCI runtime-spec seccomp object: c.Policy written
+// by profile.ToOCI, and an entry naming c.Denied with the default action.
+func (c *Container) Spec() (*specs.LinuxSeccomp, error) {
+	s, err := profile.ToOCI(c.Policy)
+	if err != nil {
+		return nil, err
 	}
-	return false
+	if len(c.Denied) > 0 {
+		e := specs.LinuxSyscall{Names: slices.Clone(c.Denied), Action: s.DefaultAction}
+		if s.DefaultErrnoRet != nil {
+			n := *s.DefaultErrnoRet
+			e.ErrnoRet = &n
+		}
+		s.Syscalls = append(s.Syscalls, e)
+	}
+	return s, nil
 }
 
 func knownOn(p *policy.Policy, name string) bool {
@@ -226,17 +279,28 @@ func knownNames(p *policy.Policy) []string {
 	return out
 }
 
-// WithRuntime returns a copy of p with the RuntimeRules added, and those
-// added (as strings). A rule is skipped when p allows its call
-// unconditionally or when no architecture of p has the call.
+// WithRuntime returns a copy of p with the RuntimeRules and
+// PrivilegeDropRules added, and those added (as strings). A rule is
+// skipped when p allows its call unconditionally or when no architecture
+// of p has the call.
 func WithRuntime(p *policy.Policy) (*policy.Policy, []string, error) {
+	return withRules(p, Options{}.rules())
+}
+
+// WithRuntimeWith is WithRuntime with options (NoNewPrivileges leaves out
+// the PrivilegeDropRules).
+func WithRuntimeWith(p *policy.Policy, opts Options) (*policy.Policy, []string, error) {
+	return withRules(p, opts.rules())
+}
+
+func withRules(p *policy.Policy, rules []policy.Rule) (*policy.Policy, []string, error) {
 	if p == nil {
 		return nil, nil, errors.New("nil policy")
 	}
 	q := *p
 	q.Rules = slices.Clone(p.Rules)
 	var added []string
-	for _, r := range RuntimeRules {
+	for _, r := range rules {
 		if !knownOn(p, r.Syscall) || slices.ContainsFunc(p.Rules, func(o policy.Rule) bool {
 			return o.Syscall == r.Syscall && o.Action == policy.Allow && len(o.Conds) == 0
 		}) {
@@ -252,11 +316,16 @@ func WithRuntime(p *policy.Policy) (*policy.Policy, []string, error) {
 // OCI returns p rewritten by ForContainer as an OCI runtime-spec seccomp
 // object.
 func OCI(p *policy.Policy) (*specs.LinuxSeccomp, *Container, error) {
-	c, err := ForContainer(p)
+	return OCIWith(p, Options{})
+}
+
+// OCIWith is OCI with options.
+func OCIWith(p *policy.Policy, opts Options) (*specs.LinuxSeccomp, *Container, error) {
+	c, err := ForContainerWith(p, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := profile.ToOCI(c.Policy)
+	s, err := c.Spec()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,11 +335,16 @@ func OCI(p *policy.Policy) (*specs.LinuxSeccomp, *Container, error) {
 // MarshalOCI writes p rewritten by ForContainer as indented OCI JSON, the
 // format runc, crun, Docker (--security-opt seccomp=FILE) and Podman read.
 func MarshalOCI(p *policy.Policy) ([]byte, *Container, error) {
-	c, err := ForContainer(p)
+	return MarshalOCIWith(p, Options{})
+}
+
+// MarshalOCIWith is MarshalOCI with options.
+func MarshalOCIWith(p *policy.Policy, opts Options) ([]byte, *Container, error) {
+	s, c, err := OCIWith(p, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := profile.Marshal(c.Policy)
+	b, err := profile.MarshalSpec(s)
 	if err != nil {
 		return nil, nil, err
 	}

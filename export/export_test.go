@@ -2,6 +2,8 @@ package export
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -65,97 +67,132 @@ func vectors(rules []policy.Rule) [][6]uint64 {
 }
 
 // TestOCIEquivalent checks the OCI profile (through JSON, profile.Parse and
-// the compiler) against the library's policy on every x86_64 number: both
-// allow the same calls; where the library answers EPERM the profile does
-// too, except for the calls ForContainer lists as Fallthrough (ENOSYS, still
-// denied) and the runtime additions (allowed); unknown numbers are ENOSYS
-// in both.
+// the compiler) against the library's policy with the runtime rules on
+// every x86_64 number: they decide every known call alike, whatever the
+// arguments (a call allowed only with certain arguments is denied with
+// the library's EPERM otherwise, never ENOSYS); unknown numbers are
+// ENOSYS in both. Both with and without no-new-privileges.
 func TestOCIEquivalent(t *testing.T) {
-	for _, names := range sets {
-		t.Run(strings.Join(append([]string{"base"}, names...), "+"), func(t *testing.T) {
-			lib, err := catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, c, err := MarshalOCI(lib)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := profile.Parse(data, profile.Options{HostArch: syscalls.X86_64, Kernel: "6.18"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.DefaultAction != policy.Errno(38) {
-				t.Errorf("default %s, want errno(ENOSYS)", got.DefaultAction)
-			}
-			prog, err := compiler.Compile(got)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sp, err := sim.New(prog.Insns, binary.LittleEndian)
-			if err != nil {
-				t.Fatal(err)
-			}
-			withRT, _, _ := WithRuntime(lib)
-			a := syscalls.X86_64
-			checked := 0
-			for nr := uint32(0); nr <= a.Max()+8; nr++ {
-				name, known := a.SyscallName(nr)
-				var rules []policy.Rule
-				for _, r := range withRT.Rules {
-					if r.Syscall == name {
-						rules = append(rules, r)
+	for _, nnp := range []bool{false, true} {
+		for _, names := range sets {
+			t.Run(fmt.Sprintf("nnp=%v/%s", nnp, strings.Join(append([]string{"base"}, names...), "+")), func(t *testing.T) {
+				lib, err := catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts := Options{NoNewPrivileges: nnp}
+				data, c, err := MarshalOCIWith(lib, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := profile.Parse(data, profile.Options{HostArch: syscalls.X86_64, Kernel: "6.18"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.DefaultAction != policy.Errno(1) {
+					t.Errorf("default %s, want errno(EPERM)", got.DefaultAction)
+				}
+				prog, err := compiler.Compile(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sp, err := sim.New(prog.Insns, binary.LittleEndian)
+				if err != nil {
+					t.Fatal(err)
+				}
+				withRT, _, _ := WithRuntimeWith(lib, opts)
+				a := syscalls.X86_64
+				checked := 0
+				for nr := uint32(0); nr <= a.Max()+8; nr++ {
+					name, _ := a.SyscallName(nr)
+					var rules []policy.Rule
+					for _, r := range withRT.Rules {
+						if r.Syscall == name {
+							rules = append(rules, r)
+						}
+					}
+					for _, args := range vectors(rules) {
+						want := withRT.Evaluate(a.AuditArch(), nr, args)
+						d := sim.Data{Nr: nr, Arch: a.AuditArch(), Args: args}
+						ret, _ := sp.Run(d)
+						have := policy.FromRet(ret)
+						checked++
+						if have != want {
+							t.Fatalf("%s (%d) args %x: profile %s, library %s", name, nr, args, have, want)
+						}
 					}
 				}
-				for _, args := range vectors(rules) {
-					want := withRT.Evaluate(a.AuditArch(), nr, args)
-					d := sim.Data{Nr: nr, Arch: a.AuditArch(), Args: args}
-					ret, _ := sp.Run(d)
-					have := policy.FromRet(ret)
-					checked++
-					if have == want {
-						continue
-					}
-					if known && slices.Contains(c.Fallthrough, name) && want == lib.DefaultAction && have == policy.Errno(38) {
-						continue
-					}
-					t.Fatalf("%s (%d) args %x: profile %s, library %s", name, nr, args, have, want)
+				var top string
+				for nr := a.Max(); top == ""; nr-- {
+					top, _ = a.SyscallName(nr)
 				}
-			}
-			t.Logf("%d decisions; fallthrough %v; runtime %v", checked, c.Fallthrough, c.Runtime)
-		})
+				var s map[string]any
+				if err := json.Unmarshal(data, &s); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(data), fmt.Sprintf("%q", top)) {
+					t.Errorf("the profile does not name %s, the highest x86_64 call: runc would answer it with ENOSYS", top)
+				}
+				t.Logf("%d decisions; %d instructions; %d calls denied by name; runtime %d rules", checked, len(prog.Insns), len(c.Denied), len(c.Runtime))
+			})
+		}
 	}
 }
 
-func TestComplementExact(t *testing.T) {
-	// Complements are checked by TestOCIEquivalent on real policies; here
-	// a few shapes directly.
-	rules := []policy.Rule{
-		{Syscall: "x", Conds: []policy.Cond{{Arg: 0, Op: policy.OpMaskedEQ, Mask: 0x43, Value: 0, Width32: true}}},
-		{Syscall: "x", Conds: []policy.Cond{{Arg: 0, Op: policy.OpMaskedEQ, Mask: 0x40, Value: 0x40, Width32: true}, {Arg: 1, Op: policy.OpMaskedEQ, Mask: 0xC00, Value: 0, Width32: true}}},
-		{Syscall: "x", Conds: []policy.Cond{{Arg: 2, Op: policy.OpEQ, Value: 7}}},
-	}
-	boxes, err := complement(rules, false)
+// TestPrivilegeDropRules: without no-new-privileges the profile allows
+// what runc and crun call to drop privileges, with the arguments they use
+// and no others; with it, none of them.
+func TestPrivilegeDropRules(t *testing.T) {
+	lib, err := catalog.Policy(nil, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a0 := range []uint64{0, 1, 2, 3, 0x40, 0x41, 0x43, 1 << 33} {
-		for _, a1 := range []uint64{0, 0x400, 0x800, 0xC00, 1 << 40} {
-			for _, a2 := range []uint64{0, 7, 8, 7 | 1<<32} {
-				args := [6]uint64{a0, a1, a2}
-				in := false
-				for _, r := range rules {
-					in = in || r.Matches(args, 64)
-				}
-				out := false
-				for _, b := range boxes {
-					r := policy.Rule{Conds: b.conds()}
-					out = out || r.Matches(args, 64)
-				}
-				if in == out {
-					t.Fatalf("args %x: in rules %v, in complement %v (%d boxes)", args, in, out, len(boxes))
-				}
-			}
+	off, _, err := WithRuntimeWith(lib, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	on, _, err := WithRuntimeWith(lib, Options{NoNewPrivileges: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := syscalls.X86_64
+	eval := func(p *policy.Policy, name string, args ...uint64) policy.Action {
+		nr, ok := a.Number(name)
+		if !ok {
+			t.Fatalf("no %s", name)
+		}
+		var v [6]uint64
+		copy(v[:], args)
+		return p.Evaluate(a.AuditArch(), nr, v)
+	}
+	eperm := policy.Errno(1)
+	for _, c := range []struct {
+		name    string
+		args    []uint64
+		off, on policy.Action
+	}{
+		{"prctl", []uint64{24, 21}, policy.Allow, eperm},   // PR_CAPBSET_DROP, CAP_SYS_ADMIN
+		{"prctl", []uint64{8, 1}, policy.Allow, eperm},     // PR_SET_KEEPCAPS
+		{"prctl", []uint64{47, 2, 0}, policy.Allow, eperm}, // PR_CAP_AMBIENT_RAISE
+		{"prctl", []uint64{47, 4}, policy.Allow, eperm},    // PR_CAP_AMBIENT_CLEAR_ALL
+		{"prctl", []uint64{47, 1}, eperm, eperm},           // PR_CAP_AMBIENT_IS_SET: not needed
+		{"prctl", []uint64{22, 2}, eperm, eperm},           // PR_SET_SECCOMP: sandbox's
+		{"capset", nil, policy.Allow, eperm},               //
+		{"setresuid", []uint64{1000, 1000, 1000}, policy.Allow, eperm},
+		{"setgroups", []uint64{0, 0}, policy.Allow, eperm},
+		{"fchown", []uint64{1, 1000, 0}, policy.Allow, eperm},
+		{"fchown", []uint64{3, 1000, 0}, eperm, eperm},
+		{"newfstatat", []uint64{0xFFFFFF9C, 0, 0, 0}, policy.Allow, eperm},
+		{"newfstatat", []uint64{0xFFFFFF9C, 0, 0, 0x100}, eperm, eperm}, // AT_SYMLINK_NOFOLLOW
+		{"faccessat2", []uint64{0xFFFFFF9C, 0, 1, 0x200}, policy.Allow, eperm},
+		{"faccessat2", []uint64{0xFFFFFF9C, 0, 2, 0x200}, eperm, eperm},
+		{"setns", nil, eperm, eperm},
+	} {
+		if got := eval(off, c.name, c.args...); got != c.off {
+			t.Errorf("no-new-privileges off: %s%x = %s, want %s", c.name, c.args, got, c.off)
+		}
+		if got := eval(on, c.name, c.args...); got != c.on {
+			t.Errorf("no-new-privileges on: %s%x = %s, want %s", c.name, c.args, got, c.on)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/profile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -80,21 +79,21 @@ func dnsSubdomain(name string) bool {
 }
 
 // SPO converts p into a SeccompProfile named name. The spec is p's OCI
-// form (profile.ToOCI) with the RuntimeSyscalls allowed, so the operator
-// hands the kubelet exactly p's rules. Because SPO v1beta1 has no
-// defaultErrnoRet, p's default action stays the profile's default (EPERM
-// for entitlement policies) and unknown system calls are not told apart:
-// runc answers ENOSYS for numbers above the highest one the profile
-// names, as for any profile, and the default action for the rest.
+// form for containers (OCI: the runtime rules added, every known call
+// named), so the operator hands the kubelet exactly what entitle profile
+// --format oci writes. SPO v1beta1 has no defaultErrnoRet, so the default
+// errno is always EPERM.
 func SPO(p *policy.Policy, name string) (*SPOProfile, error) {
+	return SPOWith(p, name, Options{})
+}
+
+// SPOWith is SPO with options (NoNewPrivileges for pods with
+// allowPrivilegeEscalation: false).
+func SPOWith(p *policy.Policy, name string, opts Options) (*SPOProfile, error) {
 	if !dnsSubdomain(name) {
 		return nil, fmt.Errorf("profile name %q is not a Kubernetes object name (lower-case letters, digits, '-', '.')", name)
 	}
-	q, _, err := WithRuntime(p)
-	if err != nil {
-		return nil, err
-	}
-	s, err := profile.ToOCI(q)
+	s, _, err := OCIWith(p, opts)
 	if err != nil {
 		return nil, err
 	}

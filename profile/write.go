@@ -241,6 +241,15 @@ func Marshal(p *policy.Policy) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return MarshalSpec(s)
+}
+
+// MarshalSpec writes s as indented OCI JSON, with a trailing newline, as
+// Marshal does: flags are written whenever they are set, even empty.
+func MarshalSpec(s *specs.LinuxSeccomp) ([]byte, error) {
+	if s == nil {
+		return nil, errors.New("nil seccomp profile")
+	}
 	b, err := json.MarshalIndent(ociJSON(*s), "", "\t")
 	if err != nil {
 		return nil, err

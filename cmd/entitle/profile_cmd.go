@@ -26,6 +26,7 @@ func newProfileCmd() *cobra.Command {
 		policyFile string
 		name       string
 		denyList   bool
+		nnp        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "profile [flags] ENTITLEMENT...|--policy FILE",
@@ -35,11 +36,13 @@ loads. The policy is built for a container (the sandboxed pid is not known, so
 base allows tgkill/tkill to any thread and kill only with proc.spawn or
 proc.signal).
 
-  oci      OCI runtime-spec / Docker / Podman JSON: default action ERRNO with
-           defaultErrnoRet ENOSYS (unknown, newer calls: C libraries fall back),
-           explicit ERRNO(EPERM) rules for every known call that is denied, and
-           execve allowed because the runtime execs the container's program
-           after loading the filter.
+  oci      OCI runtime-spec / Docker / Podman JSON: default action ERRNO
+           (EPERM), so a denied call fails with EPERM whatever its arguments;
+           every known call is named, so runc answers ENOSYS only for calls
+           newer than the table. It allows what runtimes call after loading
+           the filter: execve of the program, runc's exec fifo, and, unless
+           --no-new-privileges, the privilege drop (prctl PR_CAPBSET_DROP,
+           capset, setgroups, setuid/setgid, setresuid/setresgid, ...).
   k8s      Security Profiles Operator SeccompProfile YAML (v1beta1). It has no
            defaultErrnoRet, so its default is EPERM.
   systemd  a unit drop-in: SystemCallFilter= by name (argument rules are
@@ -109,11 +112,7 @@ proc.signal).
 			var data []byte
 			switch format {
 			case "oci", "json", "docker", "podman":
-				var c *export.Container
-				data, c, err = export.MarshalOCI(p)
-				if err == nil && len(c.Fallthrough) > 0 && out != "" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "note: %s allowed only with certain arguments; other arguments get ENOSYS in this profile, not %s\n", strings.Join(c.Fallthrough, ", "), p.DefaultAction)
-				}
+				data, _, err = export.MarshalOCIWith(p, export.Options{NoNewPrivileges: nnp})
 			case "k8s", "spo":
 				if name == "" {
 					name = "entitle-" + strings.NewReplacer(".", "-", "_", "-").Replace(strings.Join(names, "-"))
@@ -122,7 +121,7 @@ proc.signal).
 					}
 				}
 				var sp *export.SPOProfile
-				if sp, err = export.SPO(p, name); err == nil {
+				if sp, err = export.SPOWith(p, name, export.Options{NoNewPrivileges: nnp}); err == nil {
 					sp.Metadata.Annotations = map[string]string{"entitle.dev/entitlements": strings.Join(append([]string{"base"}, names...), " ")}
 					data, err = export.MarshalSPO(sp)
 				}
@@ -166,6 +165,7 @@ proc.signal).
 	f.StringVarP(&out, "output", "o", "", "write to `FILE` instead of standard output")
 	f.StringVar(&policyFile, "policy", "", "read entitlements, extra rules and the violation action from an entitle.yaml `FILE`")
 	f.StringVar(&name, "name", "", "metadata.name of the k8s SeccompProfile (default: entitle-<entitlements>)")
+	f.BoolVar(&nnp, "no-new-privileges", false, "oci, k8s: only for containers started with no-new-privileges (--security-opt no-new-privileges, allowPrivilegeEscalation: false): leave out the calls runtimes make to drop privileges after loading the filter")
 	f.BoolVar(&denyList, "deny-list", false, "Karn's weaker default-allow mode: deny only what the entitlements not granted own (no argument rules)")
 	return cmd
 }

@@ -21,7 +21,7 @@ func TestProfileFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
 	}
-	if m["defaultAction"] != "SCMP_ACT_ERRNO" || m["defaultErrnoRet"] != 38.0 {
+	if m["defaultAction"] != "SCMP_ACT_ERRNO" || m["defaultErrnoRet"] != 1.0 {
 		t.Errorf("default %v %v", m["defaultAction"], m["defaultErrnoRet"])
 	}
 	if _, err := profile.Parse([]byte(out), profile.Options{HostArch: syscalls.X86_64, Kernel: "6.18"}); err != nil {
