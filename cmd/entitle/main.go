@@ -42,6 +42,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newScanCmd(), newCheckCmd())    // scan.go, check.go
 	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
+	root.AddCommand(newDiffCmd())                   // diff.go (check --subset: check_subset.go)
 	return root
 }
 

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// checkSubset runs runCheckSubset as the check command will.
+func checkSubset(t *testing.T, baseline, profile string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := &cobra.Command{}
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	err := runCheckSubset(cmd, baseline, profile, false)
+	var ee *exitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee):
+		return ee.code, out.String()
+	}
+	t.Fatalf("check --subset %s %s: %v", baseline, profile, err)
+	return 0, ""
+}
+
+func TestCheckSubset(t *testing.T) {
+	// A generated profile within a wider one.
+	if code, out := checkSubset(t, "fs.read,fs.write,net.client,net.server", "fs.read,net.client"); code != 0 || !strings.Contains(out, "is within") {
+		t.Errorf("%d\n%s", code, out)
+	}
+	// One that adds ptrace: exit 1 naming ptrace.
+	yaml := writeFile(t, "entitle.yaml", "entitlements: [fs.read, net.client]\nrules:\n  - syscall: ptrace\n    action: allow\n")
+	code, out := checkSubset(t, "fs.read,net.client", yaml)
+	if code != 1 || !strings.Contains(out, "ptrace") {
+		t.Errorf("ptrace: %d\n%s", code, out)
+	}
+	// entitle profile net.server fs.read against Docker's default: not
+	// within, because base allows calls newer than Docker's profile and
+	// entitle compares int arguments on their low 32 bits.
+	code, out = checkSubset(t, "docker-default", "net.server,fs.read")
+	t.Logf("net.server,fs.read within docker-default:\n%s", out)
+	if code != 1 || !strings.Contains(out, "file_getattr") {
+		t.Errorf("docker: %d\n%s", code, out)
+	}
+}
+
+func TestDiffCLI(t *testing.T) {
+	code, out, errOut := runCLI(t, "diff", "fs.read", "fs.read")
+	if code != 0 || !strings.Contains(out, "decide every call alike") {
+		t.Errorf("same: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "diff", "fs.read", "fs.read,fs.create")
+	if code != 1 || !strings.Contains(out, "mkdir") || !strings.Contains(out, "openat: a2 & 0x400000 == 0x400000") {
+		t.Errorf("fs.create: %d\n%s", code, out)
+	}
+	const podman = "/usr/share/containers/seccomp.json"
+	if _, err := os.Stat(podman); err == nil {
+		code, out, errOut = runCLI(t, "diff", "docker-default", podman)
+		if code != 1 {
+			t.Errorf("docker vs podman: %d %s", code, errOut)
+		}
+		t.Logf("docker-default vs Podman's default:\n%s", out)
+	}
+	code, _, errOut = runCLI(t, "diff", "nosuch.json", "fs.read")
+	if code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: %d %s", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "diff", "fs.raed", "fs.read")
+	if code != 1 || !strings.Contains(errOut, "neither a file nor") {
+		t.Errorf("typo: %d %s", code, errOut)
+	}
+}
