@@ -76,3 +76,22 @@ func TestDiffCLI(t *testing.T) {
 		t.Errorf("typo: %d %s", code, errOut)
 	}
 }
+
+func TestLintCLI(t *testing.T) {
+	const podman = "/usr/share/containers/seccomp.json"
+	if _, err := os.Stat(podman); err == nil {
+		code, out, errOut := runCLI(t, "lint", podman)
+		if code != 2 || !strings.Contains(out, "syscalls[15] (setns): never applies") || !strings.Contains(out, "deny-64bit-int") {
+			t.Errorf("podman: %d %s\n%s", code, errOut, out)
+		}
+	}
+	code, out, errOut := runCLI(t, "lint", "docker-default")
+	if code != 1 || !strings.Contains(out, "ptrace: allowed") || !strings.Contains(out, "≈ base + ") {
+		t.Errorf("docker: %d %s\n%s", code, errOut, out)
+	}
+	prof := writeFile(t, "p.json", func() string { _, o, _ := runCLI(t, "profile", "net.server", "fs.read"); return o }())
+	code, out, _ = runCLI(t, "lint", "--json", prof)
+	if code != 0 || !strings.Contains(out, `"net.server"`) || !strings.Contains(out, `"fs.read"`) {
+		t.Errorf("generated: %d\n%s", code, out)
+	}
+}

@@ -42,7 +42,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newRunCmd())
 	root.AddCommand(newScanCmd(), newCheckCmd())    // scan.go, check.go
 	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
-	root.AddCommand(newDiffCmd())                   // diff.go (check --subset: check_subset.go)
+	root.AddCommand(newDiffCmd(), newLintCmd())     // diff.go (check --subset: check_subset.go), lint.go
 	return root
 }
 
