@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/entitle-dev/entitle/policy"
 	"go.yaml.in/yaml/v3"
@@ -118,6 +120,9 @@ func SPOWith(p *policy.Policy, name string, opts Options) (*SPOProfile, error) {
 			}
 		}
 		for _, a := range c.Args {
+			if a.Value > math.MaxInt64 || a.ValueTwo > math.MaxInt64 {
+				return nil, fmt.Errorf("rule for %s compares argument %d with %#x: the operator's CRD stores values as int64 (at most %#x), so the API server would refuse the profile; compare the low 32 bits (a masked comparison) instead", strings.Join(c.Names, ", "), a.Index, max(a.Value, a.ValueTwo), uint64(math.MaxInt64))
+			}
 			sc.Args = append(sc.Args, SPOArg{Index: a.Index, Value: a.Value, ValueTwo: a.ValueTwo, Op: string(a.Op)})
 		}
 		out.Spec.Syscalls = append(out.Spec.Syscalls, sc)
