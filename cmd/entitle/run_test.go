@@ -54,6 +54,9 @@ func TestMain(m *testing.M) {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+	if rootfsDir != "" { // runc_test.go's shared busybox root
+		os.RemoveAll(filepath.Dir(rootfsDir))
+	}
 	os.Exit(code)
 }
 
