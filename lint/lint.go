@@ -162,8 +162,9 @@ func Lint(data []byte, opts Options) (*Report, error) {
 	for i, c := range raw.Syscalls {
 		where := fmt.Sprintf("syscalls[%d]", i)
 		names := c.Names
-		if c.Name != "" {
-			names = append([]string{c.Name}, names...)
+		//lint:ignore SA1019 old JSON profiles still use "name"; profile reads it too
+		if n := c.Name; n != "" {
+			names = append([]string{n}, names...)
 		}
 		for _, n := range names {
 			if !syscalls.KnownAnywhere(n) {
