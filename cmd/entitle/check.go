@@ -17,17 +17,32 @@ func newCheckCmd() *cobra.Command {
 		sf         scanFlags
 		policyPath string
 		jsonOut    bool
+		subset     string
+		of         operandFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "check --policy entitle.yaml [--json] BINARY...",
-		Short: "Fail when a binary can do more than its committed policy allows",
-		Long: `Scan the binaries (as entitle scan does) and compare what they can do with a
-committed policy: exit status 0 when the policy covers them, 1 naming each new
-system call and the entitlements it needs — the release drift check for CI.`,
+		Use:   "check --policy entitle.yaml [--json] BINARY... | check --subset BASELINE [--json] PROFILE",
+		Short: "Fail when a binary can do more than its committed policy allows, or a profile more than a baseline",
+		Long: `With --policy: scan the binaries (as entitle scan does) and compare what they
+can do with a committed policy: exit status 0 when the policy covers them, 1
+naming each new system call and the entitlements it needs — the release drift
+check for CI.
+
+With --subset BASELINE: prove PROFILE no looser than BASELINE (profiles,
+entitle.yaml files or entitlement lists): exit 0, or 1 with the
+counterexamples — every architecture, number and argument region PROFILE lets
+run and BASELINE does not.`,
 		Example: `  entitle scan --format policy -o entitle.yaml ./server   # once, reviewed and committed
-  entitle check --policy entitle.yaml ./server             # in CI, on every build`,
+  entitle check --policy entitle.yaml ./server             # in CI, on every build
+  entitle check --subset docker-default ./my-profile.json  # within the node's baseline?`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if subset != "" {
+				if policyPath != "" || len(args) != 1 {
+					return errors.New("--subset takes one PROFILE and excludes --policy")
+				}
+				return runCheckSubset(cmd, &of, subset, args[0], jsonOut)
+			}
 			if policyPath == "" {
 				return errors.New("give the committed policy with --policy entitle.yaml")
 			}
@@ -38,6 +53,8 @@ system call and the entitlements it needs — the release drift check for CI.`,
 	f := cmd.Flags()
 	f.StringVar(&policyPath, "policy", "", "the committed entitle.yaml `FILE` to compare with")
 	f.BoolVar(&jsonOut, "json", false, "print the result as JSON")
+	f.StringVar(&subset, "subset", "", "prove PROFILE no looser than `BASELINE`")
+	of.register(cmd)
 	return cmd
 }
 

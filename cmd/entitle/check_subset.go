@@ -8,10 +8,6 @@ import (
 	"github.com/entitle-dev/entitle/policy/region"
 )
 
-// subsetFlags are the operand options of check --subset (the same as
-// diff's). The check command registers them (see runCheckSubset).
-var subsetFlags operandFlags
-
 // runCheckSubset proves profile no looser than baseline: every call
 // profile lets run (allow, log, or handed to a tracer or supervisor),
 // baseline lets run too, for every architecture, number and argument
@@ -19,19 +15,14 @@ var subsetFlags operandFlags
 // diff. It prints the result and returns an exitError with status 1 and
 // the counterexamples printed when profile is looser.
 //
-// Glue for the check command (cmd/entitle/check.go):
-//
-//	var subset string
-//	cmd.Flags().StringVar(&subset, "subset", "", "prove PROFILE no looser than `BASELINE`")
-//	subsetFlags.register(cmd) // --arch, --ignore-unknown, --lenient, --no-new-privileges
-//	// in RunE, before the --policy path:
-//	if subset != "" { return runCheckSubset(cmd, subset, args[0], jsonOut) }
-func runCheckSubset(cmd *cobra.Command, baseline, profile string, jsonOut bool) error {
-	base, err := subsetFlags.load(baseline, cmd.ErrOrStderr())
+// The operands are read with of (--arch, --ignore-unknown, --lenient,
+// --no-new-privileges).
+func runCheckSubset(cmd *cobra.Command, of *operandFlags, baseline, profile string, jsonOut bool) error {
+	base, err := of.load(baseline, cmd.ErrOrStderr())
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
-	p, err := subsetFlags.load(profile, cmd.ErrOrStderr())
+	p, err := of.load(profile, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

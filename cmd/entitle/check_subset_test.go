@@ -1,32 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
-// checkSubset runs runCheckSubset as the check command will.
+// checkSubset runs entitle check --subset.
 func checkSubset(t *testing.T, baseline, profile string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := &cobra.Command{}
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	err := runCheckSubset(cmd, baseline, profile, false)
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.code, out.String()
-	}
-	t.Fatalf("check --subset %s %s: %v", baseline, profile, err)
-	return 0, ""
+	code, out, errOut := runCLI(t, "check", "--subset", baseline, profile)
+	return code, out + errOut
 }
 
 func TestCheckSubset(t *testing.T) {
