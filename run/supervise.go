@@ -232,7 +232,9 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		why = "allowed by base, but not by this policy"
 	default:
 		key := name + "|" + strings.Join(cands, ",")
-		if !s.obsSeen[key] {
+		if learnDenies != "" {
+			s.ungrant[name+": "+learnDenies] = true
+		} else if !s.obsSeen[key] {
 			s.obsSeen[key] = true
 			s.obs = append(s.obs, observation{name: name, what: what, cands: cands})
 		}
@@ -246,7 +248,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		} else if s.cfg.Mode == Explain {
 			why += " — add --allow " + pick
 		}
-		if alt := without(cands, pick); len(alt) > 0 && name == "socket" {
+		if alt := without(cands, pick); len(alt) > 0 && name == "socket" && s.cfg.Mode == Explain {
 			why += " (or " + strings.Join(alt, ", ") + ": what the socket is for decides; --learn finds out)"
 		}
 	}
