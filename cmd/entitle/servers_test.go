@@ -379,6 +379,10 @@ func TestServerPostgres(t *testing.T) {
 		cred: cred,
 		port: port,
 		load: func(t *testing.T) string {
+			// The port opens before the database accepts connections.
+			for i := 0; i < 200 && asPostgres(bin+"/pg_isready", "-q", "-p", p).Run() != nil; i++ {
+				time.Sleep(50 * time.Millisecond)
+			}
 			if out, err := asPostgres(bin+"/pgbench", "-p", p, "-i", "-s", "1", "-q", "postgres").CombinedOutput(); err != nil {
 				t.Fatalf("pgbench -i: %v\n%s", err, out)
 			}
