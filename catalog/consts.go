@@ -155,7 +155,12 @@ const (
 	fsIoc32Setflags = 0x40046602
 	fsIocFsgetxattr = 0x801C581F
 	fsIocFssetxattr = 0x401C5820
+	fioasync        = 0x5452 // the ioctl spelling of fcntl(F_SETFL, O_ASYNC): SIGIO delivery to the F_SETOWN owner
 )
+
+// NeverIoctl returns why no entitlement may allow ioctl request req
+// (TIOCSTI, TIOCLINUX), or "" when some entitlement might.
+func NeverIoctl(req uint64) string { return neverIoctls[req&0xFFFFFFFF] }
 
 // neverIoctls are ioctl requests no entitlement may allow.
 var neverIoctls = map[uint64]string{

@@ -51,7 +51,8 @@
 //     (isatty, tcgetattr), TIOCGWINSZ.
 //   - fcntl: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL,
 //     F_GETPIPE_SZ, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS. Locks are fs.lock;
-//     F_SETOWN/F_SETSIG/F_NOTIFY are fs.watch.
+//     F_SETOWN/F_SETSIG/F_NOTIFY are fs.watch, and so is ioctl FIOASYNC
+//     (SIGIO delivery to that owner, what fcntl(F_SETFL, O_ASYNC) also does).
 //   - prctl: names, death signal, dumpable, no_new_privs, seccomp mode
 //     (read), capability bounding set (read), securebits (read), timer slack,
 //     THP disable, speculation control, arm64 SVE/SME/PAC/tagged-address and

@@ -318,6 +318,9 @@ func newEntitlements() []*Entitlement {
 				// opened read-only, no flag outside fanotifyFlagsOK.
 				[]policy.Rule{rule("fanotify_init", mask32(0, ^uint64(fanotifyFlagsOK)&0xFFFFFFFF, 0), mask32(1, oAccMode, 0))},
 				fcntls(fNotify, fSetown, fGetown, fSetownEx, fGetownEx, fSetsig, fGetsig),
+				// FIOASYNC turns SIGIO delivery on, as fcntl(F_SETFL, O_ASYNC)
+				// does, to the owner F_SETOWN names (nginx's worker channels).
+				ioctls(fioasync),
 			),
 		},
 		{

@@ -75,6 +75,11 @@ type File struct {
 	Read, Write, Exec []string
 	// Bind and Connect are the TCP ports bind and connect are scoped to.
 	Bind, Connect []uint16
+	// Comments are written by Marshal (and not read by Parse):
+	// Comments[name] after entitlement name, RuleComments[i] above
+	// Rules[i]. A learned policy says with them why each is there.
+	Comments     map[string]string
+	RuleComments []string
 }
 
 // Scoped reports whether f names paths (the file rights are then scoped
@@ -656,17 +661,52 @@ func (f *File) Marshal() ([]byte, error) {
 		}
 		out.Rules = append(out.Rules, or)
 	}
+	var doc yaml.Node
+	if err := doc.Encode(out); err != nil {
+		return nil, err
+	}
+	f.comment(&doc)
 	var b bytes.Buffer
 	b.WriteString("# entitle policy file (entitle.yaml)\n")
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(&doc); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// comment attaches f.Comments and f.RuleComments to the encoded
+// document; commented entitlements are written one per line.
+func (f *File) comment(doc *yaml.Node) {
+	if doc.Kind != yaml.MappingNode {
+		return
+	}
+	oneLine := func(c string) string { return strings.Join(strings.Fields(c), " ") }
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		key, val := doc.Content[i].Value, doc.Content[i+1]
+		switch key {
+		case "entitlements":
+			if len(f.Comments) == 0 || len(val.Content) == 0 {
+				continue
+			}
+			val.Style = 0
+			for _, item := range val.Content {
+				if c := f.Comments[item.Value]; c != "" {
+					item.LineComment = "# " + oneLine(c)
+				}
+			}
+		case "rules":
+			for j, item := range val.Content {
+				if j < len(f.RuleComments) && f.RuleComments[j] != "" {
+					item.HeadComment = "# " + oneLine(f.RuleComments[j])
+				}
+			}
+		}
+	}
 }
 
 // Policy builds the catalog policy f describes: f's entitlements, f.Mode,

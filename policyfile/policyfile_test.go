@@ -271,3 +271,39 @@ func TestPathsPortsExtends(t *testing.T) {
 		}
 	}
 }
+
+// TestMarshalComments: a learned policy says why each entitlement and rule
+// is there, and reads back to the same policy.
+func TestMarshalComments(t *testing.T) {
+	f := &File{
+		Entitlements: []string{"fs.read", "net.server"},
+		Rules: []policy.Rule{{Syscall: "ioctl", Action: policy.Allow, Conds: []policy.Cond{
+			{Arg: 1, Op: policy.OpEQ, Value: 0x5452, Width32: true}}}},
+		Comments: map[string]string{
+			"net.server": "listen(3<TCP>, 511) by pid 12 (nginx)",
+			"fs.read":    "openat(AT_FDCWD, \"/etc/nginx/nginx.conf\",\nO_RDONLY)",
+		},
+		RuleComments: []string{"ioctl(6, FIOASYNC, 0x7ffd) by pid 13 (nginx): no entitlement grants it"},
+	}
+	data, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	for _, want := range []string{
+		"  - net.server # listen(3<TCP>, 511) by pid 12 (nginx)\n",
+		"# openat(AT_FDCWD, \"/etc/nginx/nginx.conf\", O_RDONLY)\n",
+		"# ioctl(6, FIOASYNC, 0x7ffd) by pid 13 (nginx): no entitlement grants it\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in\n%s", want, text)
+		}
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if !reflect.DeepEqual(back.Entitlements, f.Entitlements) || !reflect.DeepEqual(back.Rules, f.Rules) {
+		t.Errorf("read back %+v, want %+v", back, f)
+	}
+}

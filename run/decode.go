@@ -145,6 +145,7 @@ type decoder struct {
 	mem    *os.File
 	bad    bool
 	family int // address family of a decoded socket address, -1 if none
+	port   int // its port (AF_INET, AF_INET6)
 }
 
 func (d *decoder) close() {
@@ -303,6 +304,9 @@ func (d *decoder) sockaddr(addr, length uint64) string {
 	}
 	fam := binary.NativeEndian.Uint16(b)
 	d.family = int(fam)
+	if (fam == unix.AF_INET || fam == unix.AF_INET6) && len(b) >= 4 {
+		d.port = int(binary.BigEndian.Uint16(b[2:]))
+	}
 	switch {
 	case fam == unix.AF_INET && len(b) >= 8:
 		ip := netip.AddrFrom4([4]byte(b[4:8]))

@@ -57,11 +57,18 @@
 // (Data.Arch and Nr), paths and socket addresses read from /proc/PID/mem
 // (trusted only after SECCOMP_IOCTL_NOTIF_ID_VALID), open/AT/clone/mmap/prot
 // flags, socket families and types, ioctl request, fcntl and prctl names,
-// signals. catalog.Explain names the entitlement; when several could allow
-// the call, one already granted or already needed in this run is preferred
-// (connect on a Unix socket after socket(AF_UNIX) is net.unix's), then the
-// entitlement of the socket address's family. One line per distinct
-// (syscall, entitlement) is printed (Config.ReportAll: every call):
+// signals. For a call on a socket the supervisor reads what the descriptor
+// really is (pidfd_getfd, then SO_DOMAIN/SO_TYPE/SO_PROTOCOL; /proc/PID/net
+// when that fails), and the entitlements meant for that use come first:
+// listen/accept on TCP are net.server's, connect to port 53 net.dns's, any
+// call on an AF_UNIX socket net.unix's. Otherwise catalog.Explain's choice
+// comes first, then the narrowest. At exit Report.Needed is the minimal set
+// covering every distinct call (fewest entitlements, then each call's
+// preferred one, then the narrowest), with a reason each (Report.Learned);
+// in Learn and Complain modes calls no entitlement grants become raw rules
+// (Report.Rules). Harmless probes (glibc's nscd lookup) are denied as the C
+// library expects and not reported (see probe.go). One line per distinct
+// (syscall, explanation) is printed (Config.ReportAll: every call):
 //
 //	entitle: denied mkdir("/tmp/x", 0755) by pid 1234 (mkdir): needs fs.create — add --allow fs.create
 //

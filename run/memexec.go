@@ -132,7 +132,7 @@ func denyWriteExec() error {
 func (s *supervisor) noteExecMemory(err error) {
 	s.rep.Denied++
 	if errors.Is(err, errExecStack) {
-		s.needed["mem.jit"] = true
+		s.obs = append(s.obs, observation{name: "execve", what: "an executable stack (" + err.Error() + ")", cands: []string{"mem.jit"}})
 	} else {
 		s.ungrant["execve: "+errForeignELF.Error()] = true
 	}

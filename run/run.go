@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/entitle-dev/entitle/catalog"
@@ -40,6 +41,11 @@ const (
 	// Quiet installs a plain filter (violation action in the kernel, no
 	// supervisor, no reports).
 	Quiet
+	// Learn lets calls outside the policy run, as Complain does, except
+	// what a learned policy must never allow: the never-grantable set (and
+	// ioctls such as TIOCSTI) and what only admin.* entitlements grant,
+	// which stay denied and explained.
+	Learn
 )
 
 // Error is entitle's own failure to run the command; Code is the exit
@@ -108,15 +114,32 @@ type Config struct {
 	// is closed at execve, so that nothing the command could not open
 	// itself reaches it by inheritance.
 	PreserveFDs int
+	// Subreaper makes this process a child subreaper
+	// (PR_SET_CHILD_SUBREAPER) and Run waits for every descendant, not only
+	// the command: a daemon that forks away stays supervised, its denials
+	// explained, and signals are forwarded to it once the command has
+	// exited. The command runs in its own process group, with the terminal
+	// and job control handed over as the package documentation describes.
+	// Run then reaps every child of this process (wait4(-1)): do not set it
+	// in a program that starts other children meanwhile. The entitle
+	// command sets it.
+	Subreaper bool
 }
 
 // Report is what happened during a run.
 type Report struct {
 	ExitCode int // the command's status, 128+signal for a signal death
-	Denied   int // notified calls (denied, or let through in Complain mode)
-	// Needed are the entitlements that would have allowed them, sorted;
-	// Ungrantable the calls no entitlement allows ("syscall: reason").
-	Needed      []string
+	Denied   int // notified calls (denied, or let through in Complain/Learn mode), probes aside
+	// Needed are the names of Learned: the smallest set of entitlements
+	// that allows every notified call, sorted. Learned gives each with the
+	// first call it was needed for.
+	Needed  []string
+	Learned []Learned
+	// Rules are raw rules for calls no entitlement grants that Complain
+	// or Learn mode let run (ioctl requests of a device, ...): with them a
+	// learned policy runs. Ungrantable are the calls no entitlement allows
+	// and no rule was written for ("syscall: reason").
+	Rules       []RawRule
 	Ungrantable []string
 	Lines       []string // the lines printed
 	// LandlockDenied counts the accesses Landlock refused (Explain mode,
@@ -124,6 +147,9 @@ type Report struct {
 	// would allow them ("--read /etc/hostname", "--connect 443").
 	LandlockDenied int
 	LandlockFlags  []string
+	// Probes counts the harmless probes (glibc's nscd lookup) denied as the
+	// library expects and not reported unless Config.ReportAll.
+	Probes int
 }
 
 // Build returns the policy for the named entitlements (or Karn aliases)
@@ -254,6 +280,14 @@ func Run(cfg Config) (*Report, error) {
 	sock := sp[0]
 	defer unix.Close(sock)
 	childEnd := os.NewFile(uintptr(sp[1]), "entitle-init")
+	var jc *jobControl
+	if cfg.Subreaper {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return nil, &Error{ExitInternal, fmt.Errorf("become a child subreaper: %w", err)}
+		}
+		jc = openJobControl()
+		defer jc.close()
+	}
 	cmd := &exec.Cmd{
 		Path:       self,
 		Args:       []string{"entitle-init"},
@@ -271,8 +305,16 @@ func Run(cfg Config) (*Report, error) {
 		ll = startLandlockExplainer(logw, lc.Scoped, lc.Protected, cfg.ReportAll, events)
 		defer ll.stop(false)
 	}
+	if cfg.Subreaper {
+		// The command's own process group: a signal reaches it once.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if jc != nil && jc.foreground() {
+			cmd.SysProcAttr.Foreground = true
+			cmd.SysProcAttr.Ctty = jc.tty
+		}
+	}
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
+	notifyUnlessIgnored(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		childEnd.Close()
@@ -288,6 +330,15 @@ func Run(cfg Config) (*Report, error) {
 	if ll != nil {
 		ll.setPID(cmd.Process.Pid)
 	}
+	var cmdDone atomic.Bool
+	if jc != nil {
+		jc.cmd = cmd.Process.Pid
+		// Changing the terminal's foreground group from the background
+		// raises SIGTTOU; ignored from here on (the command has started
+		// with the default disposition).
+		signal.Ignore(unix.SIGTTOU)
+		signal.Notify(sigs, unix.SIGCONT)
+	}
 	var fwd sync.WaitGroup
 	fwdDone := make(chan struct{})
 	fwd.Add(1)
@@ -296,7 +347,17 @@ func Run(cfg Config) (*Report, error) {
 		for {
 			select {
 			case s := <-sigs:
-				cmd.Process.Signal(s)
+				switch {
+				case s == unix.SIGCONT:
+					jc.continued()
+				case !cmdDone.Load():
+					cmd.Process.Signal(s)
+				default:
+					// The command is gone: the daemons it left get it.
+					for _, pid := range children() {
+						unix.Kill(pid, s.(syscall.Signal))
+					}
+				}
 			case <-fwdDone:
 				return
 			}
@@ -421,11 +482,17 @@ func Run(cfg Config) (*Report, error) {
 	if cfg.OnStart != nil {
 		cfg.OnStart(cmd.Process.Pid)
 	}
-	cmd.Wait()
+	var ws syscall.WaitStatus
+	if cfg.Subreaper {
+		ws = reapAll(cmd.Process.Pid, jc, &cmdDone)
+		cmd.Wait() // the copies of the standard streams; the process is reaped
+	} else {
+		cmd.Wait()
+		ws, _ = cmd.ProcessState.Sys().(syscall.WaitStatus)
+	}
 	if sup != nil {
 		sup.stop()
 	}
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():
 		rep.ExitCode = 128 + int(ws.Signal())
@@ -461,7 +528,7 @@ func Run(cfg Config) (*Report, error) {
 // Config.Layers).
 func (cfg *Config) layers(p *policy.Policy) (*catalog.Layers, error) {
 	switch {
-	case cfg.Mode == Complain:
+	case cfg.Mode == Complain, cfg.Mode == Learn:
 		return nil, nil
 	case cfg.Layers != nil:
 		l := *cfg.Layers
@@ -529,6 +596,39 @@ func preserved(n int) ([]*os.File, error) {
 		out = append(out, os.NewFile(uintptr(dup), fmt.Sprintf("fd%d", fd)))
 	}
 	return out, nil
+}
+
+// reapAll waits for the command and then for every other descendant (all
+// reparented here, the subreaper) until none is left, and returns the
+// command's status. With job control, stops of the command are mirrored.
+func reapAll(pid int, jc *jobControl, done *atomic.Bool) syscall.WaitStatus {
+	var status syscall.WaitStatus
+	opts := 0
+	if jc != nil {
+		opts = unix.WUNTRACED
+	}
+	for {
+		var ws unix.WaitStatus
+		wpid, err := unix.Wait4(-1, &ws, opts, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: the last descendant is gone
+			return status
+		}
+		if wpid != pid {
+			continue
+		}
+		if ws.Stopped() {
+			jc.stopped(ws.StopSignal())
+			continue
+		}
+		status = syscall.WaitStatus(ws)
+		done.Store(true)
+		if jc != nil {
+			jc.exited()
+		}
+	}
 }
 
 func isDeny(a policy.Action) bool {

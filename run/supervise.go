@@ -28,10 +28,13 @@ type supervisor struct {
 	wakeR     int
 	wakeW     int
 	done      sync.WaitGroup
-	seen      map[string]bool // "syscall|entitlement" already reported
-	needed    map[string]bool
+	seen      map[string]bool // "syscall|explanation" already reported
+	shown     int             // denial lines printed
 	ungrant   map[string]bool
 	events    *eventSink
+	obs       []observation // distinct calls an entitlement would allow
+	obsSeen   map[string]bool
+	ruleSeen  map[string]bool
 }
 
 func newSupervisor(fd, initPID int, cfg Config, violation policy.Action, log io.Writer, rep *Report) (*supervisor, error) {
@@ -41,7 +44,8 @@ func newSupervisor(fd, initPID int, cfg Config, violation policy.Action, log io.
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
 	s := &supervisor{fd: fd, initPID: initPID, cfg: cfg, violation: violation, log: log, rep: rep,
-		wakeR: p[0], wakeW: p[1], seen: map[string]bool{}, needed: map[string]bool{}, ungrant: map[string]bool{}}
+		wakeR: p[0], wakeW: p[1], seen: map[string]bool{}, ungrant: map[string]bool{},
+		obsSeen: map[string]bool{}, ruleSeen: map[string]bool{}}
 	s.done.Add(1)
 	return s, nil
 }
@@ -115,7 +119,11 @@ func (s *supervisor) stop() {
 	}
 	unix.Close(s.wakeR)
 	unix.Close(s.wakeW)
-	s.rep.Needed = sortedKeys(s.needed)
+	s.rep.Learned = minimalCover(s.obs)
+	s.rep.Needed = nil
+	for _, l := range s.rep.Learned {
+		s.rep.Needed = append(s.rep.Needed, l.Name)
+	}
 	s.rep.Ungrantable = sortedKeys(s.ungrant)
 }
 
@@ -141,48 +149,118 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 			name = sn
 		}
 	}
+	args := n.Data.Args
 	pid := int(n.Pid)
 	d := &decoder{pid: pid, family: -1}
-	call := d.call(arch, name, n.Data.Args)
+	call := d.call(arch, name, args)
+	native := arch != nil && arch == syscalls.Native()
+	var si *sockInfo
+	probeWhat, probeErrno := "", unix.Errno(0)
+	if native {
+		if info, ok := callSocket(pid, name, args); ok {
+			si = &info
+			if name != "socket" {
+				call = annotateFd(call, name, args[0], info)
+			}
+		}
+		probeWhat, probeErrno = probe(pid, name, args, n.Data.InstructionPointer, d)
+	}
 	d.close()
 	if !seccomp.NotifIDValid(s.fd, n.ID) {
 		return // the call was interrupted or the process died: nothing to answer
 	}
 	comm := readComm(pid)
-	var ents []string
+	if probeWhat != "" {
+		// Answered as the library expects, in every mode; not a need.
+		s.rep.Probes++
+		if k := "probe|" + name + "|" + probeWhat; s.cfg.ReportAll && !s.seen[k] {
+			s.seen[k] = true
+			s.print(fmt.Sprintf("entitle: harmless probe, denied: %s by pid %d (%s): %s", call, pid, comm, probeWhat))
+		}
+		seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: n.ID, Error: -int32(probeErrno)})
+		return
+	}
+	var cands []string
 	if arch != nil {
-		ents = s.explain(arch, name, n.Data.Args, d.family)
+		port := -1
+		if d.family == unix.AF_INET || d.family == unix.AF_INET6 {
+			port = d.port
+		} else if d.family == unix.AF_UNSPEC {
+			port = 0
+		}
+		cands = candidates(arch, name, args, si, port)
 	}
 	s.rep.Denied++
-	key := name + "|" + strings.Join(ents, ",")
+	what := describe(call, pid, comm)
+
+	// The answer: deny, or let the call run (complain; learn except for
+	// what a learned policy must never allow).
+	deny := true
+	learnDenies := ""
+	switch s.cfg.Mode {
+	case Complain:
+		deny = false
+	case Learn:
+		learnDenies = neverWritten(name, args, cands)
+		deny = learnDenies != ""
+	}
+
 	var why string
+	var ents []string // what the explanation names: nil not grantable, empty base
 	switch {
-	case ents == nil:
+	case cands == nil:
 		reason := catalog.NeverReason(name)
+		if name == "ioctl" && reason == "" {
+			reason = catalog.NeverIoctl(args[1])
+		}
 		if reason == "" {
 			reason = "no entitlement allows " + name + " with these arguments"
 		}
 		why = "not grantable (" + reason + ")"
-		s.ungrant[name+": "+reason] = true
-	case len(ents) == 0:
+		if !deny && learnDenies == "" && catalog.NeverReason(name) == "" && (name != "ioctl" || catalog.NeverIoctl(args[1]) == "") {
+			rr := rawRule(name, args, what, reason)
+			if k := rr.Rule.String(); !s.ruleSeen[k] {
+				s.ruleSeen[k] = true
+				s.rep.Rules = append(s.rep.Rules, rr)
+			}
+			why += "; written as a raw rule"
+		} else {
+			s.ungrant[name+": "+reason] = true
+		}
+	case len(cands) == 0:
+		ents = []string{}
 		why = "allowed by base, but not by this policy"
 	default:
-		for _, e := range ents {
-			s.needed[e] = true
+		key := name + "|" + strings.Join(cands, ",")
+		if learnDenies != "" {
+			s.ungrant[name+": "+learnDenies] = true
+		} else if !s.obsSeen[key] {
+			s.obsSeen[key] = true
+			s.obs = append(s.obs, observation{name: name, what: what, cands: cands})
 		}
-		why = "needs " + strings.Join(ents, ",")
-		if s.cfg.Profile {
+		pick := s.pick(cands)
+		ents = []string{pick}
+		why = "needs " + pick
+		if learnDenies != "" {
+			why += "; learn mode keeps denying it: " + learnDenies
+		} else if s.cfg.Profile {
 			why += " (the profile does not allow it)"
-		} else if s.cfg.Mode != Complain {
-			why += " — add --allow " + strings.Join(ents, ",")
+		} else if s.cfg.Mode == Explain {
+			why += " — add --allow " + pick
+		}
+		if alt := without(cands, pick); len(alt) > 0 && name == "socket" && s.cfg.Mode == Explain {
+			why += " (or " + strings.Join(alt, ", ") + ": what the socket is for decides; --learn finds out)"
 		}
 	}
 	resp := seccomp.NotifResp{ID: n.ID}
 	verb := "denied"
 	var kill bool
 	switch {
-	case s.cfg.Mode == Complain:
+	case !deny:
 		verb = "would deny"
+		if s.cfg.Mode == Learn {
+			verb = "learned"
+		}
 		resp.Flags = seccomp.NotifFlagContinue
 	case s.violation.Kind == policy.ActErrno:
 		resp.Error = -int32(s.violation.Data)
@@ -199,7 +277,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		ev.Flag = "--allow " + strings.Join(ents, ",")
 	}
 	switch {
-	case s.cfg.Mode == Complain:
+	case !deny:
 		ev.Action = "allowed"
 	case kill:
 		ev.Action = "kill-process"
@@ -207,11 +285,11 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		ev.Action = policy.Errno(uint16(-resp.Error)).String()
 	}
 	s.events.emit(ev)
+	key := name + "|" + why
 	if !s.seen[key] || s.cfg.ReportAll {
 		s.seen[key] = true
-		line := fmt.Sprintf("entitle: %s %s by pid %d (%s): %s", verb, call, pid, comm, why)
-		s.rep.Lines = append(s.rep.Lines, line)
-		fmt.Fprintln(s.log, line)
+		s.shown++
+		s.print(fmt.Sprintf("entitle: %s %s: %s", verb, what, why))
 	}
 	if kill {
 		if tgid := readTgid(pid); tgid > 0 {
@@ -221,64 +299,88 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	seccomp.NotifRespond(s.fd, &resp) // ENOENT: it died meanwhile
 }
 
-// explain names the entitlement that would allow the call: catalog.Explain's
-// choice, unless an entitlement already granted or already needed in this
-// run would allow it too (so that connect on a Unix socket, which several
-// entitlements grant, is put on net.unix when socket(AF_UNIX) needed it),
-// or the call's socket address is of a family with its own entitlement.
-func (s *supervisor) explain(arch *syscalls.Arch, name string, args [6]uint64, family int) []string {
-	ents := catalog.Explain(arch, name, args)
-	if len(ents) != 1 {
-		return ents
-	}
-	var cands []string
-	for _, g := range catalog.Grantors(arch, name) {
-		if g.Entitlement == "base" {
-			continue
-		}
-		r := policy.Rule{Syscall: name, Action: policy.Allow, Conds: g.Conds}
-		if r.Matches(args, arch.Bits()) {
-			cands = append(cands, g.Entitlement)
-		}
-	}
-	for _, c := range cands {
-		if s.needed[c] || slices.Contains(s.cfg.Entitlements, c) {
-			return []string{c}
-		}
-	}
-	byFamily := map[int]string{unix.AF_UNIX: "net.unix", unix.AF_NETLINK: "net.netlink", unix.AF_PACKET: "net.raw"}
-	if want, ok := byFamily[family]; ok && slices.Contains(cands, want) {
-		return []string{want}
-	}
-	return ents
-}
-
-// summary prints the closing line (nothing when nothing was notified).
-func (s *supervisor) summary() {
-	if s.rep.Denied == 0 {
-		return
-	}
-	calls := "calls"
-	if s.rep.Denied == 1 {
-		calls = "call"
-	}
-	verb := "denied"
-	if s.cfg.Mode == Complain {
-		verb = "would have been denied"
-	}
-	line := fmt.Sprintf("entitle: %d %s %s", s.rep.Denied, calls, verb)
-	if len(s.rep.Needed) > 0 {
-		if s.cfg.Profile {
-			line += "; entitlements that would allow them: " + strings.Join(s.rep.Needed, ",")
-		} else {
-			line += "; to allow them: --allow " + strings.Join(union(s.cfg.Entitlements, s.rep.Needed), ",")
-		}
-	}
-	if len(s.rep.Ungrantable) > 0 {
-		line += "; not grantable: " + strings.Join(s.rep.Ungrantable, "; ")
-	}
+func (s *supervisor) print(line string) {
 	s.rep.Lines = append(s.rep.Lines, line)
 	fmt.Fprintln(s.log, line)
+}
+
+// pick is the entitlement an explanation names: one already granted when
+// it would do (its rules did not match these arguments), else the
+// preferred one (candidates puts the socket's real use first).
+func (s *supervisor) pick(cands []string) string {
+	for _, c := range cands {
+		if slices.Contains(s.cfg.Entitlements, c) {
+			return c
+		}
+	}
+	return cands[0]
+}
+
+// annotateFd adds what the descriptor is to a decoded call:
+// "listen(3<TCP>, 511)".
+func annotateFd(call, name string, fd uint64, si sockInfo) string {
+	prefix := name + "(" + strconv.FormatInt(int64(int32(fd)), 10)
+	if !strings.HasPrefix(call, prefix) {
+		return call
+	}
+	return prefix + "<" + si.String() + ">" + call[len(prefix):]
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, x := range list {
+		if x != drop {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// summary prints the closing line (nothing when nothing was notified):
+// how many calls it showed, of how many, and the --allow list.
+func (s *supervisor) summary() {
+	if s.rep.Denied == 0 {
+		return // harmless probes alone are not worth a line (--all shows them)
+	}
+	var parts []string
+	if s.rep.Denied > 0 {
+		verb := "denied"
+		switch s.cfg.Mode {
+		case Complain:
+			verb = "would have been denied"
+		case Learn:
+			verb = "learned"
+		}
+		head := fmt.Sprintf("%d %s %s", s.shown, plural(s.shown, "call", "calls"), verb)
+		if s.shown < s.rep.Denied {
+			head = fmt.Sprintf("%d distinct %s %s (%d in all; --all shows every one)", s.shown, plural(s.shown, "call", "calls"), verb, s.rep.Denied)
+		}
+		parts = append(parts, head)
+	}
+	if len(s.rep.Needed) > 0 {
+		if s.cfg.Profile {
+			parts = append(parts, "entitlements that would allow them: "+strings.Join(s.rep.Needed, ","))
+		} else {
+			parts = append(parts, "to allow them: --allow "+strings.Join(union(s.cfg.Entitlements, s.rep.Needed), ","))
+		}
+	}
+	if len(s.rep.Rules) > 0 {
+		parts = append(parts, fmt.Sprintf("%d raw %s for calls no entitlement grants (written with -o)", len(s.rep.Rules), plural(len(s.rep.Rules), "rule", "rules")))
+	}
+	if len(s.rep.Ungrantable) > 0 {
+		parts = append(parts, "not grantable: "+strings.Join(s.rep.Ungrantable, "; "))
+	}
+	if s.rep.Probes > 0 && !s.cfg.ReportAll {
+		parts = append(parts, fmt.Sprintf("%d harmless %s denied as the C library expects (--all shows them)", s.rep.Probes, plural(s.rep.Probes, "probe", "probes")))
+	}
+	s.print("entitle: " + strings.Join(parts, "; "))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // union returns a followed by the names of b not in a.

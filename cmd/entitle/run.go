@@ -25,6 +25,7 @@ func newRunCmd() *cobra.Command {
 		polFile  string
 		profPath string
 		complain bool
+		learn    bool
 		quiet    bool
 		output   string
 		all      bool
@@ -34,7 +35,7 @@ func newRunCmd() *cobra.Command {
 		paths    pathFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
+		Use:   "run [--allow ENT,...] [--policy FILE] [--profile OCI.json] [--learn|--complain] [--quiet] [-o FILE] -- CMD [ARGS...]",
 		Short: "Run a command under a filter and explain every denial",
 		Long: `Run CMD confined by base plus the granted entitlements (--allow, or an
 entitle.yaml given with --policy, or an OCI/Docker profile given with
@@ -42,26 +43,38 @@ entitle.yaml given with --policy, or an OCI/Docker profile given with
 stderr: the call with its decoded arguments, the process, and the entitlement
 that would allow it; a summary at exit gives the --allow list to use.
 
-  --complain  deny nothing; report what would be denied (with -o FILE, write
-              the widened policy: entitle.yaml, or an OCI profile if FILE
-              ends in .json)
+  --learn     let the command run and learn what it needs, but keep denying
+              what a policy must never allow (the never-grantable calls,
+              TIOCSTI, admin.*); with -o FILE write the learned policy: the
+              smallest set of entitlements that allows every call seen, each
+              with the call it is for, and raw rules (with a comment) for
+              calls no entitlement grants, so the written policy runs
+  --complain  the same, but deny nothing at all
   --quiet     enforce with a plain filter, no supervisor and no reports
+
+Harmless probes (glibc's nscd lookup) are denied in every mode, as the C
+library expects, and only reported with --all.
+
+entitle waits for every process the command started, daemons included (it is
+their subreaper), and keeps explaining their denials; run servers in the
+foreground where they have the option (nginx -g 'daemon off;', postgres
+instead of pg_ctl start) to get their exit status.
 
 Exit status: the command's own, 128+N when it was killed by signal N, 125
 when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 127 when it is not found.`,
 		Example: `  entitle run --allow fs.read -- ls /
   entitle run --allow fs.read -- mkdir /tmp/x     # explained denial: needs fs.create
-  entitle run --complain -o entitle.yaml -- sh -c 'date > /tmp/now'
+  entitle run --learn -o entitle.yaml -- sh -c 'date > /tmp/now'
   entitle run --policy entitle.yaml -- sh -c 'date > /tmp/now'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			fail := func(err error) error { return &exitError{entrun.ExitInternal, err} }
-			if complain && quiet {
-				return fail(errors.New("--complain and --quiet exclude each other"))
+			if (complain || learn) && quiet || complain && learn {
+				return fail(errors.New("--learn, --complain and --quiet exclude each other"))
 			}
-			if output != "" && !complain {
-				return fail(errors.New("-o needs --complain (it writes the widened policy)"))
+			if output != "" && !complain && !learn {
+				return fail(errors.New("-o needs --learn or --complain (it writes the learned policy)"))
 			}
 			if profPath != "" && (polFile != "" || len(allow) > 0 || paths.sandbox != "") {
 				return fail(errors.New("--profile cannot be combined with --allow, --policy or --sandbox"))
@@ -103,7 +116,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				return explainPolicy(c.OutOrStdout(), names, req)
 			}
 			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all,
-				Strict: strict, PreserveFDs: preserve, Request: req}
+				Strict: strict, PreserveFDs: preserve, Request: req, Subreaper: true}
 			if paths.events != "" {
 				ef, err := os.OpenFile(paths.events, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 				if err != nil {
@@ -113,6 +126,8 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				cfg.Events = ef
 			}
 			switch {
+			case learn:
+				cfg.Mode = entrun.Learn
 			case complain:
 				cfg.Mode = entrun.Complain
 			case quiet:
@@ -139,7 +154,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				return fail(err)
 			}
 			if output != "" {
-				if err := writeWidened(output, names, rep.Needed, file, profPath != ""); err != nil {
+				if err := writeWidened(output, names, rep, file, profPath != ""); err != nil {
 					return fail(err)
 				}
 				fmt.Fprintf(c.ErrOrStderr(), "entitle: wrote %s\n", output)
@@ -156,9 +171,10 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	f.StringSliceVar(&allow, "allow", nil, "entitlements to grant (comma-separated or repeated)")
 	f.StringVar(&polFile, "policy", "", "entitle.yaml policy file")
 	f.StringVar(&profPath, "profile", "", "OCI/Docker seccomp profile (JSON) or docker-default")
+	f.BoolVar(&learn, "learn", false, "learn what the command needs (keeps denying never-grantable calls and admin.*)")
 	f.BoolVar(&complain, "complain", false, "deny nothing, report what would be denied")
 	f.BoolVar(&quiet, "quiet", false, "enforce silently: plain filter, no supervisor")
-	f.StringVarP(&output, "output", "o", "", "with --complain: write the widened policy (entitle.yaml, or an OCI profile if it ends in .json)")
+	f.StringVarP(&output, "output", "o", "", "with --learn or --complain: write the learned policy (entitle.yaml, or an OCI profile if it ends in .json)")
 	f.BoolVar(&all, "all", false, "report every denial, not only the first of each kind")
 	f.BoolVar(&strict, "strict", false, "refuse to run when the kernel cannot enforce every layer (Landlock rights, scopes)")
 	f.IntVar(&preserve, "preserve-fds", 0, "pass descriptors 3..3+N-1 to the command (all others beyond 0-2 are closed)")
@@ -167,18 +183,31 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	return cmd
 }
 
-// writeWidened writes the policy granted plus what a complain run needed.
-func writeWidened(path string, granted, needed []string, file *policyfile.File, fromProfile bool) error {
+// writeWidened writes the policy granted plus what a learn or complain run
+// needed: the minimal set of entitlements, each with the call it is for,
+// and raw rules for calls no entitlement grants.
+func writeWidened(path string, granted []string, rep *entrun.Report, file *policyfile.File, fromProfile bool) error {
 	if fromProfile {
 		return errors.New("-o with --profile is not supported: use --allow or --policy")
 	}
-	names := entrun.Union(granted, needed)
+	names := entrun.Union(granted, rep.Needed)
+	var rules, extra []policy.Rule
+	var ruleComments []string
+	if file != nil {
+		rules = append(rules, file.Rules...)
+		ruleComments = make([]string, len(file.Rules))
+	}
+	for _, r := range rep.Rules {
+		extra = append(extra, r.Rule)
+		rules = append(rules, r.Rule)
+		ruleComments = append(ruleComments, r.Comment)
+	}
 	var data []byte
 	var err error
 	if strings.HasSuffix(path, ".json") {
-		opts := catalog.Options{}
+		opts := catalog.Options{Extra: extra}
 		if file != nil {
-			opts.Mode, opts.Violation, opts.Extra = file.Mode, file.Violation, file.Rules
+			opts.Mode, opts.Violation, opts.Extra = file.Mode, file.Violation, rules
 		}
 		p, perr := catalog.Policy(names, opts)
 		if perr != nil {
@@ -186,9 +215,16 @@ func writeWidened(path string, granted, needed []string, file *policyfile.File, 
 		}
 		data, err = profile.Marshal(p)
 	} else {
-		out := &policyfile.File{Entitlements: names}
+		out := &policyfile.File{Entitlements: names, Rules: rules, RuleComments: ruleComments, Comments: map[string]string{}}
 		if file != nil {
-			out.Violation, out.Mode, out.Rules = file.Violation, file.Mode, file.Rules
+			out.Violation, out.Mode = file.Violation, file.Mode
+		}
+		for _, l := range rep.Learned {
+			c := "learned: " + l.Reason
+			if l.Calls > 1 {
+				c += fmt.Sprintf(" (and %d more)", l.Calls-1)
+			}
+			out.Comments[l.Name] = c
 		}
 		data, err = out.Marshal()
 	}

@@ -122,7 +122,13 @@ func TestRunCLIComplainThenPolicy(t *testing.T) {
 		t.Fatalf("complain json: %d %q %q", code, out, stderr)
 	}
 	yaml, _ := os.ReadFile(dir + "/entitle.yaml")
-	if !strings.Contains(string(yaml), "entitlements: [fs.create, fs.read, proc.exec, proc.spawn]") {
+	// One entitlement a line, each with the call it was learned from.
+	for _, e := range []string{"fs.create", "fs.read", "proc.exec", "proc.spawn"} {
+		if !strings.Contains(string(yaml), "\n  - "+e+" # learned: ") {
+			t.Fatalf("entitle.yaml has no commented %s:\n%s", e, yaml)
+		}
+	}
+	if strings.Count(string(yaml), "\n  - ") != 4 {
 		t.Fatalf("entitle.yaml:\n%s", yaml)
 	}
 	for _, flags := range [][]string{{"--policy", dir + "/entitle.yaml"}, {"--profile", dir + "/profile.json"}} {

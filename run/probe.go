@@ -1,0 +1,136 @@
+package run
+
+import (
+	"bufio"
+	"encoding/binary"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Harmless probes are calls C libraries make to find out whether an
+// optional service exists, and which they handle failing by falling back
+// silently. They are denied in every mode (that is the answer the library
+// expects) and are not reported as needing an entitlement: the nscd
+// lookup of glibc tempts users to grant net.unix to every program.
+// Config.ReportAll reports each as "harmless probe, denied".
+
+// nscdPaths are where glibc looks for the name service cache daemon.
+var nscdPaths = []string{"/var/run/nscd/socket", "/run/nscd/socket"}
+
+// probe returns what a harmless probe is ("glibc's nscd lookup") and the
+// errno to answer it with, or "" when the call is not one.
+func probe(pid int, name string, args [6]uint64, ip uint64, d *decoder) (string, unix.Errno) {
+	switch name {
+	case "socket":
+		// glibc's __nscd_open_socket: socket(AF_UNIX, SOCK_STREAM|
+		// SOCK_CLOEXEC|SOCK_NONBLOCK, 0), called from inside libc itself.
+		// Go and other programs create exactly such sockets too, so the
+		// call must come from libc's own code: the system call's return
+		// address (x86_64: on the stack, the wrapper is a leaf) lies in
+		// libc, as the instruction pointer does.
+		if int32(args[0]) != unix.AF_UNIX || args[1]&0xFFFFFFFF != unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK || int32(args[2]) != 0 {
+			return "", 0
+		}
+		if calledFromLibc(pid, ip, d) {
+			return "glibc's nscd lookup", unix.EACCES
+		}
+	case "connect":
+		if path, ok := unixPath(d, args[1], args[2]); ok {
+			for _, p := range nscdPaths {
+				if path == p {
+					return "glibc's nscd lookup", unix.ENOENT
+				}
+			}
+		}
+	}
+	return "", 0
+}
+
+// unixPath reads the path of an AF_UNIX socket address.
+func unixPath(d *decoder, addr, length uint64) (string, bool) {
+	if addr == 0 || length < 3 || length > 110 {
+		return "", false
+	}
+	b := d.read(addr, int(length))
+	if len(b) < 3 || binary.NativeEndian.Uint16(b) != unix.AF_UNIX {
+		return "", false
+	}
+	p := b[2:]
+	if i := strings.IndexByte(string(p), 0); i >= 0 {
+		p = p[:i]
+	}
+	return string(p), true
+}
+
+// calledFromLibc reports whether a system call of pid (stopped in it) was
+// made by the C library on its own behalf: the instruction pointer and the
+// return address of the system-call wrapper both lie in libc's mappings.
+// Only x86_64 keeps that return address where it can be read (on the
+// stack; /proc/PID/syscall gives the stack pointer).
+func calledFromLibc(pid int, ip uint64, d *decoder) bool {
+	if runtime.GOARCH != "amd64" {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 9 {
+		return false
+	}
+	sp, err := strconv.ParseUint(strings.TrimPrefix(f[7], "0x"), 16, 64)
+	if err != nil {
+		return false
+	}
+	rb := d.read(sp, 8)
+	if len(rb) != 8 {
+		return false
+	}
+	ret := binary.LittleEndian.Uint64(rb)
+	libc := libcRanges(pid)
+	in := func(a uint64) bool {
+		for _, r := range libc {
+			if a >= r[0] && a < r[1] {
+				return true
+			}
+		}
+		return false
+	}
+	return in(ip) && in(ret)
+}
+
+// libcRanges returns the executable mappings of libc.so in pid.
+func libcRanges(pid int) [][2]uint64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/maps")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var out [][2]uint64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Fields(sc.Text())
+		if len(cols) < 6 || !strings.Contains(cols[1], "x") {
+			continue
+		}
+		base := cols[5][strings.LastIndexByte(cols[5], '/')+1:]
+		if !strings.HasPrefix(base, "libc.so") && !strings.HasPrefix(base, "libc-") {
+			continue
+		}
+		lo, hi, ok := strings.Cut(cols[0], "-")
+		if !ok {
+			continue
+		}
+		a, err1 := strconv.ParseUint(lo, 16, 64)
+		b, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 == nil && err2 == nil {
+			out = append(out, [2]uint64{a, b})
+		}
+	}
+	return out
+}
