@@ -61,16 +61,13 @@ import (
 	"slices"
 	"strings"
 	"syscall"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/confine"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
-	"github.com/entitle-dev/entitle/seccomp"
 )
 
 // Entitlement is the name of a permission of the catalog ("net.server").
@@ -150,7 +147,7 @@ var (
 // Action returns the seccomp action for v.
 func (v Violation) Action() policy.Action {
 	if !v.a.IsSet() {
-		return policy.Errno(uint16(unix.EPERM))
+		return policy.Errno(linux.EPERM)
 	}
 	return v.a
 }
@@ -253,7 +250,7 @@ var ErrInvalidPolicy = errors.New("entitle: invalid policy")
 // *seccomp.TSyncError.
 type ThreadError struct {
 	TID int // the thread (task) id the kernel named
-	err *seccomp.TSyncError
+	err error
 }
 
 func (e *ThreadError) Error() string {
@@ -336,103 +333,6 @@ func (p Policy) policy(selfPID int) (*policy.Policy, error) {
 	return pol, nil
 }
 
-// Apply confines the current process, every thread of it, to p. It sets
-// no_new_privs and installs p's filter with SECCOMP_FILTER_FLAG_TSYNC (the
-// kernel applies it, and no_new_privs, to all threads at once, or fails)
-// and SECCOMP_FILTER_FLAG_SPEC_ALLOW unless p.SpeculationMitigations.
-//
-// Apply refuses a process that holds io_uring instances (descriptors,
-// mappings or kernel threads of rings created earlier) unless io.uring is
-// granted or p.UnsafeAllowIOURing is set: their operations would run
-// outside the filter. It looks for them in /proc/self just before
-// installing; a ring another thread creates at the same moment is not seen,
-// so call Apply before starting goroutines that may set up rings.
-//
-// Errors wrap ErrInvalidPolicy (nothing was done), ErrNotSupported or
-// ErrIOURing (an *IOURingError), or are a *ThreadError; in every case no
-// filter was installed. (After a
-// *ThreadError the calling thread has no_new_privs set, which cannot be
-// undone; it only stops exec from gaining privileges.) The caller must not
-// continue as if confined: exit.
-//
-// Apply can be called again to narrow the confinement further, if the
-// first policy granted the sandbox entitlement (seccomp(2) itself); filters
-// stack and the most restrictive answer wins.
-func (p Policy) Apply() error {
-	_, err := p.ApplyReport()
-	return err
-}
-
-// ApplyReport is Apply, and also reports what the kernel could not enforce
-// (best effort; see Policy.Strict).
-func (p Policy) ApplyReport() (Report, error) {
-	prog, err := p.Program()
-	if err != nil {
-		return Report{}, err
-	}
-	if err := p.checkIOURing(); err != nil {
-		return Report{}, err
-	}
-	if err := probe(prog.Policy.DefaultAction); err != nil {
-		return Report{}, err
-	}
-	req, err := p.request()
-	if err != nil {
-		return Report{}, err
-	}
-	layers, err := catalog.LayersOf(append(p.names(), req.Implied()...))
-	if err != nil {
-		return Report{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-	}
-	if p.DenyList || prog.Policy.DefaultAction.Kind == policy.ActLog {
-		// Karn's mode restricts system calls only; Log enforces nothing.
-		return Report{}, p.install(prog)
-	}
-	paths, protected, err := req.Apply(&layers)
-	if err != nil {
-		return Report{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-	}
-	lc := confine.Config{Layers: layers, ProcSelf: os.Getpid(), Scoped: req.Scoped(), Paths: paths, Protected: protected}
-	st := lc.Check()
-	rep := Report{LandlockABI: st.ABI, Missing: st.Missing}
-	if p.Strict && len(st.Missing) > 0 {
-		return rep, fmt.Errorf("%w: Strict: this kernel cannot enforce: %s", ErrNotSupported, strings.Join(st.Missing, "; "))
-	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return rep, fmt.Errorf("entitle: set no_new_privs: %w", err)
-	}
-	if !layers.AllCaps {
-		if err := confine.KeepCaps(layers.Caps); err != nil {
-			return rep, fmt.Errorf("entitle: drop capabilities: %w", err)
-		}
-	}
-	if _, err := lc.RestrictProcess(); err != nil {
-		return rep, fmt.Errorf("entitle: %w", err)
-	}
-	if err := denyWriteExec(prog.Policy); err != nil {
-		return rep, err
-	}
-	return rep, p.install(prog)
-}
-
-func (p Policy) install(prog *compiler.Program) error {
-	flags := seccomp.FlagTSync
-	if !p.SpeculationMitigations {
-		flags |= seccomp.FlagSpecAllow
-	}
-	if _, err := seccomp.Install(prog.Insns, flags); err != nil {
-		var ts *seccomp.TSyncError
-		if errors.As(err, &ts) {
-			return &ThreadError{TID: ts.TID, err: ts}
-		}
-		if errors.Is(err, unix.ENOSYS) {
-			return fmt.Errorf("%w: %w", ErrNotSupported, err)
-		}
-		return fmt.Errorf("entitle: %w", err)
-	}
-	return nil
-}
-
 // names returns the granted entitlements' names.
 func (p Policy) names() []string {
 	names := make([]string, len(p.Entitlements))
@@ -463,25 +363,6 @@ func (p Policy) request() (*confine.Request, error) {
 		}
 	}
 	return r, nil
-}
-
-// probe checks that seccomp(2) filters and the violation action are
-// available, before anything is changed.
-func probe(violation policy.Action) error {
-	ret := uint32(unix.SECCOMP_RET_ALLOW)
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_GET_ACTION_AVAIL, 0, uintptr(unsafe.Pointer(&ret)))
-	switch errno {
-	case 0:
-	case unix.ENOSYS, unix.EINVAL:
-		return fmt.Errorf("%w: seccomp(SECCOMP_GET_ACTION_AVAIL): %w", ErrNotSupported, errno)
-	default:
-		// EPERM or EACCES: an outer sandbox forbids seccomp(2).
-		return fmt.Errorf("%w: seccomp(2) is forbidden here: %w", ErrNotSupported, errno)
-	}
-	if !seccomp.ActionAvailable(violation.Ret() &^ 0xFFFF) {
-		return fmt.Errorf("%w: the kernel does not know the action %v", ErrNotSupported, violation)
-	}
-	return nil
 }
 
 // LoadPolicyFile reads an entitle.yaml policy file (see package

@@ -1,3 +1,5 @@
+//go:build linux
+
 package entitle_test
 
 // Kernel tests: each case re-executes the test binary (childtest), applies

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package attack holds the attack tests of entitle: each TestAttack<Class>
 // plays a confined program trying to get more than its entitlements
 // promise, asserts that the attack fails — under `entitle run` in explain

@@ -11,50 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/entitle-dev/entitle/catalog"
 	"github.com/landlock-lsm/go-landlock/landlock"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
-)
-
-// Config is what to enforce beyond seccomp.
-type Config struct {
-	// Layers are what the granted entitlements grant (catalog.LayersOf).
-	Layers catalog.Layers
-	// Exec are the files that may be executed (and read) although
-	// proc.exec is not granted: the command and its interpreters
-	// (ExecChain). Ignored when proc.exec is granted.
-	Exec []string
-	// ProcSelf is a pid whose /proc/PID directory stays writable when the
-	// FS rights include writing (the command's own /proc entries). 0: none.
-	ProcSelf int
-	// Scoped scopes the file rights to Paths (unveil): each gets its
-	// Rights that the entitlements grant, and nothing else is reachable
-	// but the harmless devices and Exec. Otherwise the entitlements'
-	// rights apply everywhere.
-	Scoped bool
-	Paths  []PathRule
-	// Protected trees keep at most their Keep rights whatever is granted
-	// above them (secrets, files that must not be tampered with).
-	Protected []Protected
-}
-
-// Status says what was enforced.
-type Status struct {
-	ABI int // the kernel's Landlock ABI version (0: no Landlock)
-	// Missing says, a sentence each, which layer or right this kernel
-	// cannot enforce.
-	Missing []string
-}
-
-// Landlock ABI versions that bring what the entitlements rely on.
-const (
-	abiFS      = 1 // file rights
-	abiRefer   = 2 // linking and renaming across directories
-	abiTrunc   = 3 // truncate
-	abiNet     = 4 // TCP bind and connect ports
-	abiScopes  = 6 // signal and abstract Unix socket scoping
-	abiLogging = 7 // audit records of denials
 )
 
 // ABI returns the running kernel's Landlock ABI version, 0 when Landlock is
@@ -91,17 +50,6 @@ func (c Config) Check() Status {
 	return st
 }
 
-// RightsFile are the rights that apply to a file (not a directory).
-const RightsFile = fileRights
-
-// fileRights are the rights that apply to a file (not a directory).
-const fileRights = ll.AccessFSExecute | ll.AccessFSWriteFile | ll.AccessFSReadFile | ll.AccessFSTruncate |
-	ll.AccessFSIoctlDev | ll.AccessFSResolveUnix
-
-// handledFS are the filesystem rights entitle handles. IOCTL_DEV is left to
-// seccomp, whose ioctl rules name each request an entitlement allows.
-const handledFS = (1<<17 - 1) &^ ll.AccessFSIoctlDev
-
 // safeDevices are the device nodes every program may use as its
 // entitlements allow: they reach no hardware and no other process.
 var safeDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
@@ -117,11 +65,6 @@ var procSelfWritable = []string{"comm", "task/PID/comm", "oom_score_adj", "cored
 var (
 	readExcluded  = []string{"debugfs", "tracefs", "securityfs", "bpf", "efivarfs", "pstore", "configfs"}
 	writeExcluded = []string{"proc", "sysfs", "cgroup", "cgroup2", "binfmt_misc", "fusectl"}
-)
-
-const (
-	readish  = ll.AccessFSReadFile | ll.AccessFSReadDir | ll.AccessFSExecute
-	writeish = handledFS &^ readish
 )
 
 // Rules returns the go-landlock configuration and rules for c.
@@ -173,29 +116,6 @@ func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
 	}
 	return cfg, rules, nil
 }
-
-// PathRule grants Rights (Landlock filesystem bits) beneath Path.
-type PathRule struct {
-	Path   string
-	Rights uint64
-}
-
-// Protected is a tree that keeps at most Keep of any right granted above
-// or at it: 0 for a secret (SSH keys: neither read nor written), the read
-// rights for a file that must not be tampered with (.git/hooks, shell rc
-// files).
-type Protected struct {
-	Path string
-	Keep uint64
-	Why  string // "secret", "tamper", "pseudo-filesystem"
-}
-
-// Read and write rights, for Protected.Keep and the path flags.
-const (
-	RightsRead  = ll.AccessFSReadFile | ll.AccessFSReadDir
-	RightsExec  = ll.AccessFSExecute | ll.AccessFSReadFile
-	RightsWrite = handledFS &^ (ll.AccessFSExecute | ll.AccessFSIoctlDev)
-)
 
 // fsRules grants the entitlements' file rights beneath "/" (or, with
 // c.Paths, beneath those paths), except what the limits keep out: the
@@ -312,14 +232,6 @@ func (b *fsBuilder) walk(p string, r uint64, dir bool, depth int) {
 		}
 		b.walk(filepath.Join(p, de.Name()), r, de.IsDir(), depth+1)
 	}
-}
-
-// under reports whether p is strictly beneath dir.
-func under(p, dir string) bool {
-	if dir == "/" {
-		return p != "/"
-	}
-	return strings.HasPrefix(p, dir+"/")
 }
 
 type mountTable []struct{ point, fstype string }

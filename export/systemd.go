@@ -4,14 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
-	"golang.org/x/sys/unix"
 )
 
 // SystemdImplicit are the system calls systemd's SystemCallFilter= always
@@ -214,7 +213,7 @@ func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 	w("[Service]\nNoNewPrivileges=yes\n")
 	writeArches(&b, native, arches)
 	if p.DefaultAction.Kind == policy.ActErrno {
-		name := unix.ErrnoName(syscall.Errno(p.DefaultAction.Data))
+		name := linux.ErrnoName(p.DefaultAction.Data)
 		if name == "" {
 			name = fmt.Sprint(p.DefaultAction.Data)
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/entitle-dev/entitle/internal/linux"
 )
 
 // ActionKind is what the kernel does with a system call. The zero value
@@ -60,47 +60,47 @@ func (a Action) IsSet() bool { return a.Kind != ActNone }
 func (a Action) Ret() uint32 {
 	switch a.Kind {
 	case ActKillProcess:
-		return unix.SECCOMP_RET_KILL_PROCESS
+		return linux.SECCOMP_RET_KILL_PROCESS
 	case ActKillThread:
-		return unix.SECCOMP_RET_KILL_THREAD
+		return linux.SECCOMP_RET_KILL_THREAD
 	case ActTrap:
-		return unix.SECCOMP_RET_TRAP | uint32(a.Data)
+		return linux.SECCOMP_RET_TRAP | uint32(a.Data)
 	case ActErrno:
-		return unix.SECCOMP_RET_ERRNO | uint32(a.Data)
+		return linux.SECCOMP_RET_ERRNO | uint32(a.Data)
 	case ActNotify:
-		return unix.SECCOMP_RET_USER_NOTIF
+		return linux.SECCOMP_RET_USER_NOTIF
 	case ActTrace:
-		return unix.SECCOMP_RET_TRACE | uint32(a.Data)
+		return linux.SECCOMP_RET_TRACE | uint32(a.Data)
 	case ActLog:
-		return unix.SECCOMP_RET_LOG
+		return linux.SECCOMP_RET_LOG
 	case ActAllow:
-		return unix.SECCOMP_RET_ALLOW
+		return linux.SECCOMP_RET_ALLOW
 	}
 	// An unset action must never reach a filter; the kernel treats unknown
 	// return values as KILL_PROCESS, so fail closed.
-	return unix.SECCOMP_RET_KILL_PROCESS
+	return linux.SECCOMP_RET_KILL_PROCESS
 }
 
 // FromRet decodes a seccomp return value. Values the kernel does not know
 // act as KILL_PROCESS, and are decoded as such.
 func FromRet(r uint32) Action {
-	data := uint16(r & unix.SECCOMP_RET_DATA)
-	switch r & unix.SECCOMP_RET_ACTION_FULL {
-	case unix.SECCOMP_RET_KILL_PROCESS:
+	data := uint16(r & linux.SECCOMP_RET_DATA)
+	switch r & linux.SECCOMP_RET_ACTION_FULL {
+	case linux.SECCOMP_RET_KILL_PROCESS:
 		return KillProcess
-	case unix.SECCOMP_RET_KILL_THREAD:
+	case linux.SECCOMP_RET_KILL_THREAD:
 		return KillThread
-	case unix.SECCOMP_RET_TRAP:
+	case linux.SECCOMP_RET_TRAP:
 		return Trap(data)
-	case unix.SECCOMP_RET_ERRNO:
+	case linux.SECCOMP_RET_ERRNO:
 		return Errno(data)
-	case unix.SECCOMP_RET_USER_NOTIF:
+	case linux.SECCOMP_RET_USER_NOTIF:
 		return Notify
-	case unix.SECCOMP_RET_TRACE:
+	case linux.SECCOMP_RET_TRACE:
 		return Trace(data)
-	case unix.SECCOMP_RET_LOG:
+	case linux.SECCOMP_RET_LOG:
 		return Log
-	case unix.SECCOMP_RET_ALLOW:
+	case linux.SECCOMP_RET_ALLOW:
 		return Allow
 	}
 	return KillProcess
@@ -129,7 +129,7 @@ func (a Action) String() string {
 	case ActNone:
 		return "unset"
 	case ActErrno:
-		if name := unix.ErrnoName(unix.Errno(a.Data)); name != "" && a.Data != 0 {
+		if name := linux.ErrnoName(a.Data); name != "" && a.Data != 0 {
 			return "errno(" + name + ")"
 		}
 		return fmt.Sprintf("errno(%d)", a.Data)
@@ -177,7 +177,7 @@ func ParseAction(s string) (Action, error) {
 	}
 	a := Action{Kind: kind}
 	if kind == ActErrno {
-		a.Data = uint16(unix.EPERM)
+		a.Data = uint16(linux.EPERM)
 	}
 	if !hasArg {
 		return a, nil
@@ -211,10 +211,5 @@ func parseErrno(s string) (uint16, error) {
 
 // errnoByName finds an errno by its name (EPERM, EACCES, ...).
 func errnoByName(name string) (uint16, bool) {
-	for e := uint16(1); e < 200; e++ {
-		if unix.ErrnoName(unix.Errno(e)) == name {
-			return e, true
-		}
-	}
-	return 0, false
+	return linux.ErrnoNumber(name)
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/syscalls"
-	"golang.org/x/sys/unix"
 )
 
 // Op is an argument comparison operator.
@@ -183,7 +183,7 @@ func (p *Policy) Unknown() Action {
 	if p.UnknownAction.IsSet() {
 		return p.UnknownAction
 	}
-	return Errno(uint16(unix.ENOSYS))
+	return Errno(uint16(linux.ENOSYS))
 }
 
 // Validate checks that p can be compiled: a default action, known

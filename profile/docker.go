@@ -9,7 +9,6 @@ import (
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
@@ -27,7 +26,11 @@ func Builtins() []string { return []string{DockerDefaultName} }
 // entitle has no table for (riscv_hwprobe, spu_run, ...).
 func DockerDefault(opts Options) (*policy.Policy, error) {
 	opts.IgnoreUnknown = true
-	p, err := FromDocker(mobyseccomp.DefaultProfile(), opts)
+	def, err := dockerDefault()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", DockerDefaultName, err)
+	}
+	p, err := FromDocker(def, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", DockerDefaultName, err)
 	}
@@ -160,11 +163,11 @@ func dockerSelected(call *mobyseccomp.Syscall, arch string, caps []string, kerne
 func parseKernel(s string) (*mobyseccomp.KernelVersion, error) {
 	what := "Options.Kernel"
 	if s == "" {
-		var uts unix.Utsname
-		if err := unix.Uname(&uts); err != nil {
+		r, err := runningKernel()
+		if err != nil {
 			return nil, fmt.Errorf("reading the kernel version for minKernel: %w (set the kernel version explicitly)", err)
 		}
-		s = unix.ByteSliceToString(uts.Release[:])
+		s = r
 		what = "the running kernel's release"
 	}
 	var k mobyseccomp.KernelVersion

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"io"
 	"os"
 	"strings"
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
@@ -451,7 +451,7 @@ var actionNames = []string{
 func parseAction(a specs.LinuxSeccompAction, errnoRet *uint, field string) (policy.Action, error) {
 	data := func() (uint16, error) {
 		if errnoRet == nil {
-			return uint16(unix.EPERM), nil
+			return linux.EPERM, nil
 		}
 		if *errnoRet > policy.MaxErrno {
 			return 0, fmt.Errorf("%s %d is above %d, the largest errno the kernel returns", field, *errnoRet, policy.MaxErrno)

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package run implements `entitle run`: it runs a command confined by a
 // seccomp filter and explains every denial.
 //

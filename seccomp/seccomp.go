@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package seccomp installs seccomp BPF programs into the kernel and speaks
 // the user-notification protocol. It is a thin, pure-Go layer over
 // seccomp(2), prctl(2) and the SECCOMP_IOCTL_NOTIF_* ioctls. Programs are

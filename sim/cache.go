@@ -1,8 +1,8 @@
 package sim
 
 import (
+	"github.com/entitle-dev/entitle/internal/linux"
 	"golang.org/x/net/bpf"
-	"golang.org/x/sys/unix"
 )
 
 // CacheAllows reports whether the kernel's constant-action cache (Linux
@@ -43,7 +43,7 @@ func CacheAllows(prog []bpf.RawInstruction, arch uint32, nr uint32) bool {
 				return false // non-constant value load
 			}
 		case opRetK:
-			return k == unix.SECCOMP_RET_ALLOW
+			return k == linux.SECCOMP_RET_ALLOW
 		case opJa:
 			pc += uint64(k)
 		case opJeqK:

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/entitle-dev/entitle/internal/linux"
 	"golang.org/x/net/bpf"
-	"golang.org/x/sys/unix"
 )
 
 // opName is a short mnemonic for an opcode, used in error messages.
@@ -66,53 +66,53 @@ func opName(op uint16) string {
 }
 
 func srcName(op uint16) string {
-	if op&unix.BPF_X != 0 {
+	if op&linux.BPF_X != 0 {
 		return " x"
 	}
 	return " #k"
 }
 
 func aluName(op uint16) string {
-	if op&0x07 != unix.BPF_ALU || op&^0xff != 0 {
+	if op&0x07 != linux.BPF_ALU || op&^0xff != 0 {
 		return ""
 	}
 	switch op & 0xf0 {
-	case unix.BPF_ADD:
+	case linux.BPF_ADD:
 		return "add"
-	case unix.BPF_SUB:
+	case linux.BPF_SUB:
 		return "sub"
-	case unix.BPF_MUL:
+	case linux.BPF_MUL:
 		return "mul"
-	case unix.BPF_DIV:
+	case linux.BPF_DIV:
 		return "div"
-	case unix.BPF_MOD:
+	case linux.BPF_MOD:
 		return "mod"
-	case unix.BPF_AND:
+	case linux.BPF_AND:
 		return "and"
-	case unix.BPF_OR:
+	case linux.BPF_OR:
 		return "or"
-	case unix.BPF_XOR:
+	case linux.BPF_XOR:
 		return "xor"
-	case unix.BPF_LSH:
+	case linux.BPF_LSH:
 		return "lsh"
-	case unix.BPF_RSH:
+	case linux.BPF_RSH:
 		return "rsh"
 	}
 	return ""
 }
 
 func jmpName(op uint16) string {
-	if op&0x07 != unix.BPF_JMP || op&^0xff != 0 {
+	if op&0x07 != linux.BPF_JMP || op&^0xff != 0 {
 		return ""
 	}
 	switch op & 0xf0 {
-	case unix.BPF_JEQ:
+	case linux.BPF_JEQ:
 		return "jeq"
-	case unix.BPF_JGE:
+	case linux.BPF_JGE:
 		return "jge"
-	case unix.BPF_JGT:
+	case linux.BPF_JGT:
 		return "jgt"
-	case unix.BPF_JSET:
+	case linux.BPF_JSET:
 		return "jset"
 	}
 	return ""
@@ -169,14 +169,14 @@ func InsnString(i int, ins bpf.RawInstruction) string {
 		return fmt.Sprintf("ja %d", int64(i)+1+int64(k))
 	}
 	if m := aluName(ins.Op); m != "" {
-		if ins.Op&unix.BPF_X != 0 {
+		if ins.Op&linux.BPF_X != 0 {
 			return m + " x"
 		}
 		return fmt.Sprintf("%s #0x%x", m, k)
 	}
 	if m := jmpName(ins.Op); m != "" {
 		src := fmt.Sprintf("#0x%x", k)
-		if ins.Op&unix.BPF_X != 0 {
+		if ins.Op&linux.BPF_X != 0 {
 			src = "x"
 		}
 		return fmt.Sprintf("%s %s, %d, %d", m, src, i+1+int(ins.Jt), i+1+int(ins.Jf))
@@ -219,29 +219,29 @@ func Disassemble(prog []bpf.RawInstruction, annotate func(i int, ins bpf.RawInst
 // (which it treats as KILL_PROCESS). Data bits on actions that carry none
 // (ALLOW, LOG, KILL_*, USER_NOTIF) are shown as e.g. "ALLOW(data=0x5)".
 func RetString(ret uint32) string {
-	data := ret & unix.SECCOMP_RET_DATA
+	data := ret & linux.SECCOMP_RET_DATA
 	plain := func(name string) string {
 		if data != 0 {
 			return fmt.Sprintf("%s(data=0x%x)", name, data)
 		}
 		return name
 	}
-	switch ret & unix.SECCOMP_RET_ACTION_FULL {
-	case unix.SECCOMP_RET_KILL_PROCESS:
+	switch ret & linux.SECCOMP_RET_ACTION_FULL {
+	case linux.SECCOMP_RET_KILL_PROCESS:
 		return plain("KILL_PROCESS")
-	case unix.SECCOMP_RET_KILL_THREAD:
+	case linux.SECCOMP_RET_KILL_THREAD:
 		return plain("KILL_THREAD")
-	case unix.SECCOMP_RET_TRAP:
+	case linux.SECCOMP_RET_TRAP:
 		return fmt.Sprintf("TRAP(%d)", data)
-	case unix.SECCOMP_RET_ERRNO:
+	case linux.SECCOMP_RET_ERRNO:
 		return fmt.Sprintf("ERRNO(%d)", data)
-	case unix.SECCOMP_RET_USER_NOTIF:
+	case linux.SECCOMP_RET_USER_NOTIF:
 		return plain("USER_NOTIF")
-	case unix.SECCOMP_RET_TRACE:
+	case linux.SECCOMP_RET_TRACE:
 		return fmt.Sprintf("TRACE(%d)", data)
-	case unix.SECCOMP_RET_LOG:
+	case linux.SECCOMP_RET_LOG:
 		return plain("LOG")
-	case unix.SECCOMP_RET_ALLOW:
+	case linux.SECCOMP_RET_ALLOW:
 		return plain("ALLOW")
 	}
 	return fmt.Sprintf("UNKNOWN(0x%x)", ret)

@@ -24,7 +24,7 @@
 // package therefore has its own small interpreter; it only borrows the
 // instruction type [golang.org/x/net/bpf.RawInstruction] (same layout as
 // struct sock_filter) and the BPF_* / SECCOMP_RET_* constants of
-// golang.org/x/sys/unix.
+// internal/linux (checked against golang.org/x/sys/unix).
 //
 // # Kernel semantics mirrored here
 //

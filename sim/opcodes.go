@@ -1,71 +1,71 @@
 package sim
 
-import "golang.org/x/sys/unix"
+import "github.com/entitle-dev/entitle/internal/linux"
 
 // Opcodes as the kernel spells them (<linux/filter.h>, <linux/bpf_common.h>).
 const (
-	opLdImm  = unix.BPF_LD | unix.BPF_IMM              // ld #k
-	opLdAbsW = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS // ld [k]
-	opLdAbsH = unix.BPF_LD | unix.BPF_H | unix.BPF_ABS
-	opLdAbsB = unix.BPF_LD | unix.BPF_B | unix.BPF_ABS
-	opLdIndW = unix.BPF_LD | unix.BPF_W | unix.BPF_IND
-	opLdIndH = unix.BPF_LD | unix.BPF_H | unix.BPF_IND
-	opLdIndB = unix.BPF_LD | unix.BPF_B | unix.BPF_IND
-	opLdMem  = unix.BPF_LD | unix.BPF_MEM
-	opLdLen  = unix.BPF_LD | unix.BPF_W | unix.BPF_LEN
+	opLdImm  = linux.BPF_LD | linux.BPF_IMM               // ld #k
+	opLdAbsW = linux.BPF_LD | linux.BPF_W | linux.BPF_ABS // ld [k]
+	opLdAbsH = linux.BPF_LD | linux.BPF_H | linux.BPF_ABS
+	opLdAbsB = linux.BPF_LD | linux.BPF_B | linux.BPF_ABS
+	opLdIndW = linux.BPF_LD | linux.BPF_W | linux.BPF_IND
+	opLdIndH = linux.BPF_LD | linux.BPF_H | linux.BPF_IND
+	opLdIndB = linux.BPF_LD | linux.BPF_B | linux.BPF_IND
+	opLdMem  = linux.BPF_LD | linux.BPF_MEM
+	opLdLen  = linux.BPF_LD | linux.BPF_W | linux.BPF_LEN
 
-	opLdxImm  = unix.BPF_LDX | unix.BPF_IMM
-	opLdxAbsW = unix.BPF_LDX | unix.BPF_W | unix.BPF_ABS // kernel-internal only
-	opLdxMem  = unix.BPF_LDX | unix.BPF_MEM
-	opLdxLen  = unix.BPF_LDX | unix.BPF_W | unix.BPF_LEN
-	opLdxMsh  = unix.BPF_LDX | unix.BPF_B | unix.BPF_MSH
+	opLdxImm  = linux.BPF_LDX | linux.BPF_IMM
+	opLdxAbsW = linux.BPF_LDX | linux.BPF_W | linux.BPF_ABS // kernel-internal only
+	opLdxMem  = linux.BPF_LDX | linux.BPF_MEM
+	opLdxLen  = linux.BPF_LDX | linux.BPF_W | linux.BPF_LEN
+	opLdxMsh  = linux.BPF_LDX | linux.BPF_B | linux.BPF_MSH
 
-	opSt  = unix.BPF_ST
-	opStx = unix.BPF_STX
+	opSt  = linux.BPF_ST
+	opStx = linux.BPF_STX
 
-	opAddK = unix.BPF_ALU | unix.BPF_ADD | unix.BPF_K
-	opAddX = unix.BPF_ALU | unix.BPF_ADD | unix.BPF_X
-	opSubK = unix.BPF_ALU | unix.BPF_SUB | unix.BPF_K
-	opSubX = unix.BPF_ALU | unix.BPF_SUB | unix.BPF_X
-	opMulK = unix.BPF_ALU | unix.BPF_MUL | unix.BPF_K
-	opMulX = unix.BPF_ALU | unix.BPF_MUL | unix.BPF_X
-	opDivK = unix.BPF_ALU | unix.BPF_DIV | unix.BPF_K
-	opDivX = unix.BPF_ALU | unix.BPF_DIV | unix.BPF_X
-	opModK = unix.BPF_ALU | unix.BPF_MOD | unix.BPF_K
-	opModX = unix.BPF_ALU | unix.BPF_MOD | unix.BPF_X
-	opAndK = unix.BPF_ALU | unix.BPF_AND | unix.BPF_K
-	opAndX = unix.BPF_ALU | unix.BPF_AND | unix.BPF_X
-	opOrK  = unix.BPF_ALU | unix.BPF_OR | unix.BPF_K
-	opOrX  = unix.BPF_ALU | unix.BPF_OR | unix.BPF_X
-	opXorK = unix.BPF_ALU | unix.BPF_XOR | unix.BPF_K
-	opXorX = unix.BPF_ALU | unix.BPF_XOR | unix.BPF_X
-	opLshK = unix.BPF_ALU | unix.BPF_LSH | unix.BPF_K
-	opLshX = unix.BPF_ALU | unix.BPF_LSH | unix.BPF_X
-	opRshK = unix.BPF_ALU | unix.BPF_RSH | unix.BPF_K
-	opRshX = unix.BPF_ALU | unix.BPF_RSH | unix.BPF_X
-	opNeg  = unix.BPF_ALU | unix.BPF_NEG
+	opAddK = linux.BPF_ALU | linux.BPF_ADD | linux.BPF_K
+	opAddX = linux.BPF_ALU | linux.BPF_ADD | linux.BPF_X
+	opSubK = linux.BPF_ALU | linux.BPF_SUB | linux.BPF_K
+	opSubX = linux.BPF_ALU | linux.BPF_SUB | linux.BPF_X
+	opMulK = linux.BPF_ALU | linux.BPF_MUL | linux.BPF_K
+	opMulX = linux.BPF_ALU | linux.BPF_MUL | linux.BPF_X
+	opDivK = linux.BPF_ALU | linux.BPF_DIV | linux.BPF_K
+	opDivX = linux.BPF_ALU | linux.BPF_DIV | linux.BPF_X
+	opModK = linux.BPF_ALU | linux.BPF_MOD | linux.BPF_K
+	opModX = linux.BPF_ALU | linux.BPF_MOD | linux.BPF_X
+	opAndK = linux.BPF_ALU | linux.BPF_AND | linux.BPF_K
+	opAndX = linux.BPF_ALU | linux.BPF_AND | linux.BPF_X
+	opOrK  = linux.BPF_ALU | linux.BPF_OR | linux.BPF_K
+	opOrX  = linux.BPF_ALU | linux.BPF_OR | linux.BPF_X
+	opXorK = linux.BPF_ALU | linux.BPF_XOR | linux.BPF_K
+	opXorX = linux.BPF_ALU | linux.BPF_XOR | linux.BPF_X
+	opLshK = linux.BPF_ALU | linux.BPF_LSH | linux.BPF_K
+	opLshX = linux.BPF_ALU | linux.BPF_LSH | linux.BPF_X
+	opRshK = linux.BPF_ALU | linux.BPF_RSH | linux.BPF_K
+	opRshX = linux.BPF_ALU | linux.BPF_RSH | linux.BPF_X
+	opNeg  = linux.BPF_ALU | linux.BPF_NEG
 
-	opJa    = unix.BPF_JMP | unix.BPF_JA
-	opJeqK  = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
-	opJeqX  = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_X
-	opJgeK  = unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K
-	opJgeX  = unix.BPF_JMP | unix.BPF_JGE | unix.BPF_X
-	opJgtK  = unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K
-	opJgtX  = unix.BPF_JMP | unix.BPF_JGT | unix.BPF_X
-	opJsetK = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K
-	opJsetX = unix.BPF_JMP | unix.BPF_JSET | unix.BPF_X
+	opJa    = linux.BPF_JMP | linux.BPF_JA
+	opJeqK  = linux.BPF_JMP | linux.BPF_JEQ | linux.BPF_K
+	opJeqX  = linux.BPF_JMP | linux.BPF_JEQ | linux.BPF_X
+	opJgeK  = linux.BPF_JMP | linux.BPF_JGE | linux.BPF_K
+	opJgeX  = linux.BPF_JMP | linux.BPF_JGE | linux.BPF_X
+	opJgtK  = linux.BPF_JMP | linux.BPF_JGT | linux.BPF_K
+	opJgtX  = linux.BPF_JMP | linux.BPF_JGT | linux.BPF_X
+	opJsetK = linux.BPF_JMP | linux.BPF_JSET | linux.BPF_K
+	opJsetX = linux.BPF_JMP | linux.BPF_JSET | linux.BPF_X
 
-	opRetK = unix.BPF_RET | unix.BPF_K
-	opRetA = unix.BPF_RET | unix.BPF_A
+	opRetK = linux.BPF_RET | linux.BPF_K
+	opRetA = linux.BPF_RET | linux.BPF_A
 
-	opTax = unix.BPF_MISC | unix.BPF_TAX
-	opTxa = unix.BPF_MISC | unix.BPF_TXA
+	opTax = linux.BPF_MISC | linux.BPF_TAX
+	opTxa = linux.BPF_MISC | linux.BPF_TXA
 )
 
 // Limits enforced at load time.
 const (
-	MaxInsns = unix.BPF_MAXINSNS // 4096 instructions per filter
-	MemWords = unix.BPF_MEMWORDS // 16 scratch-memory slots
+	MaxInsns = linux.BPF_MAXINSNS // 4096 instructions per filter
+	MemWords = linux.BPF_MEMWORDS // 16 scratch-memory slots
 )
 
 // opClass tells what the kernel thinks of an opcode.

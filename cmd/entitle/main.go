@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command entitle compiles, inspects and applies seccomp policies built from
 // named entitlements. See the README for a tour.
 package main

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command keyserver is the seed document's scenario: an HTTP service on
 // loopback that authenticates a user (HTTP basic auth against a small
 // in-memory table) and serves that user's API key, read from

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package childtest runs part of a test in a fresh child process. Seccomp
 // filters cannot be removed once installed, so a test that installs one
 // re-executes the test binary and installs the filter there:

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package rawsys issues system calls through ABIs a Go program does not
 // normally use, so tests can check that filters deny them: the i386 ABI
 // (int $0x80) from a 64-bit process, and x32 numbers.
