@@ -21,7 +21,7 @@ import (
 // Apply confines the current process, every thread of it, to p. It sets
 // no_new_privs and installs p's filter with SECCOMP_FILTER_FLAG_TSYNC (the
 // kernel applies it, and no_new_privs, to all threads at once, or fails)
-// and SECCOMP_FILTER_FLAG_SPEC_ALLOW unless p.SpeculationMitigations.
+// and, only if p.AllowSpeculation, SECCOMP_FILTER_FLAG_SPEC_ALLOW.
 //
 // Apply refuses a process that holds io_uring instances (descriptors,
 // mappings or kernel threads of rings created earlier) unless io.uring is
@@ -99,7 +99,7 @@ func (p Policy) ApplyReport() (Report, error) {
 
 func (p Policy) install(prog *compiler.Program) error {
 	flags := seccomp.FlagTSync
-	if !p.SpeculationMitigations {
+	if p.AllowSpeculation {
 		flags |= seccomp.FlagSpecAllow
 	}
 	if _, err := seccomp.Install(prog.Insns, flags); err != nil {

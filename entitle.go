@@ -179,19 +179,21 @@ type Policy struct {
 	// newer kernel the tables know, stays allowed). It exists for
 	// compatibility with Karn; prefer the default allow-list.
 	DenyList bool
-	// SpeculationMitigations keeps the kernel's seccomp-triggered Spectre
-	// mitigations. By default Apply passes SECCOMP_FILTER_FLAG_SPEC_ALLOW:
-	// on kernels booted with spec_store_bypass_disable=seccomp or
-	// spectre_v2_user=seccomp (the default before Linux 5.16), installing a
-	// filter otherwise also forces Speculative Store Bypass Disable and STIBP
-	// on every thread, which can slow a process down by tens of percent.
-	// Those mitigations protect code from other code running in the same
-	// process or on a sibling hyperthread; a service confining itself is
-	// not running untrusted code, and the filter's purpose — limiting what
-	// an exploited process can ask the kernel — does not depend on them.
-	// Set this if the process does run untrusted code (an interpreter for
-	// third-party scripts, for instance). Speculation control through
-	// prctl(PR_SET_SPECULATION_CTRL) stays available either way.
+	// AllowSpeculation opts out of the kernel's seccomp-triggered Spectre
+	// mitigations (SECCOMP_FILTER_FLAG_SPEC_ALLOW). By default Apply keeps
+	// the kernel's behaviour: on kernels booted with
+	// spec_store_bypass_disable=seccomp or spectre_v2_user=seccomp (the
+	// default before Linux 5.16), installing a filter also forces
+	// Speculative Store Bypass Disable and STIBP on every thread, which
+	// protects the process from other code in it or on a sibling
+	// hyperthread and can slow it down by tens of percent. A service that
+	// runs no untrusted code and measured the cost may set this; a
+	// security library does not turn a mitigation off by default.
+	AllowSpeculation bool
+	// SpeculationMitigations is the earlier opt-in; the mitigations are
+	// now kept by default.
+	//
+	// Deprecated: the kernel's default is kept unless AllowSpeculation.
 	SpeculationMitigations bool
 	// Read, Write and Exec scope the file rights to these trees, like
 	// OpenBSD's unveil: nothing else is reachable but what a program needs
