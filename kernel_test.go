@@ -11,6 +11,7 @@ package entitle_test
 import (
 	"errors"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"io"
 	"net"
 	"os"
@@ -231,7 +232,7 @@ func TestConfineNobody(t *testing.T) {
 		os.Exit(confineChild(cases[0]))
 	}
 	if os.Getuid() != 0 {
-		t.Skip("needs root to run a child as nobody")
+		testenv.Skip(t, "needs root to run a child as nobody")
 	}
 	out, err := childtest.RunAs(t, 65534, 65534, "nobody")
 	if err != nil || !strings.Contains(out, "confined ok") {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,15 +25,15 @@ import (
 // busybox root file system.
 func TestInContainer(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("runc needs root")
+		testenv.Skip(t, "runc needs root")
 	}
 	runc, err := exec.LookPath("runc")
 	if err != nil {
-		t.Skip("runc is not installed (.ci/run installs it)")
+		testenv.Skip(t, "runc is not installed (.ci/run installs it)")
 	}
 	busybox, err := exec.LookPath("busybox")
 	if err != nil {
-		t.Skip("busybox-static is not installed (.ci/run installs it)")
+		testenv.Skip(t, "busybox-static is not installed (.ci/run installs it)")
 	}
 	dir := t.TempDir()
 	root := filepath.Join(dir, "rootfs")

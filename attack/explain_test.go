@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ import (
 func enableAudit(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("enabling kernel audit needs root")
+		testenv.Skip(t, "enabling kernel audit needs root")
 	}
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
 	if err != nil {

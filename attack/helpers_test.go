@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,7 +103,7 @@ func entitleBin(t testing.TB) string {
 func cprog(t testing.TB, name string, flags ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc is not installed (.ci/run installs it)")
+		testenv.Skip(t, "gcc is not installed (.ci/run installs it)")
 	}
 	key := name + " " + strings.Join(flags, " ")
 	return once(t, key, func(dir string) (string, error) {

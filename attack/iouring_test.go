@@ -5,6 +5,7 @@ package attack
 import (
 	"errors"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,7 +166,7 @@ func (r *ring) waitCQE(d time.Duration) (int32, bool) {
 // runs after it although fs.create is not granted.
 func TestAttackIOURing(t *testing.T) {
 	if b, err := os.ReadFile("/proc/sys/kernel/io_uring_disabled"); err == nil && strings.TrimSpace(string(b)) == "2" {
-		t.Skip("io_uring is disabled on this machine (kernel.io_uring_disabled=2)")
+		testenv.Skip(t, "io_uring is disabled on this machine (kernel.io_uring_disabled=2)")
 	}
 	const key = "ATTACK_IOURING_DIR"
 	type variant struct {

@@ -3,6 +3,7 @@
 package attack
 
 import (
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -227,7 +228,7 @@ func freePort(t *testing.T) string {
 
 func needPython(t *testing.T) {
 	if _, err := exec.LookPath("/usr/bin/python3"); err != nil {
-		t.Skip("python3 is not installed (.ci/run installs it)")
+		testenv.Skip(t, "python3 is not installed (.ci/run installs it)")
 	}
 }
 
@@ -237,7 +238,7 @@ func needPython(t *testing.T) {
 func TestPresets(t *testing.T) {
 	for _, p := range []string{"git", "make", "gcc", "curl"} {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs it)", p)
+			testenv.Skipf(t, "%s is not installed (.ci/run installs it)", p)
 		}
 	}
 	needPython(t)

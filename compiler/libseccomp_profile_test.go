@@ -4,6 +4,7 @@ package compiler
 
 import (
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"strings"
 	"testing"
@@ -51,7 +52,7 @@ func TestLibseccompPodman(t *testing.T) {
 	const path = "/usr/share/containers/seccomp.json"
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("%s: %v (install golang-github-containers-common)", path, err)
+		testenv.Skipf(t, "%s: %v (install golang-github-containers-common)", path, err)
 	}
 	n, exc := compareProfileJSON(t, data, profile.Options{})
 	t.Logf("podman default: %d decisions equal; excepted: %s", n, strings.Join(keys(exc), "; "))

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,7 +84,7 @@ func TestHugeProfile(t *testing.T) {
 func TestPodmanShippedProfile(t *testing.T) {
 	const path = "/usr/share/containers/seccomp.json"
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s not installed (Debian package golang-github-containers-common): %v", path, err)
+		testenv.Skipf(t, "%s not installed (Debian package golang-github-containers-common): %v", path, err)
 	}
 	var warns []Warning
 	p, err := ParseFile(path, Options{HostArch: syscalls.X86_64, Kernel: "6.18", Warn: func(w Warning) { warns = append(warns, w) }})

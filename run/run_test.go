@@ -5,6 +5,7 @@ package run
 import (
 	"bytes"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
 	"net/http"
 	"os"
@@ -33,7 +34,7 @@ func need(t testing.TB, progs ...string) {
 	}
 	for _, p := range progs {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s not installed", p)
+			testenv.Skipf(t, "%s not installed", p)
 		}
 	}
 }

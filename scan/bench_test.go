@@ -3,6 +3,7 @@
 package scan
 
 import (
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,7 +82,7 @@ func BenchmarkScanGoCold(b *testing.B) {
 func BenchmarkScanDynamic(b *testing.B) {
 	target := "/usr/bin/curl" // 33 libraries, libc among them
 	if _, err := os.Stat(target); err != nil {
-		b.Skip(err)
+		testenv.Skip(b, err)
 	}
 	entitle := benchEntitle(b)
 	b.Run("cold", func(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ func readSelf(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err)
 	}
 	return b
 }

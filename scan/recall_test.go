@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -92,7 +93,7 @@ func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (.ci/run installs it)", tool)
+			testenv.Skipf(t, "%s is not installed (.ci/run installs it)", tool)
 		}
 	}
 }
@@ -261,7 +262,7 @@ func debianProg(t *testing.T, name string) string {
 			return p
 		}
 	}
-	t.Skipf("%s is not installed (.ci/run installs it)", name)
+	testenv.Skipf(t, "%s is not installed (.ci/run installs it)", name)
 	return ""
 }
 

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"slices"
@@ -25,7 +26,7 @@ func BenchmarkStartup(b *testing.B) {
 	bin := entitleBin(b)
 	truePath, err := exec.LookPath("true")
 	if err != nil {
-		b.Skip("true not installed")
+		testenv.Skip(b, "true not installed")
 	}
 	rounds := 200
 	if s := os.Getenv("ENTITLE_STARTUP_ROUNDS"); s != "" {

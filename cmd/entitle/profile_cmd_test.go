@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,7 +110,7 @@ func TestProfileBadInput(t *testing.T) {
 func TestSystemdAnalyzeVerify(t *testing.T) {
 	sa, err := exec.LookPath("systemd-analyze")
 	if err != nil {
-		t.Skip("systemd-analyze is not installed")
+		testenv.Skip(t, "systemd-analyze is not installed")
 	}
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "entitle-test.service"), []byte("[Unit]\nDescription=entitle test\n[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ func TestCompileStrictAndLenient(t *testing.T) {
 func TestCompilePodmanProfile(t *testing.T) {
 	const path = "/usr/share/containers/seccomp.json"
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s: %v (install golang-github-containers-common)", path, err)
+		testenv.Skipf(t, "%s: %v (install golang-github-containers-common)", path, err)
 	}
 	var out, errb bytes.Buffer
 	if code := runIO([]string{"compile", "--stats", path}, &out, &errb); code != 0 {

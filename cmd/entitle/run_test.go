@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,7 +67,7 @@ func needProgs(t *testing.T, progs ...string) {
 	t.Helper()
 	for _, p := range progs {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("%s not installed", p)
+			testenv.Skipf(t, "%s not installed", p)
 		}
 	}
 }

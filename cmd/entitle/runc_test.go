@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,7 +86,7 @@ func busyboxRootfs(t *testing.T) string {
 		rootfsDir = root
 	})
 	if rootfsErr != "" {
-		t.Skip(rootfsErr)
+		testenv.Skip(t, rootfsErr)
 	}
 	return rootfsDir
 }
@@ -142,10 +143,10 @@ func needTool(t *testing.T, tool, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(tool)
 	if err != nil {
-		t.Skipf("%s is not installed (apt-get install %s)", tool, pkg)
+		testenv.Skipf(t, "%s is not installed (apt-get install %s)", tool, pkg)
 	}
 	if os.Geteuid() != 0 {
-		t.Skipf("%s needs root here", tool)
+		testenv.Skipf(t, "%s needs root here", tool)
 	}
 	return path
 }
@@ -250,7 +251,7 @@ func rewritten(t *testing.T, nameOrPath string) []byte {
 	t.Helper()
 	if strings.HasPrefix(nameOrPath, "/") {
 		if _, err := os.Stat(nameOrPath); err != nil {
-			t.Skipf("%s: %v (install golang-github-containers-common)", nameOrPath, err)
+			testenv.Skipf(t, "%s: %v (install golang-github-containers-common)", nameOrPath, err)
 		}
 	}
 	p, err := profile.Load(nameOrPath, profile.Options{HostArch: syscalls.X86_64})

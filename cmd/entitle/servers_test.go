@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
 	"net/http"
 	"os"
@@ -183,7 +184,7 @@ func publicDir(t *testing.T) string {
 
 func needRoot(t *testing.T) {
 	if os.Getuid() != 0 {
-		t.Skip("needs root (server users, ports)")
+		testenv.Skip(t, "needs root (server users, ports)")
 	}
 }
 
@@ -267,7 +268,7 @@ func TestServerNginx(t *testing.T) {
 	dir := publicDir(t)
 	conf, err := os.ReadFile("/etc/nginx/nginx.conf")
 	if err != nil {
-		t.Skip(err)
+		testenv.Skip(t, err)
 	}
 	port := freePort(t)
 	site := regexp.MustCompile(`(?m)^\s*include /etc/nginx/sites-enabled/\*;`)
@@ -350,12 +351,12 @@ func TestServerPostgres(t *testing.T) {
 	if m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl"); len(m) > 0 {
 		bin = filepath.Dir(m[len(m)-1])
 	} else {
-		t.Skip("postgresql not installed")
+		testenv.Skip(t, "postgresql not installed")
 	}
 	needProgs(t, "/usr/bin/python3")
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		t.Skip("no postgres user")
+		testenv.Skip(t, "no postgres user")
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)

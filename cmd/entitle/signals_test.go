@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -74,7 +75,7 @@ func openPty(t *testing.T) (*os.File, *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
+		testenv.Skipf(t, "no pseudo-terminals: %v", err)
 	}
 	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package region
 
 import (
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"math/rand"
 	"os"
 	"strings"
@@ -190,7 +191,7 @@ func TestNetServerFsReadWithinDocker(t *testing.T) {
 func podman(t testing.TB) *policy.Policy {
 	const path = "/usr/share/containers/seccomp.json"
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s: %v", path, err)
+		testenv.Skipf(t, "%s: %v", path, err)
 	}
 	p, err := profile.Load(path, profile.Options{HostArch: syscalls.X86_64, Kernel: "6.18"})
 	if err != nil {
