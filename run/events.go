@@ -63,17 +63,23 @@ type Event struct {
 	Ungrantable    []string `json:"ungrantable,omitempty"`
 }
 
-// eventSink writes events as JSON lines; a nil sink drops them.
+// eventSink writes events as JSON lines and hands them to a callback; a
+// nil sink drops them.
 type eventSink struct {
 	mu  sync.Mutex
 	enc *json.Encoder
+	fn  func(Event)
 }
 
-func newEventSink(w io.Writer) *eventSink {
-	if w == nil {
+func newEventSink(w io.Writer, fn func(Event)) *eventSink {
+	if w == nil && fn == nil {
 		return nil
 	}
-	return &eventSink{enc: json.NewEncoder(w)}
+	s := &eventSink{fn: fn}
+	if w != nil {
+		s.enc = json.NewEncoder(w)
+	}
+	return s
 }
 
 func (s *eventSink) emit(e Event) {
@@ -84,5 +90,10 @@ func (s *eventSink) emit(e Event) {
 	e.Time = time.Now().UTC().Format(time.RFC3339Nano)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.enc.Encode(e)
+	if s.enc != nil {
+		s.enc.Encode(e)
+	}
+	if s.fn != nil {
+		s.fn(e)
+	}
 }

@@ -111,6 +111,9 @@ type Config struct {
 	// Events, if set, receives one JSON object per denial (both layers),
 	// per notice and a summary (Event; EventsVersion).
 	Events io.Writer
+	// OnEvent, if set, receives the same events as typed values, from the
+	// supervisor's goroutines (it must not block for long).
+	OnEvent func(Event)
 	// PreserveFDs passes descriptors 3 .. 3+PreserveFDs-1 of this process
 	// to the command. Every other descriptor beyond the standard streams
 	// is closed at execve, so that nothing the command could not open
@@ -300,7 +303,7 @@ func Run(cfg Config) (*Report, error) {
 		Stderr:     orWriter(cfg.Stderr, os.Stderr),
 		ExtraFiles: append(extra, childEnd),
 	}
-	events := newEventSink(cfg.Events)
+	events := newEventSink(cfg.Events, cfg.OnEvent)
 	var ll *landlockExplainer
 	if cfg.Mode == Explain && lc != nil {
 		// Before the command starts, so that no record is missed.

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/entitle-dev/entitle/internal/testenv"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -318,5 +319,32 @@ func TestDecode(t *testing.T) {
 		if got := d.arg("x", c.k, c.v, 0); got != c.want {
 			t.Errorf("kind %d value %#x: %q, want %q", c.k, c.v, got, c.want)
 		}
+	}
+}
+
+// TestOnEvent: the typed event sink gets one denial per denied call and a
+// summary, as the JSON stream does.
+func TestOnEvent(t *testing.T) {
+	need(t, "mkdir")
+	dir := t.TempDir()
+	p, _ := Build([]string{"fs.read"}, catalog.AllowList, policy.Action{}, nil)
+	var mu sync.Mutex
+	var got []Event
+	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"mkdir", dir + "/x"},
+		Log: io.Discard, Stderr: io.Discard, OnEvent: func(e Event) { mu.Lock(); got = append(got, e); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var denial, summary bool
+	for _, e := range got {
+		switch {
+		case e.Event == "denial" && e.Layer == "seccomp" && e.Syscall == "mkdir" && e.Flag == "--allow fs.create" && e.Action == "errno(EPERM)":
+			denial = true
+		case e.Event == "summary" && e.Exit != nil && *e.Exit == rep.ExitCode && e.Denied == 1:
+			summary = true
+		}
+	}
+	if !denial || !summary {
+		t.Errorf("events %+v: want the mkdir denial and the summary", got)
 	}
 }
