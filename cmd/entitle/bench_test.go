@@ -41,6 +41,15 @@ func BenchmarkStartup(b *testing.B) {
 		{"entitle run --quiet -- true", []string{bin, "run", "--quiet", "--allow", "fs.read", "--", truePath}},
 		{"entitle run -- true", []string{bin, "run", "--allow", "fs.read", "--", truePath}},
 		{"entitle run --allow fs.read,fs.write,fs.create,net.client -- true", []string{bin, "run", "--allow", "fs.read,fs.write,fs.create,net.client", "--", truePath}},
+		{"entitle run --quiet --sandbox workspace-write -- true", []string{bin, "run", "--quiet", "--sandbox", "workspace-write", "--", truePath}},
+		{"entitle run --sandbox workspace-write -- true", []string{bin, "run", "--sandbox", "workspace-write", "--", truePath}},
+	}
+	// A Landlock-only peer: landrun is not served by the Go module proxy
+	// here; go-landlock's own landlock-restrict (the library landrun wraps)
+	// stands in when ENTITLE_LANDLOCK_RESTRICT names it.
+	if lr := os.Getenv("ENTITLE_LANDLOCK_RESTRICT"); lr != "" {
+		vs = append(vs, variant{"landlock-restrict (workspace-write-like) -- true",
+			[]string{lr, "-ro", "/usr", "/etc", "/lib", "/lib64", "-rw", os.TempDir(), ".", "--", truePath}})
 	}
 	if old := os.Getenv("ENTITLE_BASELINE"); old != "" {
 		vs = append(vs,
@@ -74,4 +83,59 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(float64(base)/1e6, "plain-ms")
 	b.ReportMetric(float64(med(times[1])-base)/1e6, "quiet-added-ms")
 	b.ReportMetric(float64(med(times[2])-base)/1e6, "explain-added-ms")
+}
+
+// BenchmarkPresetWorkload runs a short-command workload plain and under
+// `entitle run --sandbox workspace-write` (explain mode): `git status` in a
+// small checkout and `make` building a small C program from clean, each
+// round interleaved; the figure is the ratio of medians.
+// Run with: go test -run=NONE -bench=PresetWorkload -benchtime=1x ./cmd/entitle
+func BenchmarkPresetWorkload(b *testing.B) {
+	bin := entitleBin(b)
+	for _, p := range []string{"git", "make", "cc"} {
+		if _, err := exec.LookPath(p); err != nil {
+			b.Skipf("%s not installed", p)
+		}
+	}
+	ws := b.TempDir()
+	os.WriteFile(ws+"/main.c", []byte("#include <stdio.h>\nint main(void){puts(\"hi\");return 0;}\n"), 0o644)
+	os.WriteFile(ws+"/Makefile", []byte("prog: main.c\n\tcc -O0 -o prog main.c\n"), 0o644)
+	for _, c := range [][]string{{"git", "init", "-q"}, {"git", "add", "."}} {
+		cmd := exec.Command(c[0], c[1:]...)
+		cmd.Dir = ws
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v %s", c, err, out)
+		}
+	}
+	workloads := []struct {
+		name string
+		args []string
+	}{
+		{"git status", []string{"git", "status", "--short"}},
+		{"make (cc)", []string{"sh", "-c", "rm -f prog && make -s"}},
+	}
+	rounds := 30
+	for _, w := range workloads {
+		var plain, under []time.Duration
+		for i := 0; i < b.N; i++ {
+			for r := 0; r < rounds; r++ {
+				for k, args := range [][]string{w.args, append([]string{bin, "run", "--sandbox", "workspace-write", "--"}, w.args...)} {
+					cmd := exec.Command(args[0], args[1:]...)
+					cmd.Dir = ws
+					start := time.Now()
+					if out, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("%v: %v\n%s", args, err, out)
+					}
+					if k == 0 {
+						plain = append(plain, time.Since(start))
+					} else {
+						under = append(under, time.Since(start))
+					}
+				}
+			}
+		}
+		med := func(d []time.Duration) time.Duration { s := slices.Clone(d); slices.Sort(s); return s[len(s)/2] }
+		fmt.Printf("%-12s plain %7.2f ms   workspace-write %7.2f ms   ratio %.3f\n", w.name,
+			float64(med(plain))/1e6, float64(med(under))/1e6, float64(med(under))/float64(med(plain)))
+	}
 }
