@@ -3,7 +3,6 @@
 package confine
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
-	"golang.org/x/sys/unix"
 )
 
 // ABI returns the running kernel's Landlock ABI version, 0 when Landlock is
@@ -286,34 +284,6 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
-// RestrictThread enforces c on the calling thread only, which must be
-// locked to its goroutine and have no_new_privs set: `entitle run`'s init
-// child calls it on the thread that then calls execve.
-func (c Config) RestrictThread() (Status, error) {
-	st := c.Check()
-	if st.ABI == 0 {
-		return st, nil
-	}
-	cfg, rules, err := c.Rules()
-	if err != nil {
-		return st, err
-	}
-	// The command runs after execve: log its denials too (ABI 7 audit),
-	// so that they can be explained.
-	fd, flags, err := cfg.EnableLoggingForSubprocesses().NewRulesetFD(rules...)
-	if err != nil {
-		return st, fmt.Errorf("landlock ruleset: %w", err)
-	}
-	if fd < 0 {
-		return st, nil
-	}
-	defer unix.Close(fd)
-	if err := ll.LandlockRestrictSelf(fd, flags); err != nil {
-		return st, fmt.Errorf("landlock_restrict_self: %w", err)
-	}
-	return st, nil
-}
-
 // RestrictProcess enforces c on every thread of the process (the library's
 // Apply).
 func (c Config) RestrictProcess() (Status, error) {
@@ -331,8 +301,6 @@ func (c Config) RestrictProcess() (Status, error) {
 	return st, nil
 }
 
-// ErrNoLandlock is returned by strict callers when a layer is missing.
-var ErrNoLandlock = errors.New("this kernel cannot enforce every layer of the sandbox")
 
 // NewRulesetFD builds c's Landlock ruleset (with audit logging of the
 // denials of programs executed later, ABI 7) without enforcing it: the

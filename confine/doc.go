@@ -43,8 +43,10 @@
 // missing layer refuse (`entitle run --strict`, Policy.Strict).
 //
 // Why not go-landlock's RestrictPaths alone: the ruleset is built with
-// go-landlock (Config.NewRulesetFD), but `entitle run` must restrict only
-// the thread that calls execve, between installing its seccomp filter and
-// executing the command, and the exclusions above need per-entry rules
-// that go-landlock leaves to its callers.
+// go-landlock (Config.NewRulesetFD), but `entitle run`'s supervisor builds
+// it while the init child starts and the child enforces it (RestrictSelf)
+// on the one thread that calls execve; the exclusions above need
+// per-entry rules that go-landlock leaves to its callers. The library's
+// Apply uses go-landlock's Restrict (every thread). Denials are explained
+// from Landlock's audit records (FollowAudit, ABI 7).
 package confine
