@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -14,8 +15,10 @@ import (
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/confine"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/syscalls"
 )
 
 // Apply confines the current process, every thread of it, to p. It sets
@@ -68,7 +71,7 @@ func (p Policy) ApplyReport() (Report, error) {
 	}
 	if p.DenyList || prog.Policy.DefaultAction.Kind == policy.ActLog {
 		// Karn's mode restricts system calls only; Log enforces nothing.
-		return Report{}, p.install(prog)
+		return Report{}, p.install(prog, false)
 	}
 	paths, protected, err := req.Apply(&layers)
 	if err != nil {
@@ -80,25 +83,91 @@ func (p Policy) ApplyReport() (Report, error) {
 	if p.Strict && len(st.Missing) > 0 {
 		return rep, fmt.Errorf("%w: Strict: this kernel cannot enforce: %s", ErrNotSupported, strings.Join(st.Missing, "; "))
 	}
+	var follower *confine.Follower
+	if p.OnDenial != nil {
+		// Before the sandbox: the audit socket must be opened and joined
+		// while the process may.
+		f, err := p.followDenials()
+		if err != nil {
+			rep.Missing = append(rep.Missing, "denial reports (Policy.OnDenial): "+err.Error())
+		}
+		follower = f
+	}
+	fail := func(err error) (Report, error) {
+		if follower != nil {
+			follower.Close()
+		}
+		return rep, err
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return rep, fmt.Errorf("entitle: set no_new_privs: %w", err)
+		return fail(fmt.Errorf("entitle: set no_new_privs: %w", err))
 	}
 	if !layers.AllCaps {
 		if err := confine.KeepCaps(layers.Caps); err != nil {
-			return rep, fmt.Errorf("entitle: drop capabilities: %w", err)
+			return fail(fmt.Errorf("entitle: drop capabilities: %w", err))
 		}
 	}
 	if _, err := lc.RestrictProcess(); err != nil {
-		return rep, fmt.Errorf("entitle: %w", err)
+		return fail(fmt.Errorf("entitle: %w", err))
 	}
 	if err := denyWriteExec(prog.Policy); err != nil {
-		return rep, err
+		return fail(err)
 	}
-	return rep, p.install(prog)
+	if err := p.install(prog, follower != nil); err != nil {
+		return fail(err)
+	}
+	return rep, nil
 }
 
-func (p Policy) install(prog *compiler.Program) error {
+// followDenials starts reading the audit records of this process's
+// denials for p.OnDenial.
+func (p Policy) followDenials() (*confine.Follower, error) {
+	f, err := confine.FollowAudit(func(d confine.Denial) {
+		p.OnDenial(Denial{Layer: "landlock", Access: d.Blockers, Path: d.Path, Addr: d.Addr, Port: d.Port})
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.OnSeccomp = func(r confine.SeccompRecord) {
+		if r.Code&linux.SECCOMP_RET_ACTION_FULL == linux.SECCOMP_RET_ALLOW {
+			return
+		}
+		d := Denial{Layer: "seccomp", Syscall: fmt.Sprintf("syscall %d", r.Syscall)}
+		if a := archOf(r.Arch, r.Syscall); a != nil {
+			if name, ok := a.SyscallName(r.Syscall); ok {
+				d.Syscall = name
+				for _, g := range catalog.Grantors(a, name) {
+					if g.Entitlement != "base" && !slices.Contains(d.Entitlements, g.Entitlement) {
+						d.Entitlements = append(d.Entitlements, g.Entitlement)
+					}
+				}
+			}
+		}
+		p.OnDenial(d)
+	}
+	f.SetPID(os.Getpid())
+	return f, nil
+}
+
+// archOf returns the table for an audit arch and number (x32 numbers
+// share x86_64's audit arch, with bit 30 set).
+func archOf(audit, nr uint32) *syscalls.Arch {
+	if audit == syscalls.X86_64.AuditArch() && nr&0x40000000 != 0 {
+		return syscalls.X32
+	}
+	for _, a := range syscalls.All() {
+		if a.AuditArch() == audit && a != syscalls.X32 {
+			return a
+		}
+	}
+	return nil
+}
+
+func (p Policy) install(prog *compiler.Program, log bool) error {
 	flags := seccomp.FlagTSync
+	if log {
+		flags |= seccomp.FlagLog
+	}
 	if p.AllowSpeculation {
 		flags |= seccomp.FlagSpecAllow
 	}

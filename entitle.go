@@ -205,6 +205,15 @@ type Policy struct {
 	// Bind and Connect scope TCP bind and connect to these ports (implying
 	// NetServer and NetClient).
 	Bind, Connect []uint16
+	// OnDenial, if set, is called in-process for every call the filter
+	// denies and every access Landlock refuses after Apply, with what
+	// would allow it. It reads the kernel's audit records (the filter is
+	// installed with SECCOMP_FILTER_FLAG_LOG, and Landlock ABI 7 audits its
+	// denials), so it needs root (CAP_AUDIT_READ) and kernel audit on;
+	// otherwise Apply still confines and ApplyReport's Missing says why no
+	// denial will be reported. It runs on a goroutine of its own, under the
+	// sandbox like the rest of the process.
+	OnDenial func(Denial)
 	// Strict makes Apply fail (ErrNotSupported, nothing applied) when the
 	// kernel cannot enforce every layer (Landlock rights, ports, scopes);
 	// by default Apply enforces what the kernel has and ApplyReport says
@@ -217,6 +226,23 @@ type Policy struct {
 	// outside the filter (see IOURingError). Without it, Apply fails with
 	// an *IOURingError (ErrIOURing) when it finds such instances.
 	UnsafeAllowIOURing bool
+}
+
+// Denial is a call or access the sandbox refused (Policy.OnDenial).
+type Denial struct {
+	Layer string // "seccomp" or "landlock"
+	// Seccomp: the call and the entitlements that may allow it (the audit
+	// record has no arguments: every entitlement that grants the call
+	// under some arguments is listed).
+	Syscall      string
+	Entitlements []string
+	// Landlock: the refused rights (fs.read_file, net.connect_tcp, ...),
+	// the path (for creation and removal, the directory), the network
+	// address and port.
+	Access []string
+	Path   string
+	Addr   string
+	Port   int
 }
 
 // Report says what Apply enforced beyond seccomp.

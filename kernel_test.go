@@ -18,10 +18,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/net/bpf"
@@ -551,5 +553,53 @@ func TestApplyLayers(t *testing.T) {
 		if !strings.Contains(res, w+"\n") {
 			t.Errorf("want %q\n%s", w, res)
 		}
+	}
+}
+
+// TestOnDenial: with Policy.OnDenial, the process learns in-process of
+// each call the filter denies (with the entitlements that would allow it)
+// and each access Landlock refuses (with the path), from the kernel's
+// audit records (root, audit on).
+func TestOnDenial(t *testing.T) {
+	if childtest.Child("on-denial") {
+		in := os.Getenv("ENTITLE_TEST_IN")
+		got := make(chan entitle.Denial, 16)
+		rep, err := entitle.Policy{Read: []string{in}, OnDenial: func(d entitle.Denial) { got <- d }}.ApplyReport()
+		if err != nil {
+			fmt.Println("Apply:", err)
+			os.Exit(1)
+		}
+		fmt.Println("missing:", rep.Missing)
+		if err := os.Mkdir(filepath.Join(in, "d"), 0o755); err == nil {
+			fmt.Println("mkdir succeeded")
+		}
+		if _, err := os.ReadFile("/etc/hostname"); err == nil {
+			fmt.Println("read outside succeeded")
+		}
+		var seccompSeen, landlockSeen bool
+		timeout := time.After(5 * time.Second)
+		for !(seccompSeen && landlockSeen) {
+			select {
+			case d := <-got:
+				switch {
+				case d.Layer == "seccomp" && d.Syscall == "mkdirat" && slices.Contains(d.Entitlements, "fs.create"):
+					seccompSeen = true
+					fmt.Println("seccomp denial reported")
+				case d.Layer == "landlock" && d.Path == "/etc/hostname" && slices.Contains(d.Access, "fs.read_file"):
+					landlockSeen = true
+					fmt.Println("landlock denial reported")
+				}
+			case <-timeout:
+				fmt.Println("timed out waiting for the reports")
+				os.Exit(1)
+			}
+		}
+		os.Exit(0)
+	}
+	testenv.EnableAudit(t)
+	t.Setenv("ENTITLE_TEST_IN", t.TempDir())
+	res, err := childtest.Run(t, "on-denial")
+	if err != nil || !strings.Contains(res, "seccomp denial reported") || !strings.Contains(res, "landlock denial reported") || !strings.Contains(res, "missing: []") {
+		t.Fatalf("%v\n%s", err, res)
 	}
 }

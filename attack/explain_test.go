@@ -4,7 +4,6 @@ package attack
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
@@ -13,38 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
-
-// enableAudit turns the kernel's audit on (AUDIT_SET), which Landlock
-// needs to record denials; only root can, and CI runs as root.
-func enableAudit(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		testenv.Skip(t, "enabling kernel audit needs root")
-	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
-	if err != nil {
-		t.Fatalf("audit netlink socket: %v", err)
-	}
-	defer unix.Close(fd)
-	msg := make([]byte, unix.NLMSG_HDRLEN+44) // struct audit_status
-	binary.NativeEndian.PutUint32(msg[0:], uint32(len(msg)))
-	binary.NativeEndian.PutUint16(msg[4:], 1001) // AUDIT_SET
-	binary.NativeEndian.PutUint16(msg[6:], unix.NLM_F_REQUEST|unix.NLM_F_ACK)
-	binary.NativeEndian.PutUint32(msg[unix.NLMSG_HDRLEN:], 1)   // mask: AUDIT_STATUS_ENABLED
-	binary.NativeEndian.PutUint32(msg[unix.NLMSG_HDRLEN+4:], 1) // enabled
-	if err := unix.Sendto(fd, msg, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		t.Fatalf("AUDIT_SET: %v", err)
-	}
-	buf := make([]byte, 4096)
-	if n, _, err := unix.Recvfrom(fd, buf, 0); err != nil || n < unix.NLMSG_HDRLEN+4 {
-		t.Fatalf("AUDIT_SET answer: %v", err)
-	} else if e := int32(binary.NativeEndian.Uint32(buf[unix.NLMSG_HDRLEN:])); e != 0 {
-		t.Fatalf("AUDIT_SET: %v", unix.Errno(-e))
-	}
-}
 
 // events reads a JSON event stream.
 func events(t *testing.T, path string) []map[string]any {
@@ -74,7 +42,7 @@ func events(t *testing.T, path string) []map[string]any {
 // the same run with that flag succeeds. Denials on the seccomp layer get
 // their events too, and a summary closes the stream.
 func TestExplainLandlock(t *testing.T) {
-	enableAudit(t)
+	testenv.EnableAudit(t)
 	root := user{name: "root"}
 	srv, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 const (
 	auditLandlockAccess = 1423 // AUDIT_LANDLOCK_ACCESS: one denial
 	auditLandlockDomain = 1424 // AUDIT_LANDLOCK_DOMAIN: a domain's life
+	auditSeccomp        = 1326 // AUDIT_SECCOMP: a logged seccomp decision
 	auditGet            = 1000 // AUDIT_GET
 	auditNlgrpReadlog   = 1    // AUDIT_NLGRP_READLOG
 )
@@ -34,6 +35,16 @@ type Denial struct {
 	OComm    string
 }
 
+// SeccompRecord is a seccomp decision the kernel logged (type 1326): for
+// a filter installed with SECCOMP_FILTER_FLAG_LOG, every denial.
+type SeccompRecord struct {
+	PID     int
+	Comm    string
+	Arch    uint32 // AUDIT_ARCH_*
+	Syscall uint32
+	Code    uint32 // the filter's return value (SECCOMP_RET_*|data)
+}
+
 // Follower receives the kernel's Landlock audit records through the audit
 // netlink multicast group (it needs CAP_AUDIT_READ: root) and reports the
 // denials of one sandbox: the Landlock domain its first process created.
@@ -41,13 +52,17 @@ type Follower struct {
 	fd      int
 	mu      sync.Mutex
 	pid     int                 // the sandbox's first process
-	domain  string              // its domain, once the kernel named it
+	domain  string              // its (first) domain, once the kernel named it
+	domains map[string]bool     // every domain that process created (one per thread for a library)
 	pending map[string][]Denial // denials of domains not yet identified
 	fn      func(Denial)
-	wakeR   int
-	wakeW   int
-	done    chan struct{}
-	freed   chan struct{} // closed when the kernel reports the domain freed
+	// OnSeccomp, if set before the sandbox starts, receives the logged
+	// seccomp decisions of the sandbox's first process.
+	OnSeccomp func(SeccompRecord)
+	wakeR     int
+	wakeW     int
+	done      chan struct{}
+	freed     chan struct{} // closed when the kernel reports the domain freed
 }
 
 // ErrAuditOff is returned by FollowAudit when the kernel's audit is
@@ -79,7 +94,8 @@ func FollowAudit(fn func(Denial)) (*Follower, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("audit follower: %w", err)
 	}
-	f := &Follower{fd: fd, wakeR: wake[0], wakeW: wake[1], pending: map[string][]Denial{}, fn: fn, done: make(chan struct{}), freed: make(chan struct{})}
+	f := &Follower{fd: fd, wakeR: wake[0], wakeW: wake[1], pending: map[string][]Denial{}, domains: map[string]bool{},
+		fn: fn, done: make(chan struct{}), freed: make(chan struct{})}
 	go f.loop()
 	return f, nil
 }
@@ -200,11 +216,34 @@ func (f *Follower) loop() {
 	}
 }
 
-// maxPending bounds the denials held for domains not yet identified.
-const maxPending = 256
+// maxPending bounds the domains whose denials are held until they are
+// identified, maxPendingPerDomain the denials held for each.
+const (
+	maxPending          = 256
+	maxPendingPerDomain = 64
+)
 
 func (f *Follower) record(typ int, text string) {
 	fields := ParseAuditFields(text)
+	if typ == auditSeccomp {
+		f.mu.Lock()
+		pid, on := f.pid, f.OnSeccomp
+		f.mu.Unlock()
+		if on != nil && pid != 0 && fields["pid"] == strconv.Itoa(pid) {
+			r := SeccompRecord{PID: pid, Comm: fields["comm"]}
+			if v, err := strconv.ParseUint(fields["arch"], 16, 32); err == nil {
+				r.Arch = uint32(v)
+			}
+			if v, err := strconv.ParseUint(fields["syscall"], 10, 32); err == nil {
+				r.Syscall = uint32(v)
+			}
+			if v, err := strconv.ParseUint(strings.TrimPrefix(fields["code"], "0x"), 16, 32); err == nil {
+				r.Code = uint32(v)
+			}
+			on(r)
+		}
+		return
+	}
 	dom := fields["domain"]
 	if dom == "" {
 		return
@@ -214,8 +253,11 @@ func (f *Follower) record(typ int, text string) {
 	switch typ {
 	case auditLandlockDomain:
 		switch {
-		case fields["status"] == "allocated" && f.domain == "" && f.pid != 0 && fields["pid"] == strconv.Itoa(f.pid):
-			f.domain = dom
+		case fields["status"] == "allocated" && f.pid != 0 && fields["pid"] == strconv.Itoa(f.pid):
+			if f.domain == "" {
+				f.domain = dom
+			}
+			f.domains[dom] = true
 			deliver = f.pending[dom]
 		case fields["status"] == "deallocated" && dom == f.domain:
 			defer close(f.freed)
@@ -224,9 +266,12 @@ func (f *Follower) record(typ int, text string) {
 	case auditLandlockAccess:
 		d := denialOf(fields)
 		switch {
-		case dom == f.domain:
+		case f.domains[dom]:
 			deliver = []Denial{d}
-		case f.domain == "" && len(f.pending) < maxPending:
+		case len(f.pending[dom]) >= maxPendingPerDomain:
+			// Another sandbox's domain whose allocation came before we
+			// listened: never ours; keep the memory bounded.
+		case len(f.pending) < maxPending || f.pending[dom] != nil:
 			f.pending[dom] = append(f.pending[dom], d)
 		}
 	}

@@ -301,7 +301,6 @@ func (c Config) RestrictProcess() (Status, error) {
 	return st, nil
 }
 
-
 // NewRulesetFD builds c's Landlock ruleset (with audit logging of the
 // denials of programs executed later, ABI 7) without enforcing it: the
 // supervisor builds it while the init child starts, and the child enforces

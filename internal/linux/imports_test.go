@@ -18,7 +18,7 @@ import (
 // it builds on every GOOS and each fact has one home.
 var unixImporters = map[string]bool{
 	".": true, "seccomp": true, "run": true, "confine": true, "doctor": true,
-	"cmd/entitle": true, "profile": true, "internal/linux/internal/gen": true,
+	"cmd/entitle": true, "profile": true, "internal/linux/internal/gen": true, "internal/testenv": true,
 }
 
 func TestUnixImportRule(t *testing.T) {
