@@ -6,10 +6,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"github.com/entitle-dev/entitle/internal/testenv"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,21 +42,7 @@ func events(t *testing.T, path string) []map[string]any {
 func TestExplainLandlock(t *testing.T) {
 	testenv.EnableAudit(t)
 	root := user{name: "root"}
-	srv, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go func() {
-		for {
-			c, err := srv.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
+	port := loopbackServer(t, nil)
 	in, out := tree(t, root)
 	home := scratch(t)
 	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)

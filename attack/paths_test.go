@@ -158,30 +158,8 @@ try create-top touch top-new
 // in force; net.dns keeps UDP for name resolution.
 func TestPorts(t *testing.T) {
 	needPython(t)
-	ok, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
-	refused, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refused.Close()
-	for _, l := range []net.Listener{ok, refused} {
-		go func(l net.Listener) {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}(l)
-	}
+	okPort, refusedPort := loopbackServer(t, nil), loopbackServer(t, nil)
 	bindPort, otherPort := freePort(t), freePort(t)
-	okPort := strconv.Itoa(ok.Addr().(*net.TCPAddr).Port)
-	refusedPort := strconv.Itoa(refused.Addr().(*net.TCPAddr).Port)
 	script := `
 import socket, sys
 def t(name, f):
@@ -216,6 +194,28 @@ t("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (
 	})
 }
 
+// loopbackServer listens on a loopback TCP port until the test ends,
+// writes reply to each connection and closes it; it returns the port.
+func loopbackServer(t *testing.T, reply []byte) string {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write(reply)
+			c.Close()
+		}
+	}()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
 // freePort picks a TCP port nothing listens on.
 func freePort(t *testing.T) string {
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
@@ -242,22 +242,7 @@ func TestPresets(t *testing.T) {
 		}
 	}
 	needPython(t)
-	srv, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	go func() {
-		for {
-			c, err := srv.Accept()
-			if err != nil {
-				return
-			}
-			c.Write([]byte("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi"))
-			c.Close()
-		}
-	}()
-	port := strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
+	port := loopbackServer(t, []byte("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi"))
 	ws := scratch(t)
 	os.WriteFile(filepath.Join(ws, "main.c"), []byte("#include <stdio.h>\nint main(void){puts(\"built\");return 0;}\n"), 0o644)
 	os.WriteFile(filepath.Join(ws, "Makefile"), []byte("prog: main.c\n\tcc -o prog main.c\n"), 0o644)

@@ -57,6 +57,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
@@ -88,19 +89,9 @@ func (f *File) Scoped() bool { return len(f.Read)+len(f.Write)+len(f.Exec) > 0 }
 
 // Implied returns the entitlements f's paths and ports imply, beside the
 // ones it names.
+// The rule is confine.Request's.
 func (f *File) Implied() []string {
-	var out []string
-	add := func(cond bool, names ...string) {
-		if cond {
-			out = append(out, names...)
-		}
-	}
-	add(len(f.Read) > 0, "fs.read")
-	add(len(f.Write) > 0, "fs.read", "fs.write", "fs.create", "fs.attr")
-	add(len(f.Exec) > 0, "proc.exec")
-	add(len(f.Bind) > 0, "net.server")
-	add(len(f.Connect) > 0, "net.client")
-	return out
+	return (&confine.Request{Read: f.Read, Write: f.Write, Exec: f.Exec, Bind: f.Bind, Connect: f.Connect}).Implied()
 }
 
 // Error is one problem in a policy file, at a line and column (1-based;

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -126,7 +127,7 @@ func (s *supervisor) stop() {
 	for _, l := range s.rep.Learned {
 		s.rep.Needed = append(s.rep.Needed, l.Name)
 	}
-	s.rep.Ungrantable = sortedKeys(s.ungrant)
+	s.rep.Ungrantable = slices.Sorted(maps.Keys(s.ungrant))
 }
 
 func archOf(auditArch, nr uint32) *syscalls.Arch {

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -457,7 +458,7 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 			unresolved = append(unresolved, Unresolved{Module: r.module, Function: r.fname, Address: addr(r.s.pc), Syscall: name,
 				Reason: fmt.Sprintf("arguments of %s that decide the entitlement are not constant here%s; assumed any: %s", name, viaText(r.s.via), strings.Join(gs, ","))})
 		}
-		a.sys.Entitlements = sortedKeys(a.ents)
+		a.sys.Entitlements = slices.Sorted(maps.Keys(a.ents))
 		for e := range a.ents {
 			ents[e] = true
 		}
@@ -467,7 +468,7 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 		}
 	}
 	sort.Slice(rep.Syscalls, func(i, j int) bool { return rep.Syscalls[i].Name < rep.Syscalls[j].Name })
-	rep.Entitlements = sortedKeys(ents)
+	rep.Entitlements = slices.Sorted(maps.Keys(ents))
 	sort.SliceStable(unresolved, func(i, j int) bool {
 		if unresolved[i].Module != unresolved[j].Module {
 			return unresolved[i].Module < unresolved[j].Module
@@ -476,7 +477,7 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 	})
 	rep.Unresolved = append(rep.Unresolved, dedupUnresolved(unresolved)...)
 	if len(i386) > 0 {
-		rep.Limits = append(rep.Limits, Limit{Kind: "i386", Detail: "makes i386 system calls (int $0x80: " + strings.Join(sortedKeys(i386), ", ") + "); entitlement policies kill foreign-architecture calls"})
+		rep.Limits = append(rep.Limits, Limit{Kind: "i386", Detail: "makes i386 system calls (int $0x80: " + strings.Join(slices.Sorted(maps.Keys(i386)), ", ") + "); entitlement policies kill foreign-architecture calls"})
 	}
 }
 
@@ -501,15 +502,6 @@ func viaText(via string) string {
 
 func isRuntime(fn string) bool {
 	return strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/runtime/") || strings.HasPrefix(fn, "runtime/internal/")
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // grantorNames returns the entitlements (not base) that grant a call
