@@ -11,7 +11,6 @@ package entitle_test
 import (
 	"errors"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"io"
 	"net"
 	"os"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/entitle-dev/entitle"
 	"github.com/entitle-dev/entitle/internal/childtest"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/seccomp"
 )
 

@@ -5,11 +5,12 @@ package attack
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // events reads a JSON event stream.

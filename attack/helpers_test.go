@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // shared is a directory every user can read and execute, holding the
@@ -82,19 +83,7 @@ func once(t testing.TB, key string, f func(dir string) (string, error)) string {
 
 // entitleBin builds cmd/entitle (CGO_ENABLED=0) once.
 func entitleBin(t testing.TB) string {
-	return once(t, "entitle", func(dir string) (string, error) {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			return "", errors.New("the go command is not in PATH")
-		}
-		out := filepath.Join(dir, "entitle")
-		cmd := exec.Command(goBin, "build", "-o", out, "../cmd/entitle")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return "", errors.New(string(b))
-		}
-		return out, nil
-	})
+	return once(t, "entitle", testenv.BuildEntitle)
 }
 
 // cprog compiles testdata/name.c with gcc and the given flags (once per

@@ -5,7 +5,6 @@ package attack
 import (
 	"errors"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/entitle-dev/entitle"
 	"github.com/entitle-dev/entitle/internal/childtest"
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // ring is a minimal io_uring made with raw system calls: enough to queue

@@ -3,7 +3,6 @@
 package attack
 
 import (
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // shell runs a POSIX shell script under entitle run with flags, as u, in

@@ -4,13 +4,13 @@ package compiler
 
 import (
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/export"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"

@@ -1,13 +1,13 @@
 package profile
 
 import (
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )

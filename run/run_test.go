@@ -5,7 +5,6 @@ package run
 import (
 	"bytes"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 )
 

@@ -3,13 +3,14 @@
 package scan
 
 import (
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // The benchmarks run `entitle scan` as a subprocess so that wall time and

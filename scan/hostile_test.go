@@ -7,12 +7,13 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 func readSelf(t *testing.T, path string) []byte {

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"

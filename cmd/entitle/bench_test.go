@@ -4,12 +4,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // BenchmarkStartup measures what `entitle run` adds to starting a command:

@@ -4,13 +4,13 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"
 )

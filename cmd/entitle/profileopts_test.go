@@ -4,11 +4,12 @@ package main
 
 import (
 	"bytes"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 func TestCompileStrictAndLenient(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 var (
@@ -34,17 +35,7 @@ func entitleBin(t testing.TB) string {
 			return
 		}
 		os.Chmod(buildDir, 0o755)
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = errors.New("the go command is not in PATH")
-			return
-		}
-		builtBin = filepath.Join(buildDir, "entitle")
-		cmd := exec.Command(goBin, "build", "-o", builtBin, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = errors.New(string(out))
-		}
+		builtBin, buildErr = testenv.BuildEntitle(buildDir)
 	})
 	if buildErr != nil {
 		t.Fatalf("build entitle: %v", buildErr)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"
 )

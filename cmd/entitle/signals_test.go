@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
 )
 
 // pyReport is a Python program that says whether SIGHUP and SIGINT are

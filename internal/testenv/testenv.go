@@ -6,8 +6,11 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -28,4 +31,21 @@ func Skip(t testing.TB, args ...any) {
 func Skipf(t testing.TB, format string, args ...any) {
 	t.Helper()
 	Skip(t, fmt.Sprintf(format, args...))
+}
+
+// BuildEntitle builds the entitle command (CGO_ENABLED=0, as released)
+// into dir, which every user must be able to read and enter (tests run it
+// as nobody), and returns its path.
+func BuildEntitle(dir string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", errors.New("the go command is not in PATH")
+	}
+	out := filepath.Join(dir, "entitle")
+	cmd := exec.Command(goBin, "build", "-o", out, "github.com/entitle-dev/entitle/cmd/entitle")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build entitle: %v\n%s", err, b)
+	}
+	return out, nil
 }

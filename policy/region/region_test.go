@@ -1,7 +1,6 @@
 package region
 
 import (
-	"github.com/entitle-dev/entitle/internal/testenv"
 	"math/rand"
 	"os"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/export"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/syscalls"
