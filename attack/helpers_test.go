@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,10 @@ type build struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := testenv.DevNullIntact(); err != nil {
+		fmt.Fprintln(os.Stderr, "after the attack tests:", err)
+		code = 1
+	}
 	if sharedDir != "" {
 		os.RemoveAll(sharedDir)
 	}

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +46,10 @@ func entitleBin(t testing.TB) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := testenv.DevNullIntact(); err != nil {
+		fmt.Fprintln(os.Stderr, "after the cmd/entitle tests:", err)
+		code = 1
+	}
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}

@@ -226,6 +226,9 @@ func (c container) run(t *testing.T, runtime string) (string, error) {
 		t.Fatalf("unknown runtime %s", runtime)
 	}
 	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	if derr := testenv.DevNullIntact(); derr != nil {
+		t.Errorf("after %s %q: %v", runtime, argv, derr)
+	}
 	return string(out), err
 }
 

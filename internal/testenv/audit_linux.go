@@ -4,6 +4,7 @@ package testenv
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"testing"
 
@@ -38,4 +39,20 @@ func EnableAudit(t testing.TB) {
 	} else if e := int32(binary.NativeEndian.Uint32(buf[unix.NLMSG_HDRLEN:])); e != 0 {
 		t.Fatalf("AUDIT_SET: %v", unix.Errno(-e))
 	}
+}
+
+// DevNullIntact reports an error unless /dev/null is still the null
+// character device (1, 3). Twice on the shared development machine it was
+// deleted and recreated as a regular file while several suites ran; tests
+// that drive container runtimes check it after each run to catch the
+// culprit.
+func DevNullIntact() error {
+	var st unix.Stat_t
+	if err := unix.Stat("/dev/null", &st); err != nil {
+		return fmt.Errorf("/dev/null: %w", err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(uint64(st.Rdev)) != 1 || unix.Minor(uint64(st.Rdev)) != 3 {
+		return fmt.Errorf("/dev/null is no longer the null device (mode %#o, owner %d): something deleted and recreated it", st.Mode, st.Uid)
+	}
+	return nil
 }
