@@ -304,58 +304,25 @@ func (p Policy) Program() (*compiler.Program, error) {
 }
 
 func (p Policy) policy(selfPID int) (*policy.Policy, error) {
-	v := p.OnViolation.Action()
-	switch v.Kind {
-	case policy.ActErrno:
-		if v.Data == 0 || v.Data > policy.MaxErrno {
-			return nil, fmt.Errorf("%w: OnViolation errno(%d): the errno must be 1..%d (0 would make denied calls look successful)", ErrInvalidPolicy, v.Data, policy.MaxErrno)
-		}
-	case policy.ActKillProcess, policy.ActLog:
-	default:
-		return nil, fmt.Errorf("%w: OnViolation %v: use entitle.Errno(...), entitle.Kill or entitle.Log", ErrInvalidPolicy, v)
-	}
-	if p.DenyList && v.Kind == policy.ActLog {
-		return nil, fmt.Errorf("%w: DenyList with OnViolation Log denies nothing: the deny list allows by default and Log lets the listed calls run too; use the allow-list with Log to audit, or an enforcing action", ErrInvalidPolicy)
-	}
-	for i, r := range p.Extra {
-		switch r.Action.Kind {
-		case policy.ActAllow, policy.ActErrno, policy.ActKillProcess, policy.ActLog, policy.ActTrace:
-		case policy.ActKillThread:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: kill-thread leaves a Go program hung (the runtime waits for the dead thread); use kill-process", ErrInvalidPolicy, i, r)
-		case policy.ActTrap:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: trap raises SIGSYS, which crashes a Go program; use errno or kill-process", ErrInvalidPolicy, i, r)
-		case policy.ActNotify:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: notify needs a user-notification listener, which Apply does not create", ErrInvalidPolicy, i, r)
-		default:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: no action", ErrInvalidPolicy, i, r)
-		}
-		if p.DenyList && r.Action.Kind == policy.ActAllow {
-			return nil, fmt.Errorf("%w: Extra[%d] %v: in deny-list mode everything not denied is already allowed and an allow rule cannot override a denial (the most restrictive matching rule wins); grant the entitlement instead, or use the allow-list", ErrInvalidPolicy, i, r)
-		}
-	}
 	req, err := p.request()
 	if err != nil {
 		return nil, err
 	}
-	names := append(p.names(), req.Implied()...)
 	mode := catalog.AllowList
 	if p.DenyList {
 		mode = catalog.DenyList
 	}
-	pol, err := catalog.Policy(names, catalog.Options{
-		Mode:      mode,
-		Violation: v,
-		SelfPID:   selfPID,
-		Extra:     slices.Clone(p.Extra),
-		Identity:  &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
-		// With port rules, UDP (whose ports Landlock may not filter) is
-		// closed to net.client and net.server.
-		PortScoped: len(p.Bind)+len(p.Connect) > 0,
+	pol, err := catalog.Build(catalog.Request{
+		Entitlements: p.names(),
+		Mode:         mode,
+		Violation:    p.OnViolation.Action(),
+		Extra:        p.Extra,
+		Scope:        req.Scope(),
+		SelfPID:      selfPID,
+		Identity:     &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
+		InProcess:    true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-	}
-	if err := pol.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	return pol, nil
@@ -418,12 +385,7 @@ func FromFile(f *policyfile.File) (Policy, error) {
 		p.Entitlements = append(p.Entitlements, Entitlement(e))
 	}
 	if f.Violation.IsSet() {
-		switch f.Violation.Kind {
-		case policy.ActErrno, policy.ActKillProcess, policy.ActLog:
-			p.OnViolation = Violation{f.Violation}
-		default:
-			return Policy{}, fmt.Errorf("%w: violation %v: use errno(...), kill or log", ErrInvalidPolicy, f.Violation)
-		}
+		p.OnViolation = Violation{f.Violation}
 	}
 	return p, nil
 }
