@@ -16,7 +16,7 @@ import (
 )
 
 // TestEntryPointsAgree: the same input gives the same policy whether it
-// reaches catalog.Build through the library (Policy, LoadPolicyFile),
+// reaches catalog.Build through the library (Policy, policyfile.LoadPolicy),
 // entitle run (run.Build, as the CLI calls it) or a policy file
 // (policyfile.File.Policy, as entitle profile and diff call it). The
 // CLI's translation of its flags is checked in cmd/entitle.
@@ -36,9 +36,9 @@ func TestEntryPointsAgree(t *testing.T) {
 			entitle.Policy{Entitlements: []entitle.Entitlement{"network_connection"}},
 			catalog.Request{Entitlements: []string{"network_connection"}}},
 		{"violation and rules", "entitlements: [net.client]\nviolation: kill\nrules:\n  - {syscall: uname, action: errno(ENOSYS)}\n  - {syscall: ioctl, action: allow, args: [{index: 1, op: \"==\", value: 0x5401, width: 32}]}\n",
-			entitle.Policy{Entitlements: []entitle.Entitlement{entitle.NetClient}, OnViolation: entitle.Kill, Extra: []policy.Rule{
-				{Syscall: "uname", Action: policy.Errno(38)},
-				{Syscall: "ioctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 0x5401, Width32: true}}}}},
+			entitle.Policy{Entitlements: []entitle.Entitlement{entitle.NetClient}, OnViolation: entitle.Kill, Extra: []entitle.Rule{
+				{Syscall: "uname", Action: entitle.Errno(38)},
+				{Syscall: "ioctl", Action: entitle.Allow, Args: []entitle.Arg{{Index: 1, Op: entitle.Equal, Value: 0x5401, Width32: true}}}}},
 			catalog.Request{Entitlements: []string{"net.client"}, Violation: policy.KillProcess, Extra: []policy.Rule{
 				{Syscall: "uname", Action: policy.Errno(38)},
 				{Syscall: "ioctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 0x5401, Width32: true}}}}}},
@@ -71,27 +71,7 @@ func TestEntryPointsAgreeScoped(t *testing.T) {
 	}
 	lib := entitle.Policy{Entitlements: []entitle.Entitlement{entitle.NetDNS}, Read: []string{"/usr"}, Write: []string{dir}, Connect: []uint16{443}}
 	req := catalog.Request{Entitlements: []string{"net.dns"}, Scope: catalog.Scope{Read: true, Write: true, Connect: true}}
-	agree(t, lib, "", req)
-	// A policy file with paths: entitle run and the policy file's own
-	// builder (the library reads paths from files in a later change).
-	f, err := policyfile.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := lib.BuildFor(placeholder)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := entrun.Build(f.Request(catalog.Request{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	same(t, "run.Build(File.Request)", got, want)
-	got, err = f.Policy(me(placeholder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	same(t, "File.Policy", got, want)
+	agree(t, lib, path, req)
 }
 
 // placeholder is the self pid of run.Build's policies (run's init child
@@ -125,14 +105,14 @@ func agree(t *testing.T, lib entitle.Policy, path string, req catalog.Request) {
 	if path == "" {
 		return
 	}
-	fromFile, err := entitle.LoadPolicyFile(path)
+	fromFile, err := policyfile.LoadPolicy(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, err = fromFile.BuildFor(placeholder); err != nil {
 		t.Fatal(err)
 	}
-	same(t, "LoadPolicyFile", got, want)
+	same(t, "policyfile.LoadPolicy", got, want)
 	f, err := policyfile.Load(path)
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,10 @@ type Request struct {
 	// are scoped to; each implies entitlements (Scope.Implied), and TCP
 	// port rules close UDP to net.client and net.server.
 	Scope Scope
+	// Version selects the entitlement set (V1, ...): what base and each
+	// entitlement grant in that version, identical in every release. Zero
+	// is Latest.
+	Version Version
 
 	// Arches are the architectures the policy covers; nil: native.
 	Arches []*syscalls.Arch
@@ -117,6 +121,9 @@ func (r Request) Names() []string {
 // or a rule policy.Policy.Validate refuses.
 func Build(r Request) (*policy.Policy, error) {
 	if err := r.check(); err != nil {
+		return nil, err
+	}
+	if _, err := r.Version.resolve(); err != nil {
 		return nil, err
 	}
 	p, err := build(r.Names(), r)

@@ -218,6 +218,15 @@ func ProtectedBy(protected []Protected, path string) (Protected, bool) {
 	return Protected{}, false
 }
 
+// Optional reports whether a path as written may be missing ("?/opt", in
+// policy files and entitle.Policy), and returns it without the mark.
+func Optional(p string) (string, bool) {
+	if strings.HasPrefix(p, "?") {
+		return p[1:], true
+	}
+	return p, false
+}
+
 // ExpandPath resolves a path as written in a policy file or a flag: "~"
 // and "~/..." are the home directory, "$TMPDIR" (or /tmp), relative paths
 // are relative to the working directory.
