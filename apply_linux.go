@@ -51,7 +51,7 @@ func (p Policy) Apply() error {
 // ApplyReport is Apply, and also reports what the kernel could not enforce
 // (best effort; see Policy.Strict).
 func (p Policy) ApplyReport() (Report, error) {
-	prog, err := p.Program()
+	prog, err := p.compile()
 	if err != nil {
 		return Report{}, err
 	}

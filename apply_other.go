@@ -17,7 +17,7 @@ func (p Policy) Apply() error {
 
 // ApplyReport is Apply; off Linux it returns ErrNotSupported.
 func (p Policy) ApplyReport() (Report, error) {
-	if _, err := p.Program(); err != nil {
+	if _, err := p.compile(); err != nil {
 		return Report{}, err
 	}
 	return Report{}, fmt.Errorf("%w: %s is not Linux", ErrNotSupported, runtime.GOOS)

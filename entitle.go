@@ -51,23 +51,34 @@
 // kernel is touched, so invalid input leaves the process exactly as it was.
 //
 // Policy is the same call with options: the violation action, extra raw
-// rules, and Karn's weaker deny-list mode.
+// rules (Rule), paths and ports, and Karn's weaker deny-list mode;
+// Policy.Program compiles it without installing anything. Package
+// policyfile reads entitle.yaml files into a Policy (LoadPolicy); this
+// package itself does not link a YAML parser.
+//
+// # Versions
+//
+// What an entitlement grants may be refined by later releases of entitle.
+// A program that names an entitlement set keeps exactly the decisions it
+// was tested with, whatever release it is built with:
+//
+//	entitle.V1.Apply(entitle.NetServer, entitle.FSRead)
+//
+// (or Policy.Version). Apply and a zero Policy.Version follow the latest
+// set. Each set's decisions are pinned by a test
+// (catalog/testdata/versions).
 package entitle
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/confine"
-	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/policyfile"
 )
 
 // Entitlement is the name of a permission of the catalog ("net.server").
@@ -125,44 +136,21 @@ func Entitlements() []Entitlement {
 	}
 }
 
-// Violation is what the kernel does with a system call the policy does not
-// allow. The zero Violation is Errno(EPERM).
-type Violation struct{ a policy.Action }
-
-// Errno makes denied calls fail with errno e (EPERM is the default; e must
-// be 1..4095: errno 0 would make denied calls look successful).
-func Errno(e syscall.Errno) Violation { return Violation{policy.Errno(uint16(min(e, 0xFFFF)))} }
-
-var (
-	// Kill kills the whole process (SECCOMP_RET_KILL_PROCESS) at the first
-	// denied call, with SIGSYS and a core dump if enabled. Never the thread
-	// alone: a Go program whose thread dies hangs (golang/go#30753).
-	Kill = Violation{policy.KillProcess}
-	// Log lets denied calls run and has the kernel log them (audit log or
-	// kernel log, rate-limited; see /proc/sys/kernel/seccomp/actions_logged).
-	// It confines nothing: use it to find out what a program needs.
-	Log = Violation{policy.Log}
-)
-
-// Action returns the seccomp action for v.
-func (v Violation) Action() policy.Action {
-	if !v.a.IsSet() {
-		return policy.Errno(linux.EPERM)
-	}
-	return v.a
-}
-
-func (v Violation) String() string { return v.Action().String() }
-
 // Policy is a confinement with options. The zero value grants only the
 // base and fails denied calls with EPERM.
 type Policy struct {
 	// Entitlements granted on top of the always-on base. Karn's names
 	// ("network_connection", ...) are accepted as aliases.
 	Entitlements []Entitlement
+	// Version is the entitlement set (V1, ...) the names are looked up
+	// in: what each entitlement grants in that version, the same in every
+	// release of entitle. The zero Version follows the latest set, so a
+	// newer release may change what an entitlement grants; name a version
+	// to keep the sandbox exactly as it was tested.
+	Version Version
 	// OnViolation is the action for denied calls: Errno(EPERM) (the zero
 	// value), another Errno, Kill or Log.
-	OnViolation Violation
+	OnViolation Action
 	// Extra raw rules, appended to the catalog's. Their actions may be
 	// allow, errno, kill-process, log or trace: kill-thread hangs a Go
 	// program (the rest of the process waits for the dead thread), trap
@@ -170,7 +158,7 @@ type Policy struct {
 	// a listener Apply does not create, so they are refused. In deny-list
 	// mode an allow rule cannot undo a denial (the most restrictive
 	// matching rule wins), so allow rules are refused there too.
-	Extra []policy.Rule
+	Extra []Rule
 	// DenyList selects Karn's deny-list mode, which is WEAKER: everything
 	// is allowed except the calls owned by entitlements not granted and
 	// the obsolete "never" set, without argument rules (a granted
@@ -200,7 +188,8 @@ type Policy struct {
 	// to run (confine.StartupPaths). Each implies its entitlements (Read:
 	// FSRead; Write: FSRead, FSWrite, FSCreate, FSAttr; Exec: ProcExec).
 	// "~" is the home directory; relative paths are relative to the
-	// working directory. A missing path is an error (ErrInvalidPolicy).
+	// working directory. A missing path is an error (ErrInvalidPolicy),
+	// unless written with a leading "?" ("?/opt"), as in policy files.
 	Read, Write, Exec []string
 	// Bind and Connect scope TCP bind and connect to these ports (implying
 	// NetServer and NetClient).
@@ -291,7 +280,15 @@ func (e *ThreadError) Unwrap() error { return e.err }
 // Program builds and compiles p's filter for this process (native
 // architecture; signals-to-self rules compare with os.Getpid()) without
 // installing it.
-func (p Policy) Program() (*compiler.Program, error) {
+func (p Policy) Program() (*Program, error) {
+	prog, err := p.compile()
+	if err != nil {
+		return nil, err
+	}
+	return &Program{prog}, nil
+}
+
+func (p Policy) compile() (*compiler.Program, error) {
 	pol, err := p.policy(os.Getpid())
 	if err != nil {
 		return nil, err
@@ -304,58 +301,32 @@ func (p Policy) Program() (*compiler.Program, error) {
 }
 
 func (p Policy) policy(selfPID int) (*policy.Policy, error) {
-	v := p.OnViolation.Action()
-	switch v.Kind {
-	case policy.ActErrno:
-		if v.Data == 0 || v.Data > policy.MaxErrno {
-			return nil, fmt.Errorf("%w: OnViolation errno(%d): the errno must be 1..%d (0 would make denied calls look successful)", ErrInvalidPolicy, v.Data, policy.MaxErrno)
-		}
-	case policy.ActKillProcess, policy.ActLog:
-	default:
-		return nil, fmt.Errorf("%w: OnViolation %v: use entitle.Errno(...), entitle.Kill or entitle.Log", ErrInvalidPolicy, v)
-	}
-	if p.DenyList && v.Kind == policy.ActLog {
-		return nil, fmt.Errorf("%w: DenyList with OnViolation Log denies nothing: the deny list allows by default and Log lets the listed calls run too; use the allow-list with Log to audit, or an enforcing action", ErrInvalidPolicy)
-	}
-	for i, r := range p.Extra {
-		switch r.Action.Kind {
-		case policy.ActAllow, policy.ActErrno, policy.ActKillProcess, policy.ActLog, policy.ActTrace:
-		case policy.ActKillThread:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: kill-thread leaves a Go program hung (the runtime waits for the dead thread); use kill-process", ErrInvalidPolicy, i, r)
-		case policy.ActTrap:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: trap raises SIGSYS, which crashes a Go program; use errno or kill-process", ErrInvalidPolicy, i, r)
-		case policy.ActNotify:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: notify needs a user-notification listener, which Apply does not create", ErrInvalidPolicy, i, r)
-		default:
-			return nil, fmt.Errorf("%w: Extra[%d] %v: no action", ErrInvalidPolicy, i, r)
-		}
-		if p.DenyList && r.Action.Kind == policy.ActAllow {
-			return nil, fmt.Errorf("%w: Extra[%d] %v: in deny-list mode everything not denied is already allowed and an allow rule cannot override a denial (the most restrictive matching rule wins); grant the entitlement instead, or use the allow-list", ErrInvalidPolicy, i, r)
-		}
-	}
 	req, err := p.request()
 	if err != nil {
 		return nil, err
 	}
-	names := append(p.names(), req.Implied()...)
 	mode := catalog.AllowList
 	if p.DenyList {
 		mode = catalog.DenyList
 	}
-	pol, err := catalog.Policy(names, catalog.Options{
-		Mode:      mode,
-		Violation: v,
-		SelfPID:   selfPID,
-		Extra:     slices.Clone(p.Extra),
-		Identity:  &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
-		// With port rules, UDP (whose ports Landlock may not filter) is
-		// closed to net.client and net.server.
-		PortScoped: len(p.Bind)+len(p.Connect) > 0,
+	extra := make([]policy.Rule, len(p.Extra))
+	for i, r := range p.Extra {
+		if extra[i], err = r.rule(); err != nil {
+			return nil, fmt.Errorf("%w: Extra[%d]: %w", ErrInvalidPolicy, i, err)
+		}
+	}
+	pol, err := catalog.Build(catalog.Request{
+		Entitlements: p.names(),
+		Mode:         mode,
+		Violation:    p.OnViolation.violation(),
+		Extra:        extra,
+		Version:      catalog.Version(p.Version),
+		Scope:        req.Scope(),
+		SelfPID:      selfPID,
+		Identity:     &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
+		InProcess:    true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-	}
-	if err := pol.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	return pol, nil
@@ -372,15 +343,19 @@ func (p Policy) names() []string {
 
 // request returns p's paths and ports, resolved.
 func (p Policy) request() (*confine.Request, error) {
-	r := &confine.Request{Bind: p.Bind, Connect: p.Connect}
+	r := &confine.Request{Bind: p.Bind, Connect: p.Connect, Optional: map[string]bool{}}
 	for _, l := range []struct {
 		in  []string
 		out *[]string
 	}{{p.Read, &r.Read}, {p.Write, &r.Write}, {p.Exec, &r.Exec}} {
 		for _, s := range l.in {
+			s, opt := confine.Optional(s)
 			abs, err := confine.ExpandPath(s)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+			}
+			if opt {
+				r.Optional[abs] = true
 			}
 			*l.out = append(*l.out, abs)
 		}
@@ -391,41 +366,6 @@ func (p Policy) request() (*confine.Request, error) {
 		}
 	}
 	return r, nil
-}
-
-// LoadPolicyFile reads an entitle.yaml policy file (see package
-// policyfile) into a Policy. Errors name the file, the line and the fix;
-// they wrap ErrInvalidPolicy when the file is readable but wrong.
-func LoadPolicyFile(path string) (Policy, error) {
-	f, err := policyfile.Load(path)
-	if err != nil {
-		var fe *policyfile.Error
-		if errors.As(err, &fe) {
-			return Policy{}, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
-		}
-		return Policy{}, err
-	}
-	return FromFile(f)
-}
-
-// FromFile converts a parsed policy file into a Policy.
-func FromFile(f *policyfile.File) (Policy, error) {
-	p := Policy{
-		DenyList: f.Mode == catalog.DenyList,
-		Extra:    slices.Clone(f.Rules),
-	}
-	for _, e := range f.Entitlements {
-		p.Entitlements = append(p.Entitlements, Entitlement(e))
-	}
-	if f.Violation.IsSet() {
-		switch f.Violation.Kind {
-		case policy.ActErrno, policy.ActKillProcess, policy.ActLog:
-			p.OnViolation = Violation{f.Violation}
-		default:
-			return Policy{}, fmt.Errorf("%w: violation %v: use errno(...), kill or log", ErrInvalidPolicy, f.Violation)
-		}
-	}
-	return p, nil
 }
 
 // String renders p in the policy-file syntax's terms, for logs.

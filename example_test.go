@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"syscall"
 
 	"github.com/entitle-dev/entitle"
-	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/syscalls"
 )
 
 // A service confines itself once it has opened what it needs. If Apply
@@ -21,24 +20,27 @@ func ExampleApply() {
 	// writing, ... fail with EPERM, in every thread.
 }
 
-// Program shows what a policy decides without installing it.
+// Program shows what a policy decides without installing it: Decide runs
+// the compiled filter as the kernel does.
 func ExamplePolicy_Program() {
 	p := entitle.Policy{
 		Entitlements: []entitle.Entitlement{entitle.NetServer, entitle.FSRead},
-		Extra:        []policy.Rule{{Syscall: "uname", Action: policy.Errno(38)}},
+		Extra:        []entitle.Rule{{Syscall: "uname", Action: entitle.Errno(syscall.ENOSYS)}},
 	}
 	prog, err := p.Program()
 	if err != nil {
 		log.Fatal(err)
 	}
-	arch := syscalls.Native()
 	for _, name := range []string{"accept4", "openat", "connect", "execve", "mount", "uname", "clone3"} {
-		nr, _ := arch.Number(name)
-		args := [6]uint64{}
+		var args []uint64
 		if name == "openat" {
-			args = [6]uint64{0xFFFFFF9C, 0, 0x80000} // AT_FDCWD, path, O_RDONLY|O_CLOEXEC
+			args = []uint64{0xFFFFFF9C, 0, 0x80000} // AT_FDCWD, path, O_RDONLY|O_CLOEXEC
 		}
-		fmt.Printf("%s: %v\n", name, prog.Policy.Evaluate(arch.AuditArch(), nr, args))
+		a, err := prog.Decide(name, args...)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %v\n", name, a)
 	}
 	// Output:
 	// accept4: allow
@@ -48,6 +50,34 @@ func ExamplePolicy_Program() {
 	// mount: errno(EPERM)
 	// uname: errno(ENOSYS)
 	// clone3: errno(ENOSYS)
+}
+
+// An extra rule with a condition on an argument: allow ioctl(fd,
+// TIOCSWINSZ) (set the terminal size) without granting tty.
+func ExampleRule() {
+	const tiocswinsz = 0x5414
+	prog, err := entitle.Policy{Extra: []entitle.Rule{{
+		Syscall: "ioctl",
+		Action:  entitle.Allow,
+		Args:    []entitle.Arg{{Index: 1, Op: entitle.Equal, Value: tiocswinsz, Width32: true}},
+	}}}.Program()
+	if err != nil {
+		log.Fatal(err)
+	}
+	set, _ := prog.Decide("ioctl", 0, tiocswinsz)
+	sti, _ := prog.Decide("ioctl", 0, 0x5412) // TIOCSTI
+	fmt.Println(set, sti)
+	// Output:
+	// allow errno(EPERM)
+}
+
+// A program that names an entitlement set keeps exactly the sandbox it
+// was tested with when it upgrades entitle. (No Output line: running it
+// would confine the test process.)
+func ExampleVersion_Apply() {
+	if err := entitle.V1.Apply(entitle.NetServer, entitle.FSRead); err != nil {
+		log.Fatalf("sandbox: %v", err)
+	}
 }
 
 // Policy values carry the options. Kill ends the process at the first
@@ -69,18 +99,6 @@ func ExampleApply_unknown() {
 	fmt.Println(err)
 	// Output:
 	// entitle: invalid policy: unknown entitlement "fs.raed"; did you mean fs.read?
-}
-
-// A policy file names the entitlements, the violation action and extra
-// rules; see package policyfile.
-func ExampleLoadPolicyFile() {
-	p, err := entitle.LoadPolicyFile("entitle.yaml")
-	if err != nil {
-		log.Fatal(err) // "entitle.yaml:3:5: unknown entitlement "fs.raed"; did you mean fs.read?"
-	}
-	if err := p.Apply(); err != nil {
-		log.Fatal(err)
-	}
 }
 
 // A build step that may read the project, write only ./build and reach a

@@ -57,7 +57,7 @@ func load() {
 
 // Base returns the always-on entitlement "base": what any process and the Go
 // runtime need. Its signal rules compare the first argument with OwnPID,
-// which Policy replaces with Options.SelfPID.
+// which Build replaces with Request.SelfPID.
 func Base() *Entitlement {
 	load()
 	return theBase.clone()
@@ -217,31 +217,6 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// Options configure Policy.
-type Options struct {
-	Mode      Mode
-	Violation policy.Action // action for denied calls; zero → errno(EPERM)
-	// SelfPID is the pid the "signals to self" rules compare with (kill,
-	// tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo: first argument ==
-	// pid). 0 means unknown — a profile for a container: then tgkill and
-	// tkill are allowed unconditionally and kill/rt_sigqueueinfo/
-	// rt_tgsigqueueinfo are not allowed by base (the PID namespace confines
-	// the container's signals).
-	SelfPID int
-	Arches  []*syscalls.Arch // nil: native
-	Extra   []policy.Rule    // extra raw rules appended
-	// PortScoped says TCP ports are restricted (Landlock port rules, the
-	// --connect and --bind flags): UDP, whose ports this kernel's Landlock
-	// may not filter, is then closed to net.client and net.server (net.dns
-	// keeps its UDP sockets: name resolution needs them).
-	PortScoped bool
-	// Identity is the process's user and group id when known: base then
-	// allows the set*id calls that change nothing (every id -1 or the
-	// current one), which programs such as GNU make issue as a matter of
-	// course. nil (container profiles): those calls need proc.identity.
-	Identity *Identity
-}
-
 // Identity is a process's user and group id.
 type Identity struct{ UID, GID uint32 }
 
@@ -254,84 +229,6 @@ func supported(a *syscalls.Arch) bool {
 		return true
 	}
 	return strings.HasPrefix(a.Name(), "loong")
-}
-
-// Policy builds the policy for base plus the named entitlements (names or
-// Karn aliases): in AllowList mode default = Violation, UnknownAction
-// errno(ENOSYS), BadArchAction kill-process.
-func Policy(names []string, opts Options) (*policy.Policy, error) {
-	load()
-	granted := []*Entitlement{theBase}
-	seen := map[string]bool{}
-	var errs []error
-	for _, n := range names {
-		es, err := Lookup(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, e := range es {
-			if !seen[e.Name] {
-				seen[e.Name] = true
-				granted = append(granted, byName[e.Name])
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if opts.SelfPID < 0 || opts.SelfPID >= OwnPID {
-		return nil, fmt.Errorf("SelfPID %d is not a process id", opts.SelfPID)
-	}
-	arches := opts.Arches
-	if len(arches) == 0 {
-		arches = []*syscalls.Arch{syscalls.Native()}
-	}
-	for _, a := range arches {
-		if a == nil {
-			return nil, errors.New("nil architecture in Options.Arches")
-		}
-		if !supported(a) {
-			return nil, fmt.Errorf("architecture %s is not supported by the entitlement catalog: its argument rules use the constants of x86_64, i386, x32, aarch64, arm, riscv64 and loongarch64", a.Name())
-		}
-	}
-	violation := opts.Violation
-	if !violation.IsSet() {
-		violation = policy.Errno(eperm)
-	}
-	exists := func(name string) bool {
-		for _, a := range arches {
-			if _, ok := a.Number(name); ok {
-				return true
-			}
-		}
-		return false
-	}
-	p := &policy.Policy{
-		Arches:        slices.Clone(arches),
-		BadArchAction: policy.KillProcess,
-		UnknownAction: policy.Errno(enosys),
-	}
-	grants := collect(granted, opts.SelfPID, opts.PortScoped)
-	switch opts.Mode {
-	case AllowList:
-		p.DefaultAction = violation
-		p.Rules = grants.allowRules(exists)
-		if opts.Identity != nil && !seen["proc.identity"] {
-			for _, r := range identityRules(*opts.Identity) {
-				if exists(r.Syscall) {
-					p.Rules = append(p.Rules, r)
-				}
-			}
-		}
-	case DenyList:
-		p.DefaultAction = policy.Allow
-		p.Rules = grants.denyRules(granted, violation, exists)
-	default:
-		return nil, fmt.Errorf("unknown mode %v", opts.Mode)
-	}
-	p.Rules = append(p.Rules, opts.Extra...)
-	return p, nil
 }
 
 const eperm = 1
@@ -523,7 +420,7 @@ func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, ex
 }
 
 // grantsAny reports whether any of es grants s in any way, whatever the
-// arguments (and whatever Options.SelfPID).
+// arguments (and whatever Request.SelfPID).
 func grantsAny(es []*Entitlement, s string) bool {
 	for _, e := range es {
 		if slices.Contains(e.Allow, s) {

@@ -182,7 +182,7 @@ func TestNeverIoctls(t *testing.T) {
 			}
 		}
 	}
-	p, err := Policy(allNames(), Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+	p, err := Build(Request{Entitlements: allNames(), Arches: []*syscalls.Arch{syscalls.X86_64}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestLookup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "fs.read") {
 		t.Errorf("Lookup(zzzzzzzzzzzz) error = %v, want the list of names", err)
 	}
-	if _, err := Policy([]string{"net.client", "bogus.thing"}, Options{}); err == nil {
+	if _, err := Build(Request{Entitlements: []string{"net.client", "bogus.thing"}}); err == nil {
 		t.Error("Policy accepted an unknown name")
 	}
 }
@@ -271,7 +271,7 @@ func TestPoliciesValidate(t *testing.T) {
 		for _, a := range arches {
 			for _, names := range sets {
 				for _, pid := range []int{0, 4242} {
-					p, err := Policy(names, Options{Mode: mode, Arches: a, SelfPID: pid})
+					p, err := Build(Request{Entitlements: names, Mode: mode, Arches: a, SelfPID: pid})
 					if err != nil {
 						t.Fatalf("Policy(%v, %v): %v", names, mode, err)
 					}
@@ -296,12 +296,13 @@ func eval(t *testing.T, p *policy.Policy, name string, args ...uint64) policy.Ac
 	return p.Evaluate(syscalls.X86_64.AuditArch(), nr, a)
 }
 
-func mustPolicy(t *testing.T, names []string, opts Options) *policy.Policy {
+func mustPolicy(t *testing.T, names []string, opts Request) *policy.Policy {
 	t.Helper()
 	if opts.Arches == nil {
 		opts.Arches = []*syscalls.Arch{syscalls.X86_64}
 	}
-	p, err := Policy(names, opts)
+	opts.Entitlements = names
+	p, err := Build(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,15 +326,15 @@ func TestSpotChecks(t *testing.T) {
 		cloneNewuser = 0x10000000
 		soCloexec    = 0x80000
 	)
-	base := mustPolicy(t, nil, Options{SelfPID: 1234})
-	spawn := mustPolicy(t, []string{"proc.spawn"}, Options{})
-	ns := mustPolicy(t, []string{"admin.namespaces"}, Options{})
-	jit := mustPolicy(t, []string{"mem.jit"}, Options{})
-	tty := mustPolicy(t, []string{"tty"}, Options{})
-	client := mustPolicy(t, []string{"net.client"}, Options{})
-	unixOnly := mustPolicy(t, []string{"net.unix"}, Options{})
-	files := mustPolicy(t, []string{"fs.read"}, Options{})
-	kill := mustPolicy(t, nil, Options{Violation: policy.KillProcess})
+	base := mustPolicy(t, nil, Request{SelfPID: 1234})
+	spawn := mustPolicy(t, []string{"proc.spawn"}, Request{})
+	ns := mustPolicy(t, []string{"admin.namespaces"}, Request{})
+	jit := mustPolicy(t, []string{"mem.jit"}, Request{})
+	tty := mustPolicy(t, []string{"tty"}, Request{})
+	client := mustPolicy(t, []string{"net.client"}, Request{})
+	unixOnly := mustPolicy(t, []string{"net.unix"}, Request{})
+	files := mustPolicy(t, []string{"fs.read"}, Request{})
+	kill := mustPolicy(t, nil, Request{Violation: policy.KillProcess})
 
 	cases := []struct {
 		p    *policy.Policy
@@ -424,7 +425,7 @@ func TestSpotChecks(t *testing.T) {
 }
 
 func TestSignalsWithoutPID(t *testing.T) {
-	p := mustPolicy(t, nil, Options{})
+	p := mustPolicy(t, nil, Request{})
 	for _, c := range []struct {
 		call string
 		args []uint64
@@ -446,14 +447,14 @@ func TestSignalsWithoutPID(t *testing.T) {
 			}
 		}
 	}
-	sig := mustPolicy(t, []string{"proc.signal"}, Options{SelfPID: 10})
+	sig := mustPolicy(t, []string{"proc.signal"}, Request{SelfPID: 10})
 	if got := eval(t, sig, "kill", 1, 15); got != allow {
 		t.Errorf("proc.signal: kill(1) = %v", got)
 	}
 }
 
 func TestDenyList(t *testing.T) {
-	p := mustPolicy(t, []string{"net.client"}, Options{Mode: DenyList})
+	p := mustPolicy(t, []string{"net.client"}, Request{Mode: DenyList})
 	if p.DefaultAction != allow {
 		t.Fatalf("default %v, want allow", p.DefaultAction)
 	}
@@ -476,14 +477,14 @@ func TestDenyList(t *testing.T) {
 			t.Errorf("deny-list: %s(%v) = %v, want %v", c.call, c.args, got, c.want)
 		}
 	}
-	p = mustPolicy(t, []string{"admin.mount", "mount"}, Options{Mode: DenyList})
+	p = mustPolicy(t, []string{"admin.mount", "mount"}, Request{Mode: DenyList})
 	if got := eval(t, p, "mount"); got != allow {
 		t.Errorf("deny-list with admin.mount: mount = %v", got)
 	}
 }
 
 func TestPolicyShape(t *testing.T) {
-	p := mustPolicy(t, []string{"net.client", "net.server", "net.dns", "fs.read"}, Options{
+	p := mustPolicy(t, []string{"net.client", "net.server", "net.dns", "fs.read"}, Request{
 		Violation: policy.Log,
 		Extra:     []policy.Rule{{Syscall: "reboot", Action: policy.Errno(1)}},
 	})
@@ -513,10 +514,10 @@ func TestPolicyShape(t *testing.T) {
 			t.Errorf("rule for %s, which x86_64 does not have", r.Syscall)
 		}
 	}
-	if _, err := Policy(nil, Options{Arches: []*syscalls.Arch{nil}}); err == nil {
+	if _, err := Build(Request{Entitlements: nil, Arches: []*syscalls.Arch{nil}}); err == nil {
 		t.Error("nil arch accepted")
 	}
-	if _, err := Policy(nil, Options{SelfPID: -1}); err == nil {
+	if _, err := Build(Request{Entitlements: nil, SelfPID: -1}); err == nil {
 		t.Error("negative SelfPID accepted")
 	}
 }
@@ -593,7 +594,7 @@ func TestExplain(t *testing.T) {
 		if len(names) == 0 {
 			continue
 		}
-		p := mustPolicy(t, names, Options{})
+		p := mustPolicy(t, names, Request{})
 		nr, _ := x.Number(c.call)
 		if got := p.Evaluate(x.AuditArch(), nr, c.args); got != allow {
 			t.Errorf("Explain(%s) = %v, but that policy gives %v", c.call, names, got)
@@ -607,7 +608,7 @@ func TestUnsupportedArch(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, err := Policy(nil, Options{Arches: []*syscalls.Arch{a}}); err == nil {
+		if _, err := Build(Request{Entitlements: nil, Arches: []*syscalls.Arch{a}}); err == nil {
 			t.Errorf("Policy accepted %s, whose constants differ", n)
 		}
 	}
@@ -694,7 +695,7 @@ func TestLayersTable(t *testing.T) {
 // TestIdentityNoops: with the process's ids known, base allows the set*id
 // calls that change nothing; changing an id needs proc.identity.
 func TestIdentityNoops(t *testing.T) {
-	p, err := Policy(nil, Options{Identity: &Identity{UID: 1000, GID: 100}})
+	p, err := Build(Request{Entitlements: nil, Identity: &Identity{UID: 1000, GID: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -721,7 +722,7 @@ func TestIdentityNoops(t *testing.T) {
 		}
 	}
 	// Without the ids (container profiles) none is allowed.
-	p, _ = Policy(nil, Options{})
+	p, _ = Build(Request{Entitlements: nil})
 	nr, _ := a.Number("setuid")
 	if p.Evaluate(a.AuditArch(), nr, [6]uint64{0}).Kind == policy.ActAllow {
 		t.Error("setuid allowed without Identity")

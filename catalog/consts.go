@@ -253,7 +253,7 @@ const (
 
 // OwnPID stands for "the pid of the sandboxed process" in the signal rules
 // of Base (kill, tgkill, tkill, rt_sigqueueinfo, rt_tgsigqueueinfo: first
-// argument == own pid). Policy replaces it with Options.SelfPID. It is above
+// argument == own pid). Build replaces it with Request.SelfPID. It is above
 // PID_MAX_LIMIT (2^22), so a rule that still carries it matches no real
 // process.
 const OwnPID = 0x7FFFFFFF

@@ -15,12 +15,16 @@
 // net.client but net.server, net.unix, net.dns, net.netlink and net.raw each
 // grant it for their own address families.
 //
-// Policy(names, opts) builds, in AllowList mode, a policy whose default
-// action is the violation action (errno(EPERM) unless set), whose unknown
-// system calls get errno(ENOSYS) (so C libraries fall back to older calls)
-// and whose foreign architectures get kill-process. A call allowed
+// Build(Request) is the one policy builder: the library, entitle run,
+// policy files and the CLI fill a Request (entitlements, mode, violation,
+// extra rules, the scope of paths and ports, and what the policy is for:
+// architectures, self pid, identity) and get the same validated policy and
+// the same errors. In AllowList mode the policy's default action is the
+// violation action (errno(EPERM) unless set), unknown system calls
+// get errno(ENOSYS) (so C libraries fall back to older calls) and foreign
+// architectures kill the process. A call allowed
 // unconditionally by any granted entitlement gets one allow rule and its
-// conditional rules are dropped; identical rules are merged. Options.Extra
+// conditional rules are dropped; identical rules are merged. Request.Extra
 // rules are appended unchanged. DenyList is Karn's weaker default-allow
 // mode: the calls owned by entitlements that are not granted, and Never,
 // are denied; there are no argument rules.
@@ -118,7 +122,7 @@
 //
 // Signals. Base allows kill, tgkill, tkill, rt_sigqueueinfo and
 // rt_tgsigqueueinfo when the first argument is the process's own pid
-// (Options.SelfPID; OwnPID in Base().Rules stands for it). Signals to one's
+// (Request.SelfPID; OwnPID in Base().Rules stands for it). Signals to one's
 // own threads (tgkill(getpid(), tid, sig)) are what glibc's raise and
 // pthread_kill and the Go runtime's preemption use. When SelfPID is 0 (a
 // profile for a container, where the pid is not known in advance), base
@@ -149,7 +153,7 @@
 // IP, IPv6, TCP, UDP for the inet entitlements; SOL_SOCKET for net.unix;
 // SOL_NETLINK for net.netlink; SOL_PACKET, SOL_RAW, ICMPv6 for net.raw), not
 // by option name; getsockopt is base. Other families (AF_ALG, AF_VSOCK,
-// AF_BLUETOOTH, ...) and other netlink protocols need Options.Extra rules.
+// AF_BLUETOOTH, ...) and other netlink protocols need Request.Extra rules.
 // socketcall, the multiplexer of old 32-bit ABIs, is in Never.
 //
 // AF_UNIX without net.unix. Base allows socketpair(AF_UNIX) only for
@@ -207,7 +211,7 @@
 // Terminals. tty allows the terminal-mode, window-size, job-control,
 // break, flush and pseudo-terminal ioctls. TIOCSTI (input injection) and
 // TIOCLINUX (console paste) are never allowed by any entitlement; a test
-// checks it. Other device ioctls need Options.Extra rules.
+// checks it. Other device ioctls need Request.Extra rules.
 //
 // Other choices: acct is admin.debug (Karn's tracing); open_by_handle_at
 // is admin.mount (it bypasses path-based confinement); memfd_create is
@@ -220,7 +224,7 @@
 // Never lists removed, unimplemented and obsolete calls (_sysctl, sysfs,
 // ustat, uselib, nfsservctl, vm86, ...) and socketcall; NeverReason gives
 // each reason. They are denied in both modes and no entitlement grants
-// them; Options.Extra can still allow them.
+// them; Request.Extra can still allow them.
 //
 // # Layers beyond seccomp
 //

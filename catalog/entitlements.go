@@ -171,7 +171,7 @@ func newBase() *Entitlement {
 				{Syscall: "clone3", Action: policy.Errno(enosys)},
 				{Syscall: "openat2", Action: policy.Errno(enosys)},
 			},
-			// Signals to self (OwnPID is replaced by Options.SelfPID).
+			// Signals to self (OwnPID is replaced by Request.SelfPID).
 			oneOfEach(selfSignalCalls, 0, []uint64{OwnPID}),
 			// Resource limits: read any; raise the own RLIMIT_NOFILE soft
 			// limit (the Go runtime does at start-up).

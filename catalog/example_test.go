@@ -7,11 +7,12 @@ import (
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
-func ExamplePolicy() {
+func ExampleBuild() {
 	x := syscalls.X86_64
-	p, err := catalog.Policy([]string{"net.server", "fs.read"}, catalog.Options{
-		Arches:  []*syscalls.Arch{x},
-		SelfPID: 4242,
+	p, err := catalog.Build(catalog.Request{
+		Entitlements: []string{"net.server", "fs.read"},
+		Arches:       []*syscalls.Arch{x},
+		SelfPID:      4242,
 	})
 	if err != nil {
 		panic(err)

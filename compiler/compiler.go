@@ -347,28 +347,17 @@ func (c *compilation) masked(w word, m, d uint32, t, f *node, note string) *node
 	return c.b.test(word{off: w.off, mask: m}, opJEQ, d, t, f, note)
 }
 
-// ByteOrder is the order in which WriteTo encodes instructions: the
-// machine's own, as the kernel and libseccomp's seccomp_export_bpf expect.
-var ByteOrder binary.AppendByteOrder = binary.NativeEndian
-
-// Bytes returns the program as struct sock_filter records (8 bytes each).
+// Bytes returns the program as struct sock_filter records (8 bytes each)
+// in the machine's own byte order, as the kernel and libseccomp's
+// seccomp_export_bpf lay them out.
 func (p *Program) Bytes() []byte {
 	out := make([]byte, 0, 8*len(p.Insns))
 	for _, in := range p.Insns {
-		out = ByteOrder.AppendUint16(out, in.Op)
+		out = binary.NativeEndian.AppendUint16(out, in.Op)
 		out = append(out, in.Jt, in.Jf)
-		out = ByteOrder.AppendUint32(out, in.K)
+		out = binary.NativeEndian.AppendUint32(out, in.K)
 	}
 	return out
 }
 
 type bpfInsn = bpf.RawInstruction
-
-const retAllow = 0x7fff0000
-
-func orderOf(a *syscalls.Arch) binary.ByteOrder {
-	if a.BigEndian() {
-		return binary.BigEndian
-	}
-	return binary.LittleEndian
-}

@@ -147,7 +147,7 @@ func TestLibseccompGeneratedOCI(t *testing.T) {
 	for _, nnp := range []bool{false, true} {
 		for _, names := range sets {
 			t.Run(fmt.Sprintf("nnp=%v/%s", nnp, strings.Join(append([]string{"base"}, names...), "+")), func(t *testing.T) {
-				lib, err := catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+				lib, err := catalog.Build(catalog.Request{Entitlements: names, Arches: []*syscalls.Arch{syscalls.X86_64}})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -545,7 +545,7 @@ func BenchmarkPodmanDefault(b *testing.B) {
 func benchProfile(b *testing.B, name string, p *policy.Policy) {
 	type row struct {
 		name    string
-		st      Stats
+		st      sim.Stats
 		compile time.Duration
 	}
 	var rows []row
@@ -565,7 +565,7 @@ func benchProfile(b *testing.B, name string, p *policy.Policy) {
 				b.Fatal(err)
 			}
 			compiles[0] = best(compiles[0], time.Since(start))
-			st, err := Measure(ours.Insns, syscalls.X86_64)
+			st, err := sim.Measure(ours.Insns, syscalls.X86_64)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -574,7 +574,7 @@ func benchProfile(b *testing.B, name string, p *policy.Policy) {
 				start := time.Now()
 				prog, _ := libseccompCompile(b, p, level)
 				compiles[k+1] = best(compiles[k+1], time.Since(start))
-				st, err := Measure(prog, syscalls.X86_64)
+				st, err := sim.Measure(prog, syscalls.X86_64)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -675,4 +675,12 @@ func BenchmarkKernelArgSyscall(b *testing.B) {
 		fmt.Fprintf(&sb, "%-30s %22.1f %10.2f %18.1f\n", v.name, r.arg, r.arg/e.arg, r.cached)
 	}
 	b.Log(sb.String())
+}
+
+// orderOf is the byte order of a's seccomp_data.
+func orderOf(a *syscalls.Arch) binary.ByteOrder {
+	if a.BigEndian() {
+		return binary.BigEndian
+	}
+	return binary.LittleEndian
 }

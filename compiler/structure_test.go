@@ -85,7 +85,7 @@ func TestCacheability(t *testing.T) {
 	}
 	// No instruction before the dispatch loads arguments: the first
 	// argument load must come after a jump on the syscall number.
-	st, err := Measure(prog.Insns, syscalls.X86_64)
+	st, err := sim.Measure(prog.Insns, syscalls.X86_64)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,24 +36,15 @@ type Request struct {
 // them (and to StartupPaths).
 func (r *Request) Scoped() bool { return len(r.Read)+len(r.Write)+len(r.Exec) > 0 }
 
-// Implied returns the entitlements r's paths and ports need: read →
-// fs.read; write → fs.read, fs.write, fs.create, fs.attr (times and modes
-// of the files written: touch, make install); exec → proc.exec; bind →
-// net.server; connect → net.client.
-func (r *Request) Implied() []string {
-	var out []string
-	add := func(cond bool, names ...string) {
-		if cond {
-			out = append(out, names...)
-		}
-	}
-	add(len(r.Read) > 0, "fs.read")
-	add(len(r.Write) > 0, "fs.read", "fs.write", "fs.create", "fs.attr")
-	add(len(r.Exec) > 0, "proc.exec")
-	add(len(r.Bind) > 0, "net.server")
-	add(len(r.Connect) > 0, "net.client")
-	return out
+// Scope says which kinds of paths and ports r names, for catalog.Build.
+func (r *Request) Scope() catalog.Scope {
+	return catalog.Scope{Read: len(r.Read) > 0, Write: len(r.Write) > 0, Exec: len(r.Exec) > 0,
+		Bind: len(r.Bind) > 0, Connect: len(r.Connect) > 0}
 }
+
+// Implied returns the entitlements r's paths and ports need
+// (catalog.Scope.Implied).
+func (r *Request) Implied() []string { return r.Scope().Implied() }
 
 // StartupPaths are what a dynamically linked program reads to start and
 // run ordinary library code, granted for reading whenever the file rights
@@ -225,6 +216,15 @@ func ProtectedBy(protected []Protected, path string) (Protected, bool) {
 		}
 	}
 	return Protected{}, false
+}
+
+// Optional reports whether a path as written may be missing ("?/opt", in
+// policy files and entitle.Policy), and returns it without the mark.
+func Optional(p string) (string, bool) {
+	if strings.HasPrefix(p, "?") {
+		return p[1:], true
+	}
+	return p, false
 }
 
 // ExpandPath resolves a path as written in a policy file or a flag: "~"

@@ -76,7 +76,7 @@ func TestOCIEquivalent(t *testing.T) {
 	for _, nnp := range []bool{false, true} {
 		for _, names := range sets {
 			t.Run(fmt.Sprintf("nnp=%v/%s", nnp, strings.Join(append([]string{"base"}, names...), "+")), func(t *testing.T) {
-				lib, err := catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+				lib, err := catalog.Build(catalog.Request{Entitlements: names, Arches: []*syscalls.Arch{syscalls.X86_64}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -143,7 +143,7 @@ func TestOCIEquivalent(t *testing.T) {
 // what runc and crun call to drop privileges, with the arguments they use
 // and no others; with it, none of them.
 func TestPrivilegeDropRules(t *testing.T) {
-	lib, err := catalog.Policy(nil, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+	lib, err := catalog.Build(catalog.Request{Arches: []*syscalls.Arch{syscalls.X86_64}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPrivilegeDropRules(t *testing.T) {
 }
 
 func TestSPO(t *testing.T) {
-	lib, err := catalog.Policy([]string{"fs.read", "net.client"}, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.AARCH64}})
+	lib, err := catalog.Build(catalog.Request{Entitlements: []string{"fs.read", "net.client"}, Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.AARCH64}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestSPO(t *testing.T) {
 }
 
 func TestSystemd(t *testing.T) {
-	lib, err := catalog.Policy([]string{"fs.read", "net.client"}, catalog.Options{})
+	lib, err := catalog.Build(catalog.Request{Entitlements: []string{"fs.read", "net.client"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestSystemd(t *testing.T) {
 		t.Errorf("openat2 loss not documented:\n%s", d.Text)
 	}
 	// kill: no SystemCallErrorNumber.
-	k, _ := catalog.Policy(nil, catalog.Options{Violation: policy.KillProcess})
+	k, _ := catalog.Build(catalog.Request{Violation: policy.KillProcess})
 	dk, err := Systemd(k, "kill")
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +339,7 @@ func TestSystemd(t *testing.T) {
 		t.Error("kill: SystemCallErrorNumber written")
 	}
 	// log cannot be expressed.
-	l, _ := catalog.Policy(nil, catalog.Options{Violation: policy.Log})
+	l, _ := catalog.Build(catalog.Request{Violation: policy.Log})
 	if _, err := Systemd(l, "log"); err == nil {
 		t.Error("log accepted")
 	}

@@ -147,7 +147,7 @@ func TestSPOSchema(t *testing.T) {
 	}
 	for _, names := range sets {
 		for _, nnp := range []bool{false, true} {
-			lib, err := catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.X86, syscalls.AARCH64}})
+			lib, err := catalog.Build(catalog.Request{Entitlements: names, Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.X86, syscalls.AARCH64}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +194,7 @@ func TestSPOSchemaRejects(t *testing.T) {
 // TestSPOBigValue: a 64-bit value above int64 is refused with a clear
 // error rather than written into a profile the API server rejects.
 func TestSPOBigValue(t *testing.T) {
-	lib, err := catalog.Policy(nil, catalog.Options{Arches: []*syscalls.Arch{syscalls.X86_64}})
+	lib, err := catalog.Build(catalog.Request{Arches: []*syscalls.Arch{syscalls.X86_64}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -309,7 +309,7 @@ func lintGrants(add func(Severity, string, string, string, ...any), p *policy.Po
 func express(r *Report, p *policy.Policy) error {
 	native := syscalls.Native()
 	pol := func(names []string) (*policy.Policy, error) {
-		return catalog.Policy(names, catalog.Options{Arches: []*syscalls.Arch{native}})
+		return catalog.Build(catalog.Request{Entitlements: names, Arches: []*syscalls.Arch{native}})
 	}
 	base, err := pol(nil)
 	if err != nil {

@@ -57,7 +57,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/entitle-dev/entitle/catalog"
-	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
@@ -87,12 +86,15 @@ type File struct {
 // to them).
 func (f *File) Scoped() bool { return len(f.Read)+len(f.Write)+len(f.Exec) > 0 }
 
-// Implied returns the entitlements f's paths and ports imply, beside the
-// ones it names.
-// The rule is confine.Request's.
-func (f *File) Implied() []string {
-	return (&confine.Request{Read: f.Read, Write: f.Write, Exec: f.Exec, Bind: f.Bind, Connect: f.Connect}).Implied()
+// Scope says which kinds of paths and ports f names.
+func (f *File) Scope() catalog.Scope {
+	return catalog.Scope{Read: len(f.Read) > 0, Write: len(f.Write) > 0, Exec: len(f.Exec) > 0,
+		Bind: len(f.Bind) > 0, Connect: len(f.Connect) > 0}
 }
+
+// Implied returns the entitlements f's paths and ports imply, beside the
+// ones it names (catalog.Scope.Implied).
+func (f *File) Implied() []string { return f.Scope().Implied() }
 
 // Error is one problem in a policy file, at a line and column (1-based;
 // 0 when unknown).
@@ -401,18 +403,13 @@ func Parse(data []byte) (*File, error) {
 
 func parseViolation(s string) (policy.Action, error) {
 	a, err := policy.ParseAction(strings.TrimSpace(s))
-	if err == nil {
-		switch a.Kind {
-		case policy.ActErrno:
-			if a.Data == 0 {
-				return a, fmt.Errorf("violation %q: errno 0 would make denied calls look successful; use errno(EPERM)", s)
-			}
-			return a, nil
-		case policy.ActKillProcess, policy.ActLog:
-			return a, nil
-		}
+	if err != nil {
+		return policy.Action{}, fmt.Errorf("violation %q: use errno(EPERM) (the default), errno(N) or errno(NAME), kill or log", s)
 	}
-	return policy.Action{}, fmt.Errorf("violation %q: use errno(EPERM) (the default), errno(N) or errno(NAME), kill or log", s)
+	if err := catalog.CheckViolation(a, catalog.AllowList); err != nil {
+		return policy.Action{}, err
+	}
+	return a, nil
 }
 
 func parseRule(i int, rr rawRule) (policy.Rule, []error) {
@@ -700,21 +697,27 @@ func (f *File) comment(doc *yaml.Node) {
 	}
 }
 
-// Policy builds the catalog policy f describes: f's entitlements, f.Mode,
-// f.Violation when set (otherwise opts.Violation), and opts.Extra followed
-// by f.Rules. opts supplies what a file does not say (SelfPID, Arches).
-func (f *File) Policy(opts catalog.Options) (*policy.Policy, error) {
-	opts.Mode = f.Mode
+// Request returns the catalog request f describes, on top of base: f's
+// entitlements followed by base's, f.Mode, f.Violation when set (otherwise
+// base's), base.Extra followed by f.Rules, and the scope of f's paths and
+// ports joined with base's. base supplies what a file does not say
+// (architectures, self pid, identity).
+func (f *File) Request(base catalog.Request) catalog.Request {
+	r := base
+	r.Entitlements = append(slices.Clone(f.Entitlements), base.Entitlements...)
+	r.Mode = f.Mode
 	if f.Violation.IsSet() {
-		opts.Violation = f.Violation
+		r.Violation = f.Violation
 	}
-	opts.Extra = append(append([]policy.Rule(nil), opts.Extra...), f.Rules...)
-	p, err := catalog.Policy(append(slices.Clone(f.Entitlements), f.Implied()...), opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	r.Extra = append(slices.Clone(base.Extra), f.Rules...)
+	s := f.Scope()
+	r.Scope = catalog.Scope{Read: s.Read || base.Scope.Read, Write: s.Write || base.Scope.Write, Exec: s.Exec || base.Scope.Exec,
+		Bind: s.Bind || base.Scope.Bind, Connect: s.Connect || base.Scope.Connect}
+	return r
+}
+
+// Policy builds the policy f describes on top of base:
+// catalog.Build(f.Request(base)).
+func (f *File) Policy(base catalog.Request) (*policy.Policy, error) {
+	return catalog.Build(f.Request(base))
 }

@@ -69,7 +69,7 @@ func TestParse(t *testing.T) {
 	if !reflect.DeepEqual(g, f) {
 		t.Fatalf("round trip:\n got %+v\nwant %+v\n%s", g, f, out)
 	}
-	p, err := f.Policy(catalog.Options{SelfPID: 42, Arches: []*syscalls.Arch{syscalls.X86_64}})
+	p, err := f.Policy(catalog.Request{SelfPID: 42, Arches: []*syscalls.Arch{syscalls.X86_64}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +122,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", "entitlements: [fs.read]\nvoilation: kill\n", 2, `unknown field "voilation" in the policy file; did you mean violation?`},
 		{"unknown rule field", "rules:\n  - syscall: getcwd\n    actoin: allow\n", 3, `unknown field "actoin" in a rule; did you mean action?`},
 		{"unknown arg field", "rules:\n  - syscall: ioctl\n    action: allow\n    args: [{index: 1, vaule: 3}]\n", 4, `did you mean value?`},
-		{"bad violation", "violation: kill-thread\n", 1, `use errno(EPERM)`},
-		{"errno 0", "violation: errno(0)\n", 1, `errno 0`},
+		{"bad violation", "violation: kill-thread\n", 1, `use kill (kill-process)`},
+		{"errno 0", "violation: errno(0)\n", 1, `the errno must be 1..4095 (0 would make denied calls look successful)`},
+		{"unknown violation", "violation: trap\n", 1, `use errno (EPERM), errno(N or NAME), kill or log`},
 		{"bad mode", "mode: strict\n", 1, `use allowlist`},
 		{"bad syscall", "rules:\n  - syscall: getcdw\n    action: allow\n", 2, `unknown system call "getcdw"; did you mean getcwd`},
 		{"no action", "rules:\n  - syscall: getcwd\n", 2, `no action`},

@@ -136,12 +136,7 @@ func ParsePort(s string) (uint16, error) {
 
 // Optional reports whether a path as written may be missing ("?/opt"),
 // and returns it without the mark.
-func Optional(p string) (string, bool) {
-	if strings.HasPrefix(p, "?") {
-		return p[1:], true
-	}
-	return p, false
-}
+func Optional(p string) (string, bool) { return confine.Optional(p) }
 
 // ExpandPath resolves a path as written in a policy file or a flag (see
 // confine.ExpandPath), without the optional mark.

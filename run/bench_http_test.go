@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/entitle-dev/entitle/catalog"
-	"github.com/entitle-dev/entitle/policy"
 )
 
 // httpServer is a Python HTTP server on 127.0.0.1 that answers exactly n
@@ -76,7 +75,7 @@ func load(b *testing.B, port, n int) time.Duration {
 func BenchmarkHTTP(b *testing.B) {
 	need(b, "/usr/bin/python3")
 	const n = 1000
-	pol, err := Build([]string{"net.server", "fs.read", "net.unix"}, catalog.AllowList, policy.Action{}, nil)
+	pol, err := Build(catalog.Request{Entitlements: []string{"net.server", "fs.read", "net.unix"}})
 	if err != nil {
 		b.Fatal(err)
 	}

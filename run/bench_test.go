@@ -39,7 +39,7 @@ func ddCount() string {
 // Run with: go test -run=NONE -bench=DD -benchtime=1x ./run
 func BenchmarkDD(b *testing.B) {
 	need(b, "dd")
-	allowed, err := Build([]string{"fs.read", "fs.create"}, catalog.AllowList, policy.Action{}, nil)
+	allowed, err := Build(catalog.Request{Entitlements: []string{"fs.read", "fs.create"}})
 	if err != nil {
 		b.Fatal(err)
 	}

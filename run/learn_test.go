@@ -7,7 +7,7 @@ import (
 	"syscall"
 
 	"fmt"
-	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/catalog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -134,7 +134,7 @@ func TestLearnHTTPServer(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("hello\n"), 0o644)
 	serve := func(mode Mode, allow []string) *Report {
 		port := freePortT(t)
-		p, err := Build(allow, 0, zeroAction, nil)
+		p, err := Build(catalog.Request{Entitlements: allow})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,8 +219,6 @@ func TestHarmlessProbe(t *testing.T) {
 		t.Fatalf("exit %d, denied %d, probes %d, lines %q, out %q", r.ExitCode, r.Denied, r.Probes, r.Lines, r.stdout)
 	}
 }
-
-var zeroAction policy.Action
 
 func freePortT(t *testing.T) int {
 	t.Helper()

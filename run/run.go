@@ -156,22 +156,16 @@ type Report struct {
 	Probes int
 }
 
-// Build returns the policy for the named entitlements (or Karn aliases)
-// plus extra rules, with violation as its default action (zero:
-// errno(EPERM)). Its signal-to-self rules are completed in the init child.
-func Build(names []string, mode catalog.Mode, violation policy.Action, extra []policy.Rule) (*policy.Policy, error) {
-	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra,
-		Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}})
-}
-
-// BuildScoped is Build for a run scoped by req (Config.Request): with TCP
-// port rules in force, UDP sockets are closed to net.client and
-// net.server, since this kernel's Landlock may not filter UDP ports
-// (catalog.Options.PortScoped). names must include req.Implied().
-func BuildScoped(names []string, mode catalog.Mode, violation policy.Action, extra []policy.Rule, req *confinement.Request) (*policy.Policy, error) {
-	return catalog.Policy(names, catalog.Options{Mode: mode, Violation: violation, SelfPID: selfPID, Extra: extra,
-		Identity:   &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())},
-		PortScoped: req != nil && len(req.Bind)+len(req.Connect) > 0})
+// Build is catalog.Build for a command run under entitle run: its
+// signal-to-self rules name a placeholder the init child replaces with its
+// own pid, and base allows the set*id calls that keep the caller's user and
+// group. The request's Scope must be that of Config.Request: with TCP port
+// rules in force, UDP sockets are closed to net.client and net.server,
+// since this kernel's Landlock may not filter UDP ports.
+func Build(req catalog.Request) (*policy.Policy, error) {
+	req.SelfPID = selfPID
+	req.Identity = &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}
+	return catalog.Build(req)
 }
 
 // forwarded are the signals entitle passes on to the command.

@@ -48,7 +48,7 @@ type result struct {
 // confine runs args under base + allow in mode and returns the report.
 func confine(t testing.TB, mode Mode, allow []string, args ...string) result {
 	t.Helper()
-	p, err := Build(allow, catalog.AllowList, policy.Action{}, nil)
+	p, err := Build(catalog.Request{Entitlements: allow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{dir}, ExitCannotExec, "is a directory"},
 		{[]string{garbage}, ExitCannotExec, "exec format error"},
 	} {
-		p, _ := Build([]string{"fs.read"}, catalog.AllowList, policy.Action{}, nil)
+		p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
 		var log syncBuffer
 		rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: c.args, Log: &log, Stderr: &log})
 		code := -1
@@ -286,7 +286,7 @@ func TestExitCodes(t *testing.T) {
 func TestFailClosed(t *testing.T) {
 	need(t, "touch")
 	dir := t.TempDir()
-	p, _ := Build([]string{"fs.read", "fs.create"}, catalog.AllowList, policy.Action{}, nil)
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read", "fs.create"}})
 	p.Rules = append(p.Rules, policy.Rule{Syscall: "no_such_call", Action: policy.Allow})
 	_, err := Run(Config{Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Args: []string{"touch", dir + "/ran"}})
 	if e, ok := err.(*Error); !ok || e.Code != ExitInternal {
@@ -327,7 +327,7 @@ func TestDecode(t *testing.T) {
 func TestOnEvent(t *testing.T) {
 	need(t, "mkdir")
 	dir := t.TempDir()
-	p, _ := Build([]string{"fs.read"}, catalog.AllowList, policy.Action{}, nil)
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
 	var mu sync.Mutex
 	var got []Event
 	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"mkdir", dir + "/x"},

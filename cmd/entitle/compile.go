@@ -9,6 +9,7 @@ import (
 
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/sim"
 	"github.com/spf13/cobra"
 )
 
@@ -57,11 +58,13 @@ system call.`,
 				w = f
 			}
 			if stats {
-				sum, err := prog.Summary()
-				if err != nil {
-					return err
+				for _, a := range prog.Policy.ArchList() {
+					st, err := sim.Measure(prog.Insns, a)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(cmd.OutOrStdout(), st)
 				}
-				fmt.Fprint(cmd.OutOrStdout(), sum)
 				if out == "" {
 					return nil
 				}

@@ -58,7 +58,7 @@ func (of *operandFlags) load(arg string, warn io.Writer) (*policy.Policy, error)
 		if err != nil {
 			return nil, err
 		}
-		p, err := f.Policy(catalog.Options{Arches: opts.Arches})
+		p, err := f.Policy(catalog.Request{Arches: opts.Arches})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
@@ -72,7 +72,7 @@ func (of *operandFlags) load(arg string, warn io.Writer) (*policy.Policy, error)
 			names = append(names, n)
 		}
 	}
-	p, err := catalog.Policy(names, catalog.Options{Arches: opts.Arches})
+	p, err := catalog.Build(catalog.Request{Entitlements: names, Arches: opts.Arches})
 	if err != nil {
 		return nil, fmt.Errorf("%q is neither a file nor a list of entitlements: %w", arg, err)
 	}

@@ -68,7 +68,7 @@ proc.signal).
 			if err != nil {
 				return err
 			}
-			opts := catalog.Options{Arches: arches}
+			opts := catalog.Request{Arches: arches} // for a container: no pid, no identity
 			if denyList {
 				opts.Mode = catalog.DenyList
 			}
@@ -106,7 +106,8 @@ proc.signal).
 						}
 					}
 				}
-				if p, err = catalog.Policy(names, opts); err != nil {
+				opts.Entitlements = names
+				if p, err = catalog.Build(opts); err != nil {
 					return err
 				}
 			}
@@ -172,23 +173,17 @@ proc.signal).
 	return cmd
 }
 
-// parseViolation reads --violation: errno, errno(N|NAME), kill, log.
+// parseViolation reads --violation: errno, errno(N|NAME), kill, log
+// (catalog.Build refuses the actions a violation cannot be).
 func parseViolation(s string) (policy.Action, error) {
-	switch strings.ToLower(s) {
-	case "kill":
-		return policy.KillProcess, nil
-	case "errno":
-		return policy.Errno(1), nil
-	}
 	a, err := policy.ParseAction(s)
 	if err != nil {
 		return a, fmt.Errorf("--violation: %w", err)
 	}
-	switch a.Kind {
-	case policy.ActErrno, policy.ActKillProcess, policy.ActKillThread, policy.ActLog:
-		return a, nil
+	if err := catalog.CheckViolation(a, catalog.AllowList); err != nil {
+		return a, fmt.Errorf("--%w", err)
 	}
-	return a, fmt.Errorf("--violation %s: use errno, errno(NAME), kill or log", s)
+	return a, nil
 }
 
 func writeOutput(stdout io.Writer, path string, data []byte) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
 	"github.com/entitle-dev/entitle/profile"
@@ -81,39 +82,11 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if profPath != "" && (polFile != "" || len(allow) > 0 || paths.sandbox != "") {
 				return fail(errors.New("--profile cannot be combined with --allow, --policy or --sandbox"))
 			}
-			var names []string
-			for _, a := range allow {
-				for _, n := range strings.Split(a, ",") {
-					if n = strings.TrimSpace(n); n != "" {
-						names = append(names, n)
-					}
-				}
-			}
-			for _, n := range names {
-				if _, err := catalog.Lookup(n); err != nil {
-					return fail(fmt.Errorf("--allow: %w", err))
-				}
-			}
-			violation := policy.Errno(1)
-			mode := catalog.AllowList
-			var extra []policy.Rule
-			file, err := paths.file(polFile)
+			creq, file, req, err := runRequest(allow, polFile, &paths)
 			if err != nil {
 				return fail(err)
 			}
-			if file != nil {
-				names = append(append([]string(nil), file.Entitlements...), names...)
-				if file.Violation.IsSet() {
-					violation = file.Violation
-				}
-				mode = file.Mode
-				extra = file.Rules
-			}
-			req, err := paths.request(file)
-			if err != nil {
-				return fail(err)
-			}
-			names = entrun.Union(names, req.Implied())
+			names := creq.Names()
 			if paths.explain {
 				return explainPolicy(c.OutOrStdout(), names, req)
 			}
@@ -142,7 +115,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 					cfg.Policy, err = profile.Load(profPath, opts)
 				}
 			} else {
-				cfg.Policy, err = entrun.BuildScoped(names, mode, violation, extra, req)
+				cfg.Policy, err = entrun.Build(creq)
 			}
 			if err != nil {
 				return fail(err)
@@ -185,6 +158,40 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	return cmd
 }
 
+// runRequest is the policy request of entitle run's flags: the
+// entitlements of the policy file (--policy or --sandbox, extends resolved)
+// and of --allow, the file's violation, mode and rules, and the scope of
+// the paths and ports of the file and the flags. It also returns the file
+// and the resolved paths and ports.
+func runRequest(allow []string, polFile string, paths *pathFlags) (catalog.Request, *policyfile.File, *confine.Request, error) {
+	var names []string
+	for _, a := range allow {
+		for _, n := range strings.Split(a, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	for _, n := range names {
+		if _, err := catalog.Lookup(n); err != nil {
+			return catalog.Request{}, nil, nil, fmt.Errorf("--allow: %w", err)
+		}
+	}
+	file, err := paths.file(polFile)
+	if err != nil {
+		return catalog.Request{}, nil, nil, err
+	}
+	req, err := paths.request(file)
+	if err != nil {
+		return catalog.Request{}, nil, nil, err
+	}
+	creq := catalog.Request{Entitlements: names, Scope: req.Scope()}
+	if file != nil {
+		creq = file.Request(creq) // the file's entitlements first, then --allow's
+	}
+	return creq, file, req, nil
+}
+
 // writeWidened writes the policy granted plus what a learn or complain run
 // needed: the minimal set of entitlements, each with the call it is for,
 // and raw rules for calls no entitlement grants.
@@ -207,11 +214,11 @@ func writeWidened(path string, granted []string, rep *entrun.Report, file *polic
 	var data []byte
 	var err error
 	if strings.HasSuffix(path, ".json") {
-		opts := catalog.Options{Extra: extra}
+		req := catalog.Request{Entitlements: names, Extra: extra}
 		if file != nil {
-			opts.Mode, opts.Violation, opts.Extra = file.Mode, file.Violation, rules
+			req.Mode, req.Violation, req.Extra = file.Mode, file.Violation, rules
 		}
-		p, perr := catalog.Policy(names, opts)
+		p, perr := catalog.Build(req)
 		if perr != nil {
 			return perr
 		}

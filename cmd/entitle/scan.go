@@ -108,7 +108,7 @@ constant are listed as unresolved; dlopen and exec are listed as limits.
 					data = b.Bytes()
 				}
 			case "oci":
-				p, perr := catalog.Policy(unionEntitlements(reps), catalog.Options{})
+				p, perr := catalog.Build(catalog.Request{Entitlements: unionEntitlements(reps)})
 				if perr != nil {
 					return perr
 				}

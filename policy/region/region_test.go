@@ -19,7 +19,7 @@ var x86 = []*syscalls.Arch{syscalls.X86_64}
 // container returns the policy entitle profile writes for ents.
 func container(t testing.TB, ents ...string) *policy.Policy {
 	t.Helper()
-	p, err := catalog.Policy(ents, catalog.Options{Arches: x86})
+	p, err := catalog.Build(catalog.Request{Entitlements: ents, Arches: x86})
 	if err != nil {
 		t.Fatal(err)
 	}
