@@ -23,18 +23,6 @@ const (
 	auditNlgrpReadlog   = 1    // AUDIT_NLGRP_READLOG
 )
 
-// Denial is one access Landlock refused, from its audit record.
-type Denial struct {
-	// Blockers are the refused rights: "fs.read_file", "fs.make_reg",
-	// "net.connect_tcp", "scope.signal", "ptrace", ...
-	Blockers []string
-	Path     string // the file, or for make_*/remove_* the directory
-	Addr     string // net.*: the address
-	Port     int    // net.*: the port (dest for connect, src for bind)
-	OPID     int    // scope.*, ptrace: the other process
-	OComm    string
-}
-
 // SeccompRecord is a seccomp decision the kernel logged (type 1326): for
 // a filter installed with SECCOMP_FILTER_FLAG_LOG, every denial.
 type SeccompRecord struct {
@@ -264,7 +252,7 @@ func (f *Follower) record(typ int, text string) {
 		}
 		delete(f.pending, dom)
 	case auditLandlockAccess:
-		d := denialOf(fields)
+		d := ParseDenial(fields)
 		switch {
 		case f.domains[dom]:
 			deliver = []Denial{d}
@@ -279,85 +267,4 @@ func (f *Follower) record(typ int, text string) {
 	for _, d := range deliver {
 		f.fn(d)
 	}
-}
-
-func denialOf(fields map[string]string) Denial {
-	d := Denial{Blockers: strings.Split(fields["blockers"], ","), Path: fields["path"], Addr: fields["daddr"], OComm: fields["ocomm"]}
-	if d.Addr == "" {
-		d.Addr = fields["saddr"]
-	}
-	for _, k := range []string{"dest", "src"} {
-		if p, err := strconv.Atoi(fields[k]); err == nil {
-			d.Port = p
-			break
-		}
-	}
-	d.OPID, _ = strconv.Atoi(fields["opid"])
-	return d
-}
-
-// ParseAuditFields parses an audit record's key=value fields; quoted
-// values are unquoted, hex-encoded ones (paths with spaces or unusual
-// bytes) decoded.
-func ParseAuditFields(text string) map[string]string {
-	out := map[string]string{}
-	if i := strings.Index(text, "): "); i >= 0 && strings.HasPrefix(text, "audit(") {
-		text = text[i+3:]
-	}
-	for len(text) > 0 {
-		text = strings.TrimLeft(text, " ")
-		eq := strings.IndexByte(text, '=')
-		if eq <= 0 {
-			break
-		}
-		key := text[:eq]
-		text = text[eq+1:]
-		var val string
-		if strings.HasPrefix(text, `"`) {
-			end := strings.IndexByte(text[1:], '"')
-			if end < 0 {
-				val, text = text[1:], ""
-			} else {
-				val, text = text[1:1+end], text[2+end:]
-			}
-		} else {
-			end := strings.IndexByte(text, ' ')
-			if end < 0 {
-				end = len(text)
-			}
-			val, text = text[:end], text[end:]
-			if (key == "path" || key == "comm" || key == "ocomm" || key == "exe") && isHex(val) {
-				if b, ok := unhex(val); ok {
-					val = b
-				}
-			}
-		}
-		out[key] = val
-	}
-	return out
-}
-
-func isHex(s string) bool {
-	if len(s) == 0 || len(s)%2 != 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
-func unhex(s string) (string, bool) {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
-		if err != nil {
-			return "", false
-		}
-		b[i] = byte(v)
-	}
-	return string(b), true
 }

@@ -5,9 +5,7 @@ package run
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -85,41 +83,7 @@ func (e *landlockExplainer) denied(d confinement.Denial) {
 // explain says what d refused, why, and which flag would allow it ("" when
 // none can).
 func (e *landlockExplainer) explain(d confinement.Denial) (what, why, flag string) {
-	blocker := strings.Join(d.Blockers, ",")
-	quoted := strconv.QuoteToASCII(d.Path)
-	kind := ""
-	if len(d.Blockers) > 0 {
-		kind = d.Blockers[0]
-	}
-	switch {
-	case strings.HasPrefix(kind, "fs."):
-		what = fmt.Sprintf("%s on %s", strings.TrimPrefix(blocker, "fs."), quoted)
-		if p, ok := confinement.ProtectedBy(e.protected, d.Path); ok {
-			return what, fmt.Sprintf("%s is protected (%s)", strconv.QuoteToASCII(p.Path), p.Why), "--unprotect " + shellQuote(p.Path)
-		}
-		if !e.scoped {
-			return what, "outside what the entitlements reach (privileged pseudo-files need admin.kernel)", ""
-		}
-		switch kind {
-		case "fs.read_file", "fs.read_dir":
-			return what, "outside the read paths", "--read " + shellQuote(d.Path)
-		case "fs.execute":
-			return what, "outside the exec paths", "--exec " + shellQuote(filepath.Dir(d.Path))
-		default: // write, truncate, make_*, remove_*, refer: the record names the file or its directory
-			return what, "outside the write paths", "--write " + shellQuote(d.Path)
-		}
-	case kind == "net.connect_tcp":
-		return fmt.Sprintf("TCP connect to %s port %d", d.Addr, d.Port), "outside the connect ports", "--connect " + strconv.Itoa(d.Port)
-	case kind == "net.bind_tcp":
-		return fmt.Sprintf("TCP bind to port %d", d.Port), "outside the bind ports", "--bind " + strconv.Itoa(d.Port)
-	case kind == "scope.signal":
-		return fmt.Sprintf("a signal to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", "--allow proc.signal"
-	case kind == "scope.abstract_unix_socket":
-		return fmt.Sprintf("an abstract Unix socket of pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", "--allow net.unix"
-	case kind == "ptrace":
-		return fmt.Sprintf("access to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "processes outside the sandbox are out of reach (not grantable)", ""
-	}
-	return blocker, "refused", ""
+	return confinement.ExplainDenial(d, e.scoped, e.protected)
 }
 
 // summary prints the count and the flags to add; when denials could not
@@ -138,11 +102,4 @@ func (e *landlockExplainer) summary(exitCode int) {
 		e.events.emit(Event{Event: "notice", Layer: "landlock", Message: "Landlock denials cannot be explained here: " + e.notice})
 		fmt.Fprintf(e.w, "entitle: if the command failed with \"Permission denied\", Landlock may have refused a path, port or process; entitle cannot say which here (%s): see `entitle doctor`\n", e.notice)
 	}
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}();&|<>~#") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -45,6 +45,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newScanCmd(), newCheckCmd())    // scan.go, check.go
 	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
 	root.AddCommand(newDiffCmd(), newLintCmd())     // diff.go (check --subset: check_subset.go), lint.go
+	root.AddCommand(newExplainCmd())                // explain.go
 	return root
 }
 
