@@ -35,7 +35,9 @@ func newRoot() *cobra.Command {
 		Short:         "Seccomp sandboxing that is easier to use than to turn off",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(), // --version (version.go)
 	}
+	root.SetVersionTemplate("entitle {{.Version}}\n")
 	root.AddCommand(newCompileCmd())
 	// Catalog commands (catalog_cmds.go), profile generation (profile_cmd.go)
 	// and run (run.go).
@@ -45,7 +47,8 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newScanCmd(), newCheckCmd())    // scan.go, check.go
 	root.AddCommand(newDoctorCmd(), newPresetCmd()) // doctor_preset.go
 	root.AddCommand(newDiffCmd(), newLintCmd())     // diff.go (check --subset: check_subset.go), lint.go
-	root.AddCommand(newExplainCmd())                // explain.go
+	root.AddCommand(newExplainCmd(), newManCmd())   // explain.go, man.go
+	addCompletions(root)                            // complete.go
 	return root
 }
 

@@ -1,0 +1,129 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := runIO([]string{"--version"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !regexp.MustCompile(`^entitle \S+ \(.*go1\.\d+.* \w+/\w+\)\n$`).MatchString(out.String()) {
+		t.Errorf("--version printed %q", out.String())
+	}
+	for _, c := range []struct {
+		info debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v0.3.0"}, Settings: []debug.BuildSetting{{Key: "GOOS", Value: "linux"}, {Key: "GOARCH", Value: "arm64"}}},
+			"v0.3.0 (go1.26.0 linux/arm64)"},
+		{debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
+			{Key: "GOOS", Value: "linux"}, {Key: "GOARCH", Value: "amd64"},
+			{Key: "vcs.revision", Value: "1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d"}, {Key: "vcs.time", Value: "2026-12-01T12:00:00Z"}, {Key: "vcs.modified", Value: "true"}}},
+			"(devel) (rev 1a2b3c4d5e6f, modified, 2026-12-01T12:00:00Z; go1.26.0 linux/amd64)"},
+	} {
+		if got := versionOf(&c.info); got != c.want {
+			t.Errorf("versionOf = %q, want %q", got, c.want)
+		}
+	}
+}
+
+// TestCompletion: the completion scripts parse, and the dynamic completion
+// offers entitlements (comma lists), presets, architectures and syscalls.
+func TestCompletion(t *testing.T) {
+	complete := func(args ...string) []string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if code := runIO(append([]string{"__complete"}, args...), &out, &errb); code != 0 {
+			t.Fatalf("__complete %q: exit %d: %s", args, code, errb.String())
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		lines = lines[:len(lines)-1] // the last line is the directive
+		for i, l := range lines {
+			lines[i], _, _ = strings.Cut(l, "\t") // drop the description
+		}
+		return lines
+	}
+	has := func(got []string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			found := false
+			for _, g := range got {
+				found = found || g == w
+			}
+			if !found {
+				t.Errorf("completions %q lack %q", got, w)
+			}
+		}
+	}
+	has(complete("run", "--allow", "fs.read,net.c"), "fs.read,net.client")
+	if got := complete("run", "--allow", "fs.read,fs."); strings.Contains(strings.Join(got, " "), "fs.read,fs.read") {
+		t.Errorf("an entitlement already in the list is offered again: %q", got)
+	}
+	has(complete("run", "--allow", ""), "fs.read", "net.server", "proc.exec")
+	has(complete("run", "--sandbox", ""), "read-only", "workspace-write", "workspace-net")
+	has(complete("profile", "--arch", "x86_64,aa"), "x86_64,aarch64")
+	has(complete("show", "net."), "net.client", "net.server")
+	has(complete("show", ""), "base", "never", "fs.read")
+	has(complete("which", "open"), "openat", "open_by_handle_at")
+	has(complete("which", "socket", "conn"), "connect")
+	has(complete("preset", "show", ""), "workspace-net")
+	has(complete(""), "run", "explain", "man", "completion")
+
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		var out, errb bytes.Buffer
+		if code := runIO([]string{"completion", shell}, &out, &errb); code != 0 || !strings.Contains(out.String(), "entitle") {
+			t.Errorf("completion %s: exit %d %s", shell, code, errb.String())
+		}
+		if shell == "bash" {
+			path := filepath.Join(t.TempDir(), "entitle.bash")
+			os.WriteFile(path, out.Bytes(), 0o644)
+			if msg, err := exec.Command("bash", "-n", path).CombinedOutput(); err != nil {
+				t.Errorf("bash -n on the completion script: %v\n%s", err, msg)
+			}
+		}
+	}
+}
+
+// TestMan: entitle man writes a page per command, which man renders.
+func TestMan(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "man1")
+	var out, errb bytes.Buffer
+	if code := runIO([]string{"man", "-o", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for page, want := range map[string]string{
+		"entitle.1":         "Seccomp sandboxing",
+		"entitle-run.1":     "--allow",
+		"entitle-explain.1": "dmesg | entitle explain",
+		"entitle-which.1":   "SYSCALL",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil {
+			t.Errorf("%s: %v", page, err)
+			continue
+		}
+		if !strings.Contains(string(b), `.TH "ENTITLE" "1"`) || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks the header or %q:\n%.400s", page, want, b)
+		}
+	}
+	if man, err := exec.LookPath("man"); err == nil {
+		got, err := exec.Command(man, "-l", "-P", "cat", filepath.Join(dir, "entitle-explain.1")).CombinedOutput()
+		if err != nil || !strings.Contains(string(got), "explain") {
+			t.Errorf("man -l: %v\n%s", err, got)
+		}
+	}
+	if code := runIO([]string{"man"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "-o DIR") {
+		t.Errorf("man without -o: exit %d, %q", code, errb.String())
+	}
+}
