@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -404,7 +403,7 @@ func Union(granted, needed []string) []string { return union(granted, needed) }
 // readComm returns the process's command name, quoted by quoteName (the
 // command sets it), or "?".
 func readComm(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	b, err := procRead("/proc/"+strconv.Itoa(pid)+"/comm", 64)
 	if err != nil {
 		return "?"
 	}
@@ -412,7 +411,7 @@ func readComm(pid int) string {
 }
 
 func readTgid(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	b, err := procRead("/proc/"+strconv.Itoa(pid)+"/status", 4096)
 	if err != nil {
 		return 0
 	}
