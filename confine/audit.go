@@ -146,8 +146,8 @@ func (f *Follower) Close() {
 // Drain waits, after the sandbox's last process exited, for the records
 // still on their way: until the kernel reports the sandbox's domain freed
 // (it logs a domain only once it denied something: then at most 250 ms).
-// When no denial was seen yet, it waits a few milliseconds if failed says
-// the command failed (a denial may be why), and not at all otherwise.
+// When no denial was seen yet, it waits up to 100 ms if failed says the
+// command failed (a denial may be why), and not at all otherwise.
 func (f *Follower) Drain(failed bool) {
 	f.mu.Lock()
 	known := f.domain != ""
@@ -157,7 +157,9 @@ func (f *Follower) Drain(failed bool) {
 	case known:
 		wait = 250 * time.Millisecond
 	case failed:
-		wait = 10 * time.Millisecond
+		// kauditd delivers records asynchronously; on a loaded machine
+		// tens of milliseconds late.
+		wait = 100 * time.Millisecond
 	default:
 		return
 	}
