@@ -102,11 +102,10 @@ func (a *analyzer) analyzeFunc(fi int) {
 	clear(leader)
 	leader[0] = true
 	index := func(pc uint64) int {
+		// The first instruction at or after pc: instructions that change
+		// nothing (nop) have no IR, and jumps may land on them.
 		i := sort.Search(len(ins), func(i int) bool { return ins[i].pc >= pc })
-		if i < len(ins) && ins[i].pc == pc {
-			for i > 0 && ins[i-1].pc == pc {
-				i--
-			}
+		if i < len(ins) {
 			return i
 		}
 		return -1
@@ -143,6 +142,14 @@ func (a *analyzer) analyzeFunc(fi int) {
 			b.nsucc++
 		}
 		if (last.op == iJmp || last.op == iJcc) && last.tgt >= f.start && last.tgt < f.end {
+			if last.tgt == f.start && a.goABI {
+				// Go's stack growth: morestack, then the function again
+				// from the start with the same arguments, which the entry
+				// state already stands for. (Joining would mix in the
+				// states of paths that fall through a call that does not
+				// return, such as runtime.throw.)
+				continue
+			}
 			if j := index(last.tgt); j >= 0 {
 				b.succ[b.nsucc] = blockOf[j]
 				b.nsucc++
@@ -276,6 +283,9 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 		if in.w32 {
 			v = trunc32(v)
 		}
+		if in.sext {
+			v = sext32(v)
+		}
 		s.r[in.dst] = v
 	case iAddImm:
 		v := addConst(s.r[in.src], in.imm)
@@ -283,20 +293,41 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			v = trunc32(v)
 		}
 		s.r[in.dst] = v
+		if in.addr && r != nil && v.kind == vConst && v.n == 1 {
+			a.addrTaken(r, v.c[0])
+		}
 	case iOrImm:
-		s.r[in.dst] = orConst(s.r[in.src], uint64(in.imm))
+		v := orConst(s.r[in.src], uint64(in.imm))
+		if in.w32 {
+			v = trunc32(v)
+		}
+		s.r[in.dst] = v
+	case iAndImm:
+		s.r[in.dst] = andConst(s.r[in.src], uint64(in.imm))
 	case iLoad:
 		v := top
-		if b := s.r[in.base]; b.kind == vSP {
+		switch b := s.r[in.base]; b.kind {
+		case vSP:
 			v = a.slotVal(s, b.off+in.imm)
 			if in.size == 4 {
 				v = trunc32(v)
 			}
+		case vConst:
+			if b.n == 1 {
+				v = a.loadConst(r, b.c[0]+uint64(in.imm), int(in.size))
+			}
+		}
+		if in.sext {
+			v = sext32(v)
 		}
 		s.r[in.dst] = v
 	case iStore, iStoreImm, iKillMem:
 		b := s.r[in.base]
 		if b.kind != vSP {
+			return
+		}
+		if in.size == memUnknown {
+			s.mem = s.mem[:0]
 			return
 		}
 		off := b.off + in.imm
@@ -323,14 +354,7 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 	case iAddr:
 		s.r[in.dst] = konst(in.tgt)
 		if r != nil {
-			// A function's address, or one a few bytes into it (glibc's
-			// __restore_rt: its unwind entry starts at the nop before it).
-			if j := a.m.funcAt(in.tgt); j >= 0 && in.tgt-a.m.funcs[j].start < 16 {
-				r.calls = append(r.calls, int32(j))
-				if a.mid != nil && in.tgt != a.m.funcs[j].start {
-					a.mid[in.tgt] = true
-				}
-			}
+			a.addrTaken(r, in.tgt)
 		}
 	case iGOTRef:
 		s.r[in.dst] = top
@@ -360,6 +384,13 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 				s.r[isa.retReg] = top
 			}
 		}
+	case iJcc:
+		if r != nil && (in.tgt < a.m.funcs[fi].start || in.tgt >= a.m.funcs[fi].end) {
+			// A conditional tail call.
+			j := *in
+			j.op = iJmp
+			a.call(&j, s, r, fi, true)
+		}
 	case iSys, iSys32:
 		if r != nil {
 			st := site{nr: s.r[isa.nrReg], fn: int32(fi), pc: in.pc, abi32: in.op == iSys32}
@@ -382,6 +413,35 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			s.r[isa.retReg] = konst(catalog.OwnPID)
 		}
 	}
+}
+
+// addrTaken records that the function at (or a few bytes before) t has
+// its address taken: it is reachable from here.
+func (a *analyzer) addrTaken(r *funcResult, t uint64) {
+	// A function's address, or one a few bytes into it (glibc's
+	// __restore_rt: its unwind entry starts at the nop before it).
+	if j := a.m.funcAt(t); j >= 0 && t-a.m.funcs[j].start < 16 {
+		r.calls = append(r.calls, int32(j))
+		if a.mid != nil && t != a.m.funcs[j].start {
+			a.mid[t] = true
+		}
+	}
+}
+
+// loadConst is the value loaded from the fixed address at: unknown, but
+// an import when it is a GOT slot, and the constant when the address holds
+// code or read-only data.
+func (a *analyzer) loadConst(r *funcResult, at uint64, size int) val {
+	if name, ok := a.m.gotName[at]; ok {
+		if r != nil {
+			r.imports = append(r.imports, name)
+		}
+		return top
+	}
+	if x, ok := a.m.readConst(at, size); ok {
+		return konst(x)
+	}
+	return top
 }
 
 // record adds a site to r, keeping only the arguments the catalog looks at.

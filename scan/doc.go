@@ -1,8 +1,8 @@
 // Package scan finds the system calls an ELF binary can make, and the
 // entitlements that cover them, without running it.
 //
-// Every system call instruction (syscall, int $0x80) is found by
-// disassembly (golang.org/x/arch). Its number, and the arguments the
+// Every system call instruction (syscall and int $0x80 on x86_64, svc on
+// aarch64) is found by disassembly (golang.org/x/arch). Its number, and the arguments the
 // catalog's rules compare (catalog.Grantors says which), are resolved by
 // constant propagation within the function: a forward data flow over basic
 // blocks whose values are small sets of constants, the function's
@@ -25,6 +25,12 @@
 // grant the call is assumed, and the site listed); dlopen, exec and i386
 // calls (Report.Limits).
 //
-// aarch64 objects are refused for now: the front end reads them, the
-// instruction analysis is not written.
+// On aarch64 the number is x8 and the arguments x0-x5; constants come from
+// movz/movn/movk, orr, adrp+add, literal pools (ldr =X) and stack slots.
+// Go's arm64 wrappers (internal/runtime/syscall/linux.Syscall6, syscall's
+// rawSyscallNoError and rawVforkSyscall) take the number on the stack,
+// libc's syscall() in w0: both are followed to their callers like any
+// wrapper. Signal handlers return through the kernel's vDSO there, so
+// rt_sigreturn is added when rt_sigaction is found. Instructions the
+// decoder does not know (LSE atomics, SVE) make every register unknown.
 package scan

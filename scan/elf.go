@@ -123,10 +123,7 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
 		m.arch, m.isa = syscalls.X86_64, x86isa
 	case ef.Machine == elf.EM_AARCH64 && ef.Class == elf.ELFCLASS64:
-		// The front end reads aarch64 objects (PLT, relocations), but the
-		// instruction analysis is not written yet: refuse rather than
-		// report an empty, wrong set.
-		return nil, formatErr(path, "aarch64 binaries are not analysed yet (only x86_64); scan the x86_64 build of the same source")
+		m.arch, m.isa = syscalls.AARCH64, arm64isa
 	default:
 		return nil, formatErr(path, "unsupported architecture %v (%v); entitle scan analyses x86_64 and aarch64 ELF files", ef.Machine, ef.Class)
 	}
@@ -325,6 +322,22 @@ func (m *module) code(a uint64) []byte {
 		}
 	}
 	return nil
+}
+
+// readConst reads a little-endian value of size bytes (4 or 8) at address
+// a, if a holds code (an aarch64 literal pool).
+func (m *module) readConst(a uint64, size int) (uint64, bool) {
+	if size != 4 && size != 8 {
+		return 0, false
+	}
+	c := m.code(a)
+	if len(c) < size {
+		return 0, false
+	}
+	if size == 4 {
+		return uint64(binary.LittleEndian.Uint32(c)), true
+	}
+	return binary.LittleEndian.Uint64(c), true
 }
 
 func (m *module) readFuncs(ef *elf.File) error {

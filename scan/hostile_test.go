@@ -7,6 +7,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,4 +138,68 @@ func FuzzParseModule(f *testing.F) {
 		// Whatever parses must analyse without panicking.
 		analyzeModule(m, true, func(uint64) uint8 { return 0x3F }, func(string) []site { return nil })
 	})
+}
+
+// TestHostileARM64: aarch64 input that is truncated, big-endian, 32-bit,
+// or whose code is random bytes: errors or a result, never a panic.
+func TestHostileARM64(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildGo(t, dir, "tiny-arm64", "package main\n\nimport \"os\"\n\nfunc main() { os.Exit(len(os.Args)) }\n", "CGO_ENABLED=0", "GOARCH=arm64")
+	good, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bigEndian := bytes.Clone(good)
+	bigEndian[elf.EI_DATA] = byte(elf.ELFDATA2MSB)
+	class32 := bytes.Clone(good)
+	class32[elf.EI_CLASS] = byte(elf.ELFCLASS32)
+	random := bytes.Clone(good)
+	ef, err := elf.NewFile(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ef.Section(".text")
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := text.Offset; i < text.Offset+text.Size; i++ {
+		random[i] = byte(rng.Uint32())
+	}
+	sc := New(Options{CacheDir: "off"})
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated", good[:len(good)/3], ""},
+		{"truncated-header", good[:60], "not a valid ELF"},
+		{"big-endian", bigEndian, ""},
+		{"class32", class32, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := sc.Scan(write(c.name, c.data))
+			var fe *FormatError
+			if err == nil || !errors.As(err, &fe) {
+				t.Fatalf("error %v (%T), want a FormatError", err, err)
+			}
+			if c.want != "" && !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q lacks %q", err, c.want)
+			}
+		})
+	}
+	// Random code decodes to anything, system call instructions included:
+	// the scan finishes, and whatever it cannot resolve it reports.
+	r, err := sc.Scan(write("random-text", random))
+	if err != nil {
+		t.Fatalf("random code: %v", err)
+	}
+	if r.Arch != "aarch64" {
+		t.Errorf("arch %q", r.Arch)
+	}
+	t.Logf("random code: %d system calls, %d unresolved sites", len(r.Syscalls), len(r.Unresolved))
 }

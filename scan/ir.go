@@ -11,6 +11,7 @@ const (
 	iMovReg              // dst = src
 	iAddImm              // dst = src + imm
 	iOrImm               // dst = src | imm
+	iAndImm              // dst = src & imm
 	iLoad                // dst = mem[base + imm]
 	iStore               // mem[base + imm] = src (size bytes)
 	iStoreImm            // mem[base + imm] = tgt (size bytes)
@@ -41,7 +42,13 @@ type inst struct {
 	base uint8
 	size uint8
 	w32  bool // the destination is a 32-bit register write (zero-extends)
+	sext bool // iLoad of 4 bytes, iMovReg: sign-extends the low 32 bits
+	addr bool // iAddImm whose result may be a code address (aarch64 adrp+add)
 }
+
+// memUnknown as an iKillMem size: the offset is not known, every slot
+// relative to the base may change.
+const memUnknown = 0xFF
 
 func (o iop) endsBlock() bool {
 	switch o {

@@ -442,6 +442,20 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 			}
 		}
 	}
+	if _, ok := calls["rt_sigaction"]; ok && arch == syscalls.AARCH64 {
+		if _, ok := calls["rt_sigreturn"]; !ok {
+			// A program that installs signal handlers returns from them
+			// through the kernel's vDSO trampoline (glibc and Go set no
+			// SA_RESTORER on aarch64): the call is in no file.
+			a := &acc{sys: Syscall{Name: "rt_sigreturn", Runtime: calls["rt_sigaction"].sys.Runtime,
+				Sites: []Site{{Module: "[vdso]", Function: "__kernel_rt_sigreturn", Address: "0x0"}}}, ents: map[string]bool{}, known: true}
+			es, _ := siteEntitlements(arch, "rt_sigreturn", site{})
+			for _, e := range es {
+				a.ents[e] = true
+			}
+			calls["rt_sigreturn"] = a
+		}
+	}
 	for name, a := range calls {
 		for _, r := range a.pending {
 			if r.wrapperOnly {

@@ -116,6 +116,29 @@ func addConst(v val, k int64) val {
 	return top
 }
 
+func andConst(v val, k uint64) val {
+	switch v.kind {
+	case vConst:
+		return mapConst(v, func(x uint64) uint64 { return x & k })
+	case vParam:
+		if k == 0xFFFFFFFF {
+			return trunc32(v)
+		}
+	}
+	return top
+}
+
+// sext32 sign-extends the low 32 bits.
+func sext32(v val) val {
+	if v.kind == vConst {
+		return mapConst(v, func(x uint64) uint64 { return uint64(int64(int32(uint32(x)))) })
+	}
+	if v.kind == vParam {
+		return v
+	}
+	return top
+}
+
 // trunc32 keeps the low 32 bits (a 32-bit register write zero-extends).
 func trunc32(v val) val {
 	if v.kind == vConst {

@@ -301,7 +301,18 @@ func decodeX86(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 					e.op, e.src = iMovReg, sr
 					return append(out, e), n
 				}
+				if sr, sw, ok := x86reg(s); ok && sw == 32 && w == 64 && in.Op == x86asm.MOVSXD {
+					// Go widens int32 arguments so (fcntl's cmd).
+					e.op, e.src, e.sext = iMovReg, sr, true
+					return append(out, e), n
+				}
 			case x86asm.Mem:
+				if in.Op == x86asm.MOVSXD && in.MemBytes == 4 && w == 64 {
+					if b, disp, ok := simpleMem(s); ok {
+						e.op, e.base, e.imm, e.size, e.sext = iLoad, b, disp, 4, true
+						return append(out, e), n
+					}
+				}
 				if in.Op == x86asm.MOVSXD || in.Op == x86asm.MOVZX {
 					break
 				}
