@@ -36,6 +36,85 @@ type funcResult struct {
 	params  []site  // calls whose number or arguments come from this function's parameters
 	calls   []int32 // functions called, jumped to, or whose address is taken
 	imports []string
+	// What the function returns, when every path that leaves it agrees:
+	// the return register, and the stack slots above the return address
+	// (Go's ABI0 results). Kept only for constants and vSysRet.
+	hasRet   bool
+	ret      val
+	retSlots []slot
+}
+
+// returnsKnown reports whether the summary says something about what
+// the function returns.
+func (r *funcResult) returnsKnown() bool {
+	return r.hasRet && (r.ret.kind != vTop || len(r.retSlots) > 0)
+}
+
+// retVal keeps the values a return summary may carry.
+func retVal(v val) val {
+	if v.kind == vConst || v.kind == vSysRet {
+		return v
+	}
+	return top
+}
+
+// noteRet joins the state at a return (or, with s nil, a way out whose
+// result is unknown: a tail call) into r's summary.
+func (a *analyzer) noteRet(r *funcResult, s *state) {
+	if s == nil {
+		r.hasRet = true
+		r.ret = top
+		r.retSlots = r.retSlots[:0]
+		return
+	}
+	v := retVal(s.r[a.m.isa.retReg])
+	var slots []slot
+	if sp := s.r[a.m.isa.sp]; sp.kind == vSP && sp.off == 0 {
+		for _, m := range s.mem {
+			if m.off >= a.m.isa.retAddr && m.off < a.m.isa.retAddr+256 {
+				if w := retVal(m.v); w.kind != vTop {
+					slots = append(slots, slot{m.off, w})
+				}
+			}
+		}
+	}
+	if !r.hasRet {
+		r.hasRet, r.ret, r.retSlots = true, v, append(r.retSlots[:0], slots...)
+		return
+	}
+	r.ret = join(r.ret, v)
+	out := r.retSlots[:0]
+	for _, m := range r.retSlots {
+		for _, o := range slots {
+			if o.off == m.off {
+				if j := join(m.v, o.v); j.kind != vTop {
+					out = append(out, slot{m.off, j})
+				}
+			}
+		}
+	}
+	r.retSlots = out
+}
+
+// callResult is the value a callee's summary gives, seen by the caller
+// (state s before the call).
+func (a *analyzer) callResult(s *state, v val, delta int64) val {
+	if v.kind != vSysRet {
+		return v
+	}
+	var nr val
+	if int(v.p) < paramStack {
+		nr = s.r[v.p]
+	} else if sp := s.r[a.m.isa.sp]; sp.kind == vSP {
+		nr = a.slotVal(s, sp.off+int64(int(v.p)-paramStack)*8-delta)
+	}
+	if nr.kind == vConst && nr.n == 1 && a.getpid != 0 && nr.c[0] == a.getpid {
+		return konst(catalog.OwnPID)
+	}
+	if nr.kind == vParam && nr.c[0] == 0 {
+		return val{kind: vSysRet, p: nr.p}
+	}
+	return top
 }
 
 const (
@@ -216,11 +295,17 @@ func (a *analyzer) analyzeFunc(fi int) {
 	r := &a.res[fi]
 	r.sites, r.params, r.calls, r.imports = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0]
 	r.done = true
+	r.hasRet, r.ret, r.retSlots = false, top, nil
 	for bi := range a.blocks {
 		a.cur.copyFrom(&states[bi])
 		blk := &a.blocks[bi]
 		for k := blk.first; k <= blk.last; k++ {
 			a.step(&ins[k], &a.cur, r, fi)
+		}
+		if last := ins[blk.last].op; blk.nsucc == 0 && last != iRet && last != iTrap && last != iJmp && last != iJmpGOT && last != iJmpInd {
+			// The code runs off the end (after a call that does not
+			// return, or into the next function): its result is unknown.
+			a.noteRet(r, nil)
 		}
 	}
 	slices.Sort(r.calls)
@@ -370,8 +455,26 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 		}
 		if r != nil {
 			a.call(in, s, r, fi, tail)
+			if tail {
+				a.noteRet(r, nil)
+			}
 		}
 		if !tail {
+			// What the callee returns, if its summary says.
+			ret := top
+			var slots []slot
+			if in.op == iCall {
+				if j := a.m.funcAt(in.tgt); j >= 0 && a.m.funcs[j].start == in.tgt && a.res[j].hasRet {
+					ret = a.callResult(s, a.res[j].ret, isa.retAddr)
+					if sp := s.r[isa.sp]; sp.kind == vSP {
+						for _, m := range a.res[j].retSlots {
+							if w := a.callResult(s, m.v, isa.retAddr); w.kind != vTop {
+								slots = append(slots, slot{sp.off + m.off - isa.retAddr, w})
+							}
+						}
+					}
+				}
+			}
 			if a.goABI {
 				sp := s.r[isa.sp]
 				s.r = [32]val{}
@@ -381,7 +484,11 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			}
 			s.killBelow(0)
 			if isa.sp != isa.retReg {
-				s.r[isa.retReg] = top
+				s.r[isa.retReg] = ret
+			}
+			for _, m := range slots {
+				s.killRange(m.off, m.off+8)
+				s.store(m.off, m.v)
 			}
 		}
 	case iJcc:
@@ -390,6 +497,11 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			j := *in
 			j.op = iJmp
 			a.call(&j, s, r, fi, true)
+			a.noteRet(r, nil)
+		}
+	case iRet:
+		if r != nil {
+			a.noteRet(r, s)
 		}
 	case iSys, iSys32:
 		if r != nil {
@@ -406,8 +518,12 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			}
 			a.record(r, st)
 		}
+		nr := s.r[isa.nrReg] // x86_64 returns in the number's register
 		a.clobber(s, isa.sysClob)
-		if v := s.r[isa.nrReg]; v.kind == vConst && v.n == 1 && a.getpid != 0 && v.c[0] == a.getpid && in.op == iSys {
+		if nr.kind == vParam && nr.c[0] == 0 && in.op == iSys {
+			s.r[isa.retReg] = val{kind: vSysRet, p: nr.p}
+		}
+		if v := nr; v.kind == vConst && v.n == 1 && a.getpid != 0 && v.c[0] == a.getpid && in.op == iSys {
 			// getpid's result is the process's own pid, which the
 			// catalog's signal-to-self rules compare with.
 			s.r[isa.retReg] = konst(catalog.OwnPID)
@@ -446,6 +562,14 @@ func (a *analyzer) loadConst(r *funcResult, at uint64, size int) val {
 
 // record adds a site to r, keeping only the arguments the catalog looks at.
 func (a *analyzer) record(r *funcResult, st site) {
+	if st.nr.kind == vSysRet {
+		st.nr = top
+	}
+	for i := range st.args {
+		if st.args[i].kind == vSysRet {
+			st.args[i] = top
+		}
+	}
 	var rel uint8 = 0x3F
 	if st.nr.kind == vConst && st.nr.n == 1 && !st.abi32 {
 		rel = a.rel(st.nr.c[0])

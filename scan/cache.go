@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read.
-const cacheVersion = 3
+const cacheVersion = 4
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions, and the roots (constructors, code addresses held in

@@ -128,6 +128,15 @@ func TestRecallGoPrograms(t *testing.T) {
 			if runtimeCalls < 10 {
 				t.Errorf("only %d system calls labelled as the Go runtime's", runtimeCalls)
 			}
+			// The runtime signals its own threads: tgkill(getpid(), tid,
+			// sig), getpid's result followed through runtime.getpid's
+			// return slot (signalM) and syscall's rawSyscallNoError
+			// (forkAndExecInChild1 kills itself): no entitlement.
+			for _, s := range r.Syscalls {
+				if s.Name == "tgkill" && len(s.Entitlements) > 0 {
+					t.Errorf("tgkill needs %v; sites:\n%s", s.Entitlements, explainSites(r, "tgkill"))
+				}
+			}
 			want := []string{"fs.read", "net.client", "net.server"}
 			if c.name == "cgo" {
 				want = []string{"fs.read", "net.unix"}

@@ -180,7 +180,7 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 		}
 		todo = todo[:0]
 		for i := range a.res {
-			if len(a.res[i].params) > 0 {
+			if len(a.res[i].params) > 0 || a.res[i].returnsKnown() {
 				todo = append(todo, i)
 			}
 		}
@@ -192,6 +192,17 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 		var b strings.Builder
 		for _, s := range a.res[i].params {
 			b.WriteString(s.sigString())
+		}
+		if r := &a.res[i]; r.returnsKnown() {
+			// What it returns: callers see it.
+			b.WriteString("ret")
+			rs := site{nr: r.ret}
+			b.WriteString(rs.sigString())
+			for _, m := range r.retSlots {
+				rs := site{nr: m.v, pc: uint64(m.off)}
+				fmt.Fprintf(&b, "@%d", m.off)
+				b.WriteString(rs.sigString())
+			}
 		}
 		return b.String()
 	}

@@ -206,6 +206,14 @@ func checkRecall(t *testing.T, name string, static map[string]bool, tr *traced) 
 	if len(missing) > 0 {
 		t.Errorf("%s: traced system calls missing from the static set: %s", name, strings.Join(missing, " "))
 	}
+	var extra []string
+	for c := range static {
+		if !tr.calls[c] {
+			extra = append(extra, c)
+		}
+	}
+	sort.Strings(extra)
+	t.Logf("static only: %s: %s", name, strings.Join(extra, " "))
 	t.Logf("precision: %s: traced %d, static %d (%.1fx), docker-default %d (static is %.0f%% smaller)", name, len(tr.calls), len(static),
 		float64(len(static))/float64(max(len(tr.calls), 1)), dockerAllowed(t), 100*(1-float64(len(static))/float64(dockerAllowed(t))))
 }

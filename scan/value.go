@@ -10,6 +10,9 @@ const (
 	vConst              // one of c[:n]
 	vParam              // the function's parameter p at entry, OR-ed with c[0]
 	vSP                 // the stack pointer at entry plus off
+	// vSysRet is the result of a system call whose number is parameter p:
+	// the caller's own pid when the caller passes getpid's number.
+	vSysRet
 )
 
 // maxSet is how many constants a value may stand for before it becomes
@@ -133,7 +136,7 @@ func sext32(v val) val {
 	if v.kind == vConst {
 		return mapConst(v, func(x uint64) uint64 { return uint64(int64(int32(uint32(x)))) })
 	}
-	if v.kind == vParam {
+	if v.kind == vParam || v.kind == vSysRet {
 		return v
 	}
 	return top
@@ -144,8 +147,8 @@ func trunc32(v val) val {
 	if v.kind == vConst {
 		return mapConst(v, func(x uint64) uint64 { return x & 0xFFFFFFFF })
 	}
-	if v.kind == vParam {
-		return v // the kernel compares int arguments on their low 32 bits
+	if v.kind == vParam || v.kind == vSysRet {
+		return v // the kernel compares int arguments on their low 32 bits; pids are 32-bit
 	}
 	return top
 }

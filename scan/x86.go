@@ -183,6 +183,10 @@ func decodeX86(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 			e.op = iSys32
 			return append(out, e), n
 		}
+		if imm, ok := in.Args[0].(x86asm.Imm); ok && imm == 3 {
+			e.op = iTrap // int3: a breakpoint, Go's padding between functions
+			return append(out, e), n
+		}
 		e.clob = x86CallClob
 		return append(out, e), n
 	case x86asm.UD1, x86asm.UD2, x86asm.HLT:
