@@ -35,6 +35,7 @@ type funcResult struct {
 	sites   []site  // calls made here (directly, or through a wrapper with arguments known here)
 	params  []site  // calls whose number or arguments come from this function's parameters
 	calls   []int32 // functions called, jumped to, or whose address is taken
+	taken   []int32 // functions whose address is taken (called with any arguments)
 	imports []string
 	// What the function returns, when every path that leaves it agrees:
 	// the return register, and the stack slots above the return address
@@ -293,7 +294,7 @@ func (a *analyzer) analyzeFunc(fi int) {
 	}
 	// Final pass: record what happens with the converged states.
 	r := &a.res[fi]
-	r.sites, r.params, r.calls, r.imports = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0]
+	r.sites, r.params, r.calls, r.imports, r.taken = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0], r.taken[:0]
 	r.done = true
 	r.hasRet, r.ret, r.retSlots = false, top, nil
 	for bi := range a.blocks {
@@ -442,13 +443,23 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 			a.addrTaken(r, in.tgt)
 		}
 	case iGOTRef:
-		s.r[in.dst] = top
-		if r != nil {
-			if name, ok := a.m.gotName[in.tgt]; ok {
-				r.imports = append(r.imports, name)
+		s.r[in.dst] = a.loadConst(r, in.tgt, 8)
+	case iCall, iCallGOT, iCallInd, iJmp, iJmpGOT, iJmpInd:
+		if (in.op == iCallInd || in.op == iJmpInd) && in.src != noReg {
+			// Through a register holding a known code address (Go's
+			// func values in read-only data): a direct call.
+			if v := s.r[in.src]; v.kind == vConst && v.n == 1 {
+				if j := a.m.funcAt(v.c[0]); j >= 0 && a.m.funcs[j].start == v.c[0] {
+					d := *in
+					d.op, d.tgt = iCall, v.c[0]
+					if in.op == iJmpInd {
+						d.op = iJmp
+					}
+					a.step(&d, s, r, fi)
+					return
+				}
 			}
 		}
-	case iCall, iCallGOT, iCallInd, iJmp, iJmpGOT, iJmpInd:
 		tail := in.op == iJmp || in.op == iJmpGOT || in.op == iJmpInd
 		if in.op == iJmp && in.tgt >= a.m.funcs[fi].start && in.tgt < a.m.funcs[fi].end {
 			return // a jump inside the function
@@ -538,6 +549,7 @@ func (a *analyzer) addrTaken(r *funcResult, t uint64) {
 	// __restore_rt: its unwind entry starts at the nop before it).
 	if j := a.m.funcAt(t); j >= 0 && t-a.m.funcs[j].start < 16 {
 		r.calls = append(r.calls, int32(j))
+		r.taken = append(r.taken, int32(j))
 		if a.mid != nil && t != a.m.funcs[j].start {
 			a.mid[t] = true
 		}

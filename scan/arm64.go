@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/arch/arm64/arm64asm"
 )
@@ -119,12 +120,12 @@ const (
 	a64WritesNone          // stores, compares, branches, hints
 )
 
-var a64class = func() map[arm64asm.Op]uint8 {
+var a64class = sync.OnceValue(func() map[arm64asm.Op]uint8 {
 	c := map[arm64asm.Op]uint8{}
-	for op := arm64asm.Op(1); op < 2048; op++ {
+	for op := arm64asm.Op(1); op < 4096; op++ {
 		name := op.String()
 		if strings.HasPrefix(name, "Op(") {
-			continue
+			break // the mnemonics are numbered from 1 without gaps
 		}
 		switch {
 		case name == "STXR" || name == "STLXR" || name == "STXRB" || name == "STLXRB" || name == "STXRH" || name == "STLXRH" ||
@@ -147,7 +148,7 @@ var a64class = func() map[arm64asm.Op]uint8 {
 		}
 	}
 	return c
-}()
+})
 
 // a64allRegs is every general register but the stack pointer.
 const a64allRegs = 1<<31 - 1
@@ -165,9 +166,9 @@ func decodeARM64(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 		// (the decoder does not know braa, blraa, retaa).
 		switch (word >> 21) & 0xF {
 		case 0:
-			e.op = iJmpInd
+			e.op, e.src = iJmpInd, uint8(word>>5)&31
 		case 1:
-			e.op = iCallInd
+			e.op, e.src = iCallInd, uint8(word>>5)&31
 		default:
 			e.op = iRet
 		}
@@ -505,7 +506,7 @@ func decodeARM64(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 
 	// Everything else: the registers it writes become unknown; memory it
 	// writes through the stack pointer is forgotten.
-	class, known := a64class[in.Op]
+	class, known := a64class()[in.Op]
 	if !known {
 		class = a64WritesFirst
 	}

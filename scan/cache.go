@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"
@@ -15,7 +17,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read.
-const cacheVersion = 4
+const cacheVersion = 5
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions, and the roots (constructors, code addresses held in
@@ -31,6 +33,9 @@ type summary struct {
 	// AddrImports are imported functions whose address code loads from
 	// the GOT (to call later through a pointer).
 	AddrImports []string
+	// Taken are the functions whose address code takes or data holds:
+	// called through pointers, with any arguments.
+	Taken []int32
 }
 
 type sumFunc struct {
@@ -110,6 +115,7 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 			s.Exports[name] = int32(fi)
 		}
 	}
+	s.Taken = takenFuncs(m, res)
 	s.RootImports = uniq(slices.Clone(m.dataImports))
 	s.AddrImports = uniq(slices.Clone(m.addrImports))
 	if all {
@@ -218,4 +224,41 @@ func withPath(s *summary, path string) *summary {
 	c := *s
 	c.Path = path
 	return &c
+}
+
+// takenFuncs returns the functions of m whose address is taken: in code
+// (lea, adrp+add) or held in data (relocations, and in programs that are
+// not relocated, 8-byte words of data equal to a function's start: Go's
+// func values and method tables).
+func takenFuncs(m *module, res []funcResult) []int32 {
+	seen := map[int32]bool{}
+	for i := range res {
+		for _, j := range res[i].taken {
+			seen[j] = true
+		}
+	}
+	mark := func(a uint64) {
+		if fi := m.funcAt(a); fi >= 0 && m.funcs[fi].start == a {
+			seen[int32(fi)] = true
+		}
+	}
+	for _, a := range m.roots {
+		mark(a)
+	}
+	if !m.dynamic || m.typ == elf.ET_EXEC {
+		for i := range m.data {
+			b := m.segBytes(&m.data[i])
+			for p := 0; p+8 <= len(b); p += 8 {
+				if v := binary.LittleEndian.Uint64(b[p:]); m.inText(v) {
+					mark(v)
+				}
+			}
+		}
+	}
+	out := make([]int32, 0, len(seen))
+	for j := range seen {
+		out = append(out, j)
+	}
+	slices.Sort(out)
+	return out
 }

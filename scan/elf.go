@@ -56,6 +56,16 @@ type module struct {
 	dataImports []string // imported functions whose address is stored in data
 	addrImports []string // imported functions whose address is loaded from the GOT (GLOB_DAT)
 	warnings    []string
+
+	// Data, for loads from fixed addresses (globals.go).
+	src      io.ReaderAt // the file, for data read when needed
+	data     []dataSeg
+	objSyms  []objSym        // Go programs: data objects, sorted
+	relocAt  map[uint64]bool // addresses the dynamic loader writes
+	roGlobal map[uint64]bool // object start → no code writes it
+	refsDone bool
+	dataRefs []dataRef
+	dataPtrs []uint64
 }
 
 // Limits on what the front end accepts, so hostile input cannot make it
@@ -94,7 +104,11 @@ func openModule(path string) (m *module, err error) {
 	if !st.Mode().IsRegular() {
 		return nil, formatErr(path, "not a regular file")
 	}
-	return parseModule(path, f, st.Size())
+	m, err = parseModule(path, f, st.Size())
+	if m != nil {
+		m.src = pathReader(path) // f is closed on return
+	}
+	return m, err
 }
 
 // parseModule reads an ELF image of the given size from r.
@@ -117,8 +131,9 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 		}
 		return nil, formatErr(path, "not a valid ELF file: cannot read its headers (%v): truncated or not an ELF binary", err)
 	}
-	m = &module{path: path, class: ef.Class, machine: ef.Machine, typ: ef.Type, entry: ef.Entry,
-		gotName: map[uint64]string{}, pltName: map[uint64]string{}, exports: map[string]uint64{}}
+	m = &module{path: path, src: r, class: ef.Class, machine: ef.Machine, typ: ef.Type, entry: ef.Entry,
+		gotName: map[uint64]string{}, pltName: map[uint64]string{}, exports: map[string]uint64{},
+		relocAt: map[uint64]bool{}, roGlobal: map[uint64]bool{}}
 	switch {
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
 		m.arch, m.isa = syscalls.X86_64, x86isa
@@ -163,6 +178,18 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 		return nil, formatErr(path, "no executable sections (stripped of section headers, or not a program)")
 	}
 	sort.Slice(m.text, func(i, j int) bool { return m.text[i].addr < m.text[j].addr })
+	for _, s := range ef.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Size == 0 || s.Type == elf.SHT_NULL ||
+			s.Name == ".gopclntab" || strings.HasPrefix(s.Name, ".debug") || s.Addr+s.Size < s.Addr {
+			continue
+		}
+		d := dataSeg{addr: s.Addr, size: s.Size, off: int64(s.Offset), writable: s.Flags&elf.SHF_WRITE != 0, nobits: s.Type == elf.SHT_NOBITS}
+		if !d.nobits && (s.Size > maxDataSection || s.Flags&elf.SHF_COMPRESSED != 0) {
+			continue
+		}
+		m.data = append(m.data, d)
+	}
+	sort.Slice(m.data, func(i, j int) bool { return m.data[i].addr < m.data[j].addr })
 	if s := ef.Section(".note.gnu.build-id"); s != nil {
 		if d, err := s.Data(); err == nil && len(d) > 16 {
 			nsz := binary.LittleEndian.Uint32(d)
@@ -273,6 +300,7 @@ func (m *module) readDynamic(ef *elf.File) error {
 				abs = typ == uint32(elf.R_AARCH64_ABS64)
 				irel = typ == uint32(elf.R_AARCH64_IRELATIVE)
 			}
+			m.relocAt[off&^7] = true
 			var ds *elf.Symbol
 			if sym > 0 && s.Link != 0 && int(sym) <= len(dsyms) {
 				ds = &dsyms[sym-1]
@@ -324,22 +352,6 @@ func (m *module) code(a uint64) []byte {
 	return nil
 }
 
-// readConst reads a little-endian value of size bytes (4 or 8) at address
-// a, if a holds code (an aarch64 literal pool).
-func (m *module) readConst(a uint64, size int) (uint64, bool) {
-	if size != 4 && size != 8 {
-		return 0, false
-	}
-	c := m.code(a)
-	if len(c) < size {
-		return 0, false
-	}
-	if size == 4 {
-		return uint64(binary.LittleEndian.Uint32(c)), true
-	}
-	return binary.LittleEndian.Uint64(c), true
-}
-
 func (m *module) readFuncs(ef *elf.File) error {
 	starts := map[uint64]string{}
 	add := func(a uint64, name string) {
@@ -373,7 +385,11 @@ func (m *module) readFuncs(ef *elf.File) error {
 			if t := elf.ST_TYPE(s.Info); (t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC) && s.Section != elf.SHN_UNDEF {
 				add(s.Value, s.Name)
 			}
+			if m.goBin && elf.ST_TYPE(s.Info) == elf.STT_OBJECT && s.Size > 0 && s.Section != elf.SHN_UNDEF && s.Value+s.Size > s.Value {
+				m.objSyms = append(m.objSyms, objSym{s.Value, s.Value + s.Size})
+			}
 		}
+		sort.Slice(m.objSyms, func(i, j int) bool { return m.objSyms[i].start < m.objSyms[j].start })
 	}
 	for name, a := range m.exports {
 		add(a, name)

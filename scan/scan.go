@@ -267,12 +267,18 @@ type siteRef struct {
 // reachable from what the program imports, and fills the report.
 func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loaded) {
 	var refs []siteRef
+	// A wrapper whose address is taken is called through pointers too,
+	// with arguments no call site shows: its sites count as they are.
+	taken := map[int32]bool{}
+	for _, j := range takenFuncs(m, res) {
+		taken[j] = true
+	}
 	for i := range res {
 		for _, s := range res[i].sites {
 			refs = append(refs, siteRef{module: m.path, fname: m.funcs[s.fn].name, s: s})
 		}
 		for _, s := range res[i].params {
-			refs = append(refs, siteRef{module: m.path, fname: m.funcs[s.fn].name, s: s, wrapperOnly: true})
+			refs = append(refs, siteRef{module: m.path, fname: m.funcs[s.fn].name, s: s, wrapperOnly: !taken[int32(i)]})
 		}
 	}
 	// Reachability over the libraries: (library, function) pairs.
@@ -308,6 +314,13 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	}
 	type indKey struct{ lib, fn int32 }
 	indirectFn := map[indKey]bool{}
+	for li, l := range libs {
+		if l.sum != nil {
+			for _, fi := range l.sum.Taken {
+				indirectFn[indKey{int32(li), fi}] = true
+			}
+		}
+	}
 	var dlopen []string
 	resolveImport := func(from, name string) {
 		if importSeen[name] {

@@ -202,6 +202,11 @@ func decodeX86(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 			e.op, e.tgt = iCallGOT, t
 		} else {
 			e.op = iCallInd
+			if rg, ok := in.Args[0].(x86asm.Reg); ok {
+				if r, w, ok := x86reg(rg); ok && w == 64 {
+					e.src = r
+				}
+			}
 		}
 		return append(out, e), n
 	case x86asm.JMP:
@@ -211,6 +216,11 @@ func decodeX86(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 			e.op, e.tgt = iJmpGOT, t
 		} else {
 			e.op = iJmpInd
+			if rg, ok := in.Args[0].(x86asm.Reg); ok {
+				if r, w, ok := x86reg(rg); ok && w == 64 {
+					e.src = r
+				}
+			}
 		}
 		return append(out, e), n
 	case x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JCXZ, x86asm.JE, x86asm.JECXZ,
