@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,10 +53,19 @@ func parseStrace(t *testing.T, path string) *traced {
 	tr := &traced{calls: map[string]bool{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	first := true
 	for sc.Scan() {
 		line := sc.Text()
 		if m := straceLine.FindStringSubmatch(line); m != nil {
 			name := m[1]
+			if first && name == "execve" {
+				// strace starting the program: its parent's call, made
+				// before the program runs (entitle run allows the
+				// command's own exec). Later execve calls count.
+				first = false
+				continue
+			}
+			first = false
 			if name == "restart_syscall" || strings.HasPrefix(name, "syscall_") {
 				continue // kernel-internal restart; numbers strace does not know
 			}
@@ -366,4 +376,35 @@ http {
 			syscall.Kill(pid, syscall.SIGQUIT)
 		})
 	checkRecall(t, "nginx", staticSet(t, sc, prog, tr), tr)
+}
+
+// TestLoaderExec: glibc's loader executes a program only when it is the
+// command itself (ld.so STATIC-PROGRAM); a program it loads does not get
+// execve from it, and one that calls exec* itself does.
+func TestLoaderExec(t *testing.T) {
+	needTools(t, "gcc")
+	sc := newTestScanner(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "exec.c")
+	os.WriteFile(src, []byte("#include <unistd.h>\nint main(int argc, char **argv) { if (argc > 1) execv(argv[1], argv + 1); return 0; }\n"), 0o644)
+	withExec := filepath.Join(dir, "exec")
+	if out, err := exec.Command("gcc", "-O2", "-o", withExec, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		prog string
+		exec bool
+	}{{debianProg(t, "cat"), false}, {withExec, true}} {
+		r, err := sc.Scan(c.prog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := reportNames(r)["execve"]
+		if got != c.exec {
+			t.Errorf("%s: execve found %v, want %v:\n%s", c.prog, got, c.exec, explainSites(r, "execve"))
+		}
+		if slices.Contains(r.Entitlements, "proc.exec") != c.exec {
+			t.Errorf("%s: entitlements %v", c.prog, r.Entitlements)
+		}
+	}
 }

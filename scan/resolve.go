@@ -72,6 +72,19 @@ func (r *resolver) defaultDirs() []string {
 	return []string{"/lib/" + trip, "/usr/lib/" + trip, "/lib64", "/usr/lib64", "/lib", "/usr/lib"}
 }
 
+// canon is the name a library is known by: symbolic links resolved (on
+// merged-/usr systems /lib is /usr/lib, and the loader is reached as both),
+// except under a sysroot, whose absolute links point outside it.
+func (r *resolver) canon(p string) string {
+	p = filepath.Clean(p)
+	if r.root == "" {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return real
+		}
+	}
+	return p
+}
+
 // matches reports whether path is an ELF object of the program's machine.
 func (r *resolver) matches(path string) bool {
 	f, err := elf.Open(path)

@@ -99,8 +99,9 @@ func Scan(path string) (*Report, error) { return New(Options{}).Scan(path) }
 
 // loaded is one object of the program: its analysis summary.
 type loaded struct {
-	path string
-	sum  *summary
+	path   string
+	sum    *summary
+	interp bool // the program interpreter
 }
 
 // Scan analyses the binary at path and the libraries it loads.
@@ -148,7 +149,7 @@ func (sc *Scanner) Scan(path string) (*Report, error) {
 					Detail: fmt.Sprintf("%s needs %s, which is not found (RUNPATH, ld.so.cache, default directories): its calls are not included; install it or give its directory with --library-path", filepath.Base(lp), p.name)})
 				continue
 			}
-			found = filepath.Clean(found)
+			found = res.canon(found)
 			if _, ok := byPath[found]; ok || found == filepath.Clean(path) {
 				continue
 			}
@@ -176,10 +177,10 @@ func (sc *Scanner) Scan(path string) (*Report, error) {
 			}
 			if i, ok := byPath[filepath.Clean(ip)]; ok {
 				interp = mods[libs[i].path]
-				libs[i].path = filepath.Clean(ip)
+				libs[i].interp = true
 			} else if lm, err := openModule(ip); err == nil && lm.machine == m.machine {
 				byPath[filepath.Clean(ip)] = len(libs)
-				libs = append(libs, &loaded{path: filepath.Clean(ip)})
+				libs = append(libs, &loaded{path: filepath.Clean(ip), interp: true})
 				mods[filepath.Clean(ip)] = lm
 				interp = lm
 			} else {
@@ -224,7 +225,7 @@ func depOrder(libs []*loaded, mods map[string]*module, byPath map[string]int, re
 		lm := mods[libs[i].path]
 		for _, n := range lm.needed {
 			if p := res.find(n, lm, nil); p != "" {
-				if j, ok := byPath[filepath.Clean(p)]; ok {
+				if j, ok := byPath[res.canon(p)]; ok {
 					visit(j, depth+1)
 				}
 			}
@@ -376,11 +377,53 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			resolveImport(l.path, name)
 		}
 	}
+	refs = dropLoaderExec(m, libs, refs)
 	sc.report(rep, m, refs)
 	for _, d := range uniq(dlopen) {
 		rep.Limits = append(rep.Limits, Limit{Kind: "dlopen", Module: d,
 			Detail: "loads code at run time (dlopen): the libraries it loads are not analysed; scan them too and merge"})
 	}
+}
+
+// dropLoaderExec removes the execve sites of glibc's loader from a
+// program it loads. Its one execve (rtld_chain_load) runs a static program
+// named on ld.so's own command line, and returns at once when the main
+// program has a PT_INTERP: a program the kernel started through its
+// interpreter never gets there. A loader that exports execve itself (musl,
+// whose loader is its libc) keeps every site.
+func dropLoaderExec(m *module, libs []*loaded, refs []siteRef) []siteRef {
+	if m.interp == "" {
+		return refs
+	}
+	var loader string
+	for _, l := range libs {
+		if l.interp && l.sum != nil {
+			if _, ok := l.sum.Exports["execve"]; ok {
+				return refs
+			}
+			if _, ok := l.sum.Exports["_dl_catch_exception"]; !ok {
+				return refs // not glibc's
+			}
+			loader = l.path
+		}
+	}
+	if loader == "" {
+		return refs
+	}
+	execs := map[uint64]bool{}
+	for _, n := range []string{"execve", "execveat"} {
+		if nr, ok := m.arch.Number(n); ok {
+			execs[uint64(nr)] = true
+		}
+	}
+	out := refs[:0]
+	for _, r := range refs {
+		if r.module == loader && r.s.nr.kind == vConst && r.s.nr.n == 1 && execs[r.s.nr.c[0]] && !r.s.abi32 {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func uniq(s []string) []string {
