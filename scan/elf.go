@@ -390,6 +390,17 @@ func (m *module) readFuncs(ef *elf.File) error {
 			}
 		}
 		sort.Slice(m.objSyms, func(i, j int) bool { return m.objSyms[i].start < m.objSyms[j].start })
+		// Overlapping symbols are one object (the larger extent is the
+		// one references may use).
+		merged := m.objSyms[:0]
+		for _, o := range m.objSyms {
+			if n := len(merged); n > 0 && o.start < merged[n-1].end {
+				merged[n-1].end = max(merged[n-1].end, o.end)
+				continue
+			}
+			merged = append(merged, o)
+		}
+		m.objSyms = merged
 	}
 	for name, a := range m.exports {
 		add(a, name)

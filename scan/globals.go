@@ -69,6 +69,10 @@ type objSym struct{ start, end uint64 }
 // maxDataSection bounds what is read of one data section.
 const maxDataSection = 256 << 20
 
+// maxDataRefs bounds the index of candidate references to writable data
+// (a real program has one for every few dozen bytes of code at most).
+const maxDataRefs = 16 << 20
+
 func (m *module) dataAt(a uint64) *dataSeg {
 	i := sort.Search(len(m.data), func(i int) bool { return m.data[i].addr+m.data[i].size > a })
 	if i < len(m.data) && a >= m.data[i].addr {
@@ -138,6 +142,9 @@ func (m *module) neverWritten(a, size uint64) bool {
 		return v
 	}
 	m.indexDataRefs()
+	if m.objSyms == nil {
+		return false // the index was given up
+	}
 	ok := !m.escapes(obj) && m.onlyRead(obj)
 	m.roGlobal[obj.start] = ok
 	return ok
@@ -171,6 +178,12 @@ func (m *module) indexDataRefs() {
 			// With k bytes of immediate after it, the instruction ends at
 			// next+k and refers to tgt+k (k = 0..4; see onlyRead).
 			m.dataRefs = append(m.dataRefs, dataRef{target: tgt, end: next})
+			if len(m.dataRefs) > maxDataRefs {
+				// Not a program a compiler wrote (a writable section
+				// spanning the address space): every global is written.
+				m.dataRefs, m.objSyms = nil, nil
+				return
+			}
 		}
 	}
 	slices.SortFunc(m.dataRefs, func(a, b dataRef) int { return cmp.Compare(a.target, b.target) })

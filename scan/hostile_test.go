@@ -203,3 +203,51 @@ func TestHostileARM64(t *testing.T) {
 	}
 	t.Logf("random code: %d system calls, %d unresolved sites", len(r.Syscalls), len(r.Unresolved))
 }
+
+// TestHostileGoData: a Go program whose .bss claims most of the address
+// space: the index of code that may write its globals stays bounded
+// (maxDataRefs), and the scan finishes.
+func TestHostileGoData(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildGo(t, dir, "tiny", globalsTinyProgram, "CGO_ENABLED=0", "GOARCH=amd64")
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoff := binary.LittleEndian.Uint64(b[0x28:])
+	shentsize := uint64(binary.LittleEndian.Uint16(b[0x3A:]))
+	patched := false
+	for i, s := range ef.Sections {
+		if s.Name == ".bss" || s.Name == ".noptrbss" {
+			hdr := shoff + shentsize*uint64(i)
+			binary.LittleEndian.PutUint64(b[hdr+0x10:], 0x1000) // sh_addr
+			binary.LittleEndian.PutUint64(b[hdr+0x20:], 1<<46)  // sh_size
+			patched = true
+		}
+	}
+	if !patched {
+		t.Fatal("no .bss")
+	}
+	p := filepath.Join(dir, "huge-bss")
+	os.WriteFile(p, b, 0o755)
+	r, err := New(Options{CacheDir: "off"}).Scan(p)
+	if err != nil {
+		t.Fatalf("huge .bss: %v", err)
+	}
+	if len(r.Syscalls) == 0 {
+		t.Errorf("no system calls found")
+	}
+}
+
+const globalsTinyProgram = `package main
+
+import "syscall"
+
+var nr uintptr = syscall.SYS_GETPPID
+
+func main() { syscall.RawSyscall(nr, 0, 0, 0) }
+`
