@@ -2,12 +2,14 @@ package scan
 
 import (
 	"cmp"
+	"debug/elf"
 	"encoding/binary"
 	"io"
 	"os"
 	"slices"
 	"sort"
 
+	"golang.org/x/arch/arm64/arm64asm"
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -22,8 +24,9 @@ import (
 //     and no data holds its address. Go is memory-safe, so a pointer to
 //     another object cannot reach it. This is x/sys/unix's fcntl64Syscall
 //     (SYS_FCNTL, reassigned only on 32-bit systems) and net's socketFunc
-//     (syscall.Socket, replaced only by tests). Only x86_64 code is
-//     searched for references; on aarch64 writable globals stay unknown.
+//     (syscall.Socket, replaced only by tests). x86_64 code is searched
+//     for rip-relative references; aarch64 code for the adrp pairs Go's
+//     linker writes.
 
 // dataSeg is an allocated section that is not code. Its bytes are read
 // when first needed (a library whose summary is cached never needs them).
@@ -130,7 +133,7 @@ type dataRef struct{ target, end uint64 }
 // neverWritten reports whether no code can write the bytes [a, a+size) of
 // a writable section of a Go program.
 func (m *module) neverWritten(a, size uint64) bool {
-	if !m.goBin || m.isa != x86isa || len(m.objSyms) == 0 {
+	if !m.goBin || len(m.objSyms) == 0 {
 		return false
 	}
 	i := sort.Search(len(m.objSyms), func(i int) bool { return m.objSyms[i].end > a })
@@ -168,6 +171,98 @@ func (m *module) indexDataRefs() {
 	if lo >= hi {
 		return
 	}
+	if m.machine == elf.EM_AARCH64 {
+		m.indexARM64Refs(lo, hi)
+	} else {
+		m.indexX86Refs(lo, hi)
+	}
+	for i := range m.data {
+		b := m.segBytes(&m.data[i])
+		for p := 0; p+8 <= len(b); p += 8 {
+			if v := binary.LittleEndian.Uint64(b[p:]); v >= lo && v < hi {
+				m.dataPtrs = append(m.dataPtrs, v)
+			}
+		}
+	}
+	slices.Sort(m.dataPtrs)
+}
+
+// indexARM64Refs indexes Go's aarch64 references to writable data: the
+// linker writes each as a pair of adjacent instructions, adrp and then a
+// load, a store or an add (the address taken). An adrp whose next
+// instruction is none of these makes its whole 4 KiB page written.
+func (m *module) indexARM64Refs(lo, hi uint64) {
+	for _, t := range m.text {
+		for p := 0; p+8 <= len(t.data); p += 4 {
+			w := binary.LittleEndian.Uint32(t.data[p:])
+			if w&0x9F000000 != 0x90000000 {
+				continue
+			}
+			pc := t.addr + uint64(p)
+			immlo, immhi := uint64(w>>29)&3, uint64(w>>5)&0x7FFFF
+			page := (pc &^ 0xFFF) + uint64(int64((immhi<<2|immlo)<<43)>>43<<12)
+			if page+4096 <= lo || page >= hi {
+				continue
+			}
+			rd := uint8(w & 31)
+			kind := a64Escape
+			target := page
+			if in, err := arm64asm.Decode(t.data[p+4 : p+8]); err == nil {
+				kind, target = a64RefKind(in, rd, page)
+			}
+			m.dataRefs = append(m.dataRefs, dataRef{target: target, end: uint64(kind)})
+			if len(m.dataRefs) > maxDataRefs {
+				m.dataRefs, m.objSyms = nil, nil
+				return
+			}
+		}
+	}
+	slices.SortFunc(m.dataRefs, func(a, b dataRef) int { return cmp.Compare(a.target, b.target) })
+}
+
+// What the instruction after an adrp does with the page address.
+const (
+	a64Read   = iota // a load from target
+	a64Write         // a store to target, or its address taken
+	a64Escape        // anything else: the whole page may be written
+)
+
+func a64RefKind(in arm64asm.Inst, rd uint8, page uint64) (int, uint64) {
+	base := func(a arm64asm.Arg) (uint64, bool) {
+		mem, ok := a.(arm64asm.MemImmediate)
+		if !ok || mem.Mode != arm64asm.AddrOffset {
+			return 0, false
+		}
+		if b, _, _, ok := a64reg(mem.Base); !ok || b != rd {
+			return 0, false
+		}
+		off, ok := a64memImm(mem)
+		return page + uint64(off), ok
+	}
+	switch in.Op {
+	case arm64asm.LDR, arm64asm.LDRB, arm64asm.LDRH, arm64asm.LDRSB, arm64asm.LDRSH, arm64asm.LDRSW:
+		if t, ok := base(in.Args[1]); ok {
+			return a64Read, t
+		}
+	case arm64asm.STR, arm64asm.STRB, arm64asm.STRH:
+		if t, ok := base(in.Args[1]); ok {
+			return a64Write, t
+		}
+	case arm64asm.ADD:
+		if s, _, _, ok := a64reg(in.Args[1]); ok && s == rd && in.Enc&0x1F000000 == 0x11000000 {
+			imm := uint64(in.Enc>>10) & 0xFFF
+			if in.Enc&(1<<22) != 0 {
+				imm <<= 12
+			}
+			return a64Write, page + imm
+		}
+	}
+	return a64Escape, page
+}
+
+// indexX86Refs indexes every place in x86_64 code whose 4 bytes, read as
+// a rip-relative displacement, land in writable data.
+func (m *module) indexX86Refs(lo, hi uint64) {
 	for _, t := range m.text {
 		for p := 0; p+4 <= len(t.data); p++ {
 			next := t.addr + uint64(p) + 4
@@ -187,15 +282,6 @@ func (m *module) indexDataRefs() {
 		}
 	}
 	slices.SortFunc(m.dataRefs, func(a, b dataRef) int { return cmp.Compare(a.target, b.target) })
-	for i := range m.data {
-		b := m.segBytes(&m.data[i])
-		for p := 0; p+8 <= len(b); p += 8 {
-			if v := binary.LittleEndian.Uint64(b[p:]); v >= lo && v < hi {
-				m.dataPtrs = append(m.dataPtrs, v)
-			}
-		}
-	}
-	slices.Sort(m.dataPtrs)
 }
 
 // escapes reports whether data holds an address inside obj.
@@ -209,6 +295,20 @@ func (m *module) escapes(obj objSym) bool {
 // coincidence of bytes; one that decodes as anything but a read (a store,
 // lea, an atomic) makes obj written.
 func (m *module) onlyRead(obj objSym) bool {
+	if m.machine == elf.EM_AARCH64 {
+		// end holds the kind; an escaped page covers its 4 KiB.
+		i := sort.Search(len(m.dataRefs), func(i int) bool { return m.dataRefs[i].target+4096 > obj.start })
+		for ; i < len(m.dataRefs) && m.dataRefs[i].target < obj.end; i++ {
+			r := m.dataRefs[i]
+			switch {
+			case r.end == a64Escape && r.target+4096 > obj.start:
+				return false
+			case r.end == a64Write && r.target >= obj.start:
+				return false
+			}
+		}
+		return true
+	}
 	i := sort.Search(len(m.dataRefs), func(i int) bool { return m.dataRefs[i].target+4 >= obj.start })
 	for ; i < len(m.dataRefs) && m.dataRefs[i].target < obj.end; i++ {
 		for k := uint64(0); k <= 4; k++ {

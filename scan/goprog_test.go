@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -197,10 +196,9 @@ func main() {
 
 // TestGoReadOnlyGlobals: a load from a Go global that no instruction
 // writes gives its initial value; one that code writes stays unknown.
+// Both architectures: rip-relative references on x86_64, Go's adrp pairs
+// on aarch64.
 func TestGoReadOnlyGlobals(t *testing.T) {
-	if runtime.GOARCH != "amd64" {
-		t.Skip("writable globals are followed in x86_64 code only")
-	}
 	dir := t.TempDir()
 	pkg := filepath.Join(dir, "globals-src")
 	os.MkdirAll(pkg, 0o755)
@@ -218,41 +216,45 @@ func TestGoReadOnlyGlobals(t *testing.T) {
 	os.WriteFile(filepath.Join(pkg, "go.mod"), []byte("module globals\n\ngo 1.22\n\nrequire golang.org/x/sys "+syscalls.XSysVersion+"\n"), 0o644)
 	os.WriteFile(filepath.Join(pkg, "go.sum"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 	os.WriteFile(filepath.Join(pkg, "main.go"), []byte(globalsProgram), 0o644)
-	bin := filepath.Join(dir, "globals")
-	cmd := exec.Command(goTool(t), "build", "-o", bin, ".")
-	cmd.Dir = pkg
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOPROXY=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		testenv.Skipf(t, "go build with golang.org/x/sys from the module cache (go mod download fills it): %v\n%s", err, out)
-	}
-	r, err := newTestScanner(t).Scan(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	main := map[string]string{}
-	for _, s := range r.Syscalls {
-		for _, st := range s.Sites {
-			if st.Function == "main.main" {
-				main[s.Name] = st.Args
+	for _, goarch := range []string{"amd64", "arm64"} {
+		t.Run(goarch, func(t *testing.T) {
+			bin := filepath.Join(dir, "globals-"+goarch)
+			cmd := exec.Command(goTool(t), "build", "-o", bin, ".")
+			cmd.Dir = pkg
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOARCH="+goarch)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				testenv.Skipf(t, "go build with golang.org/x/sys from the module cache (go mod download fills it): %v\n%s", err, out)
 			}
-		}
-	}
-	if _, ok := main["getppid"]; !ok {
-		t.Errorf("RawSyscall(fixedNr) in main not resolved to getppid: main's calls %v", main)
-	}
-	if args, ok := main["fcntl"]; !ok || args != "arg1=0x3" {
-		t.Errorf("unix.FcntlInt(fd, F_GETFL) in main not resolved through fcntl64Syscall: main's calls %v", main)
-	}
-	if _, ok := main["getpid"]; ok {
-		t.Errorf("changedNr, which main writes, was taken as its initial value")
-	}
-	unresolved := false
-	for _, u := range r.Unresolved {
-		if u.Function == "main.main" && u.Syscall == "" {
-			unresolved = true
-		}
-	}
-	if !unresolved {
-		t.Errorf("RawSyscall(changedNr) in main not reported unresolved: %+v", r.Unresolved)
+			r, err := newTestScanner(t).Scan(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			main := map[string]string{}
+			for _, s := range r.Syscalls {
+				for _, st := range s.Sites {
+					if st.Function == "main.main" {
+						main[s.Name] = st.Args
+					}
+				}
+			}
+			if _, ok := main["getppid"]; !ok {
+				t.Errorf("RawSyscall(fixedNr) in main not resolved to getppid: main's calls %v", main)
+			}
+			if args, ok := main["fcntl"]; !ok || args != "arg1=0x3" {
+				t.Errorf("unix.FcntlInt(fd, F_GETFL) in main not resolved through fcntl64Syscall: main's calls %v", main)
+			}
+			if _, ok := main["getpid"]; ok {
+				t.Errorf("changedNr, which main writes, was taken as its initial value")
+			}
+			unresolved := false
+			for _, u := range r.Unresolved {
+				if u.Function == "main.main" && u.Syscall == "" {
+					unresolved = true
+				}
+			}
+			if !unresolved {
+				t.Errorf("RawSyscall(changedNr) in main not reported unresolved: %+v", r.Unresolved)
+			}
+		})
 	}
 }
