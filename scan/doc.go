@@ -12,13 +12,21 @@
 // sites instantiated with what the caller passes (Go's syscall.Syscall
 // chain, x/sys/unix, libc's syscall(), socket(), open()).
 //
+// Values also come from outside the function, when they are known before
+// the program runs: what a callee returns when every way out of it agrees
+// (constants, and getpid's result, so signals to one's own threads are
+// base), read-only data, and Go globals no instruction writes (globals.go).
+// A wrapper whose address is taken (a Go func value, a C callback) can be
+// called with any arguments: its sites count as found.
+//
 // Functions come from the Go pclntab (debug/gosym), the symbol tables and,
 // in stripped C objects, .eh_frame_hdr; calls into the middle of a known
 // function split it. A program counts whole; a library counts through what
 // is imported from it (the call graph from each exported function), plus
 // its constructors, code addresses held in data, imports whose address is
-// taken, and the whole program interpreter. Libraries are found as glibc's
-// loader finds them and their summaries are cached by build ID.
+// taken, and the whole program interpreter (but for glibc's loader's
+// execve, which only runs when ld.so is the command). Libraries are found
+// as glibc's loader finds them and their summaries are cached by build ID.
 //
 // Reported, never guessed: sites whose number is not constant
 // (Report.Unresolved); arguments not constant (every entitlement that can
