@@ -1,9 +1,11 @@
 package scan
 
 import (
-	"github.com/entitle-dev/entitle/catalog"
 	"slices"
 	"sort"
+	"strings"
+
+	"github.com/entitle-dev/entitle/catalog"
 )
 
 // site is one place a system call is made: its number and the arguments
@@ -222,7 +224,7 @@ func (a *analyzer) analyzeFunc(fi int) {
 			b.nsucc++
 		}
 		if (last.op == iJmp || last.op == iJcc) && last.tgt >= f.start && last.tgt < f.end {
-			if last.tgt == f.start && a.goABI {
+			if last.tgt == f.start && a.goABI && a.callsMorestack(ins[b.first:b.last+1]) {
 				// Go's stack growth: morestack, then the function again
 				// from the start with the same arguments, which the entry
 				// state already stands for. (Joining would mix in the
@@ -316,6 +318,19 @@ func (a *analyzer) analyzeFunc(fi int) {
 	for i := range a.blocks {
 		a.blocks[i].visited = false
 	}
+}
+
+// callsMorestack reports whether the block calls runtime.morestack (Go's
+// stack growth, after which the function starts again).
+func (a *analyzer) callsMorestack(blk []inst) bool {
+	for _, in := range blk {
+		if in.op == iCall {
+			if j := a.m.funcAt(in.tgt); j >= 0 && strings.HasPrefix(a.m.funcs[j].name, "runtime.morestack") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (a *analyzer) entryState(s *state) {
