@@ -255,10 +255,94 @@ func takenFuncs(m *module, res []funcResult) []int32 {
 			}
 		}
 	}
+	// Code not analysed (a program's functions without system calls)
+	// may take a wrapper's address too: look for references to the start
+	// of each function with parameter-dependent sites.
+	wrappers := map[uint64]int32{}
+	for i := range res {
+		if len(res[i].params) > 0 {
+			wrappers[m.funcs[i].start] = int32(i)
+		}
+	}
+	if len(wrappers) > 0 && len(m.text) > 0 {
+		// A bitmap of wrapper starts (16-byte granules) over the code
+		// keeps the look-up per code position cheap.
+		lo := m.text[0].addr
+		hi := m.text[len(m.text)-1].addr + uint64(len(m.text[len(m.text)-1].data))
+		var size uint64
+		for _, t := range m.text {
+			size += uint64(len(t.data))
+		}
+		if hi < lo || hi-lo > 2*size+1<<20 {
+			// Code spread over the address space (not a linker's
+			// layout): no bitmap, every candidate looked up.
+			lo, hi = 0, 0
+		}
+		bits := make([]uint64, (hi-lo)>>4/64+1)
+		for a := range wrappers {
+			if a >= lo && a < hi {
+				g := (a - lo) >> 4
+				bits[g/64] |= 1 << (g % 64)
+			}
+		}
+		codeRefs(m, func(t uint64) {
+			if hi > lo {
+				if t < lo || t >= hi {
+					return
+				}
+				if g := (t - lo) >> 4; bits[g/64]&(1<<(g%64)) == 0 {
+					return
+				}
+			}
+			if j, ok := wrappers[t]; ok {
+				seen[j] = true
+			}
+		})
+	}
 	out := make([]int32, 0, len(seen))
 	for j := range seen {
 		out = append(out, j)
 	}
 	slices.Sort(out)
 	return out
+}
+
+// codeRefs calls fn with every address code may compute without a call:
+// x86_64 rip-relative operands (lea) and, in programs that are not
+// relocated, 32-bit immediates; aarch64 adrp+add pairs. Byte sequences
+// that only look like one make the result larger, never smaller.
+func codeRefs(m *module, fn func(uint64)) {
+	for _, t := range m.text {
+		switch m.machine {
+		case elf.EM_X86_64:
+			abs := m.typ == elf.ET_EXEC
+			for p := 1; p+4 <= len(t.data); p++ {
+				v := binary.LittleEndian.Uint32(t.data[p:])
+				if abs {
+					fn(uint64(v)) // mov $func, %edi: an absolute address
+				}
+				// A rip-relative operand: the ModR/M byte before its
+				// displacement has mod 00, r/m 101 (calls and jumps to a
+				// function are not references to its address).
+				if t.data[p-1]&0xC7 == 0x05 {
+					fn(t.addr + uint64(p) + 4 + uint64(int64(int32(v))))
+				}
+			}
+		case elf.EM_AARCH64:
+			for p := 0; p+8 <= len(t.data); p += 4 {
+				w := binary.LittleEndian.Uint32(t.data[p:])
+				if w&0x9F000000 != 0x90000000 {
+					continue
+				}
+				a := binary.LittleEndian.Uint32(t.data[p+4:])
+				if a&0xFF800000 != 0x91000000 || (a>>5)&31 != w&31 { // add xd, xn(=adrp's), #imm
+					continue
+				}
+				pc := t.addr + uint64(p)
+				immlo, immhi := uint64(w>>29)&3, uint64(w>>5)&0x7FFFF
+				page := (pc &^ 0xFFF) + uint64(int64((immhi<<2|immlo)<<43)>>43<<12)
+				fn(page + uint64(a>>10)&0xFFF)
+			}
+		}
+	}
 }

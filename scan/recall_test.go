@@ -408,3 +408,40 @@ func TestLoaderExec(t *testing.T) {
 		}
 	}
 }
+
+// TestTakenWrapper: a wrapper whose number is its parameter, called
+// through a pointer (held in data, or passed as an argument), can make any
+// call: it is reported unresolved instead of being dropped as a wrapper
+// whose callers give the number.
+func TestTakenWrapper(t *testing.T) {
+	needTools(t, "gcc")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "taken.c")
+	os.WriteFile(src, []byte(`#include <unistd.h>
+#include <sys/syscall.h>
+__attribute__((noinline)) long in_data(long nr) { return syscall(nr, 0); }
+__attribute__((noinline)) long passed(long nr) { return syscall(nr, 1); }
+long (*volatile table[])(long) = { in_data };
+__attribute__((noinline)) long call(long (*f)(long), long nr) { return f(nr); }
+int main(int argc, char **argv) { return (int)(table[0](argc) + call(passed, argc + 1)); }
+`), 0o644)
+	for _, flags := range [][]string{{"-O1"}, {"-O1", "-no-pie", "-fno-pie"}} {
+		bin := filepath.Join(dir, "taken")
+		if out, err := exec.Command("gcc", append(flags, "-o", bin, src)...).CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
+		r, err := New(Options{CacheDir: "off"}).Scan(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]bool{}
+		for _, u := range r.Unresolved {
+			if u.Syscall == "" {
+				found[u.Function] = true
+			}
+		}
+		if !found["in_data"] || !found["passed"] {
+			t.Errorf("%v: wrappers called through pointers not reported unresolved: %+v", flags, r.Unresolved)
+		}
+	}
+}
