@@ -186,10 +186,34 @@ func parseViolation(s string) (policy.Action, error) {
 	return a, nil
 }
 
+// A regular file is replaced atomically (a temporary file renamed over it,
+// through symbolic links, keeping its mode); anything else — /dev/null, a
+// FIFO, a terminal — is written in place: renaming over /dev/null as root
+// would replace the device with a regular file.
 func writeOutput(stdout io.Writer, path string, data []byte) error {
 	if path == "" || path == "-" {
 		_, err := stdout.Write(data)
 		return err
+	}
+	mode := os.FileMode(0o644)
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+		fi, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		if !fi.Mode().IsRegular() {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				return fmt.Errorf("cannot write %s: %w", path, err)
+			}
+			if _, err := f.Write(data); err != nil {
+				f.Close()
+				return fmt.Errorf("cannot write %s: %w", path, err)
+			}
+			return f.Close()
+		}
+		mode = fi.Mode().Perm()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".entitle-*")
 	if err != nil {
@@ -200,7 +224,7 @@ func writeOutput(stdout io.Writer, path string, data []byte) error {
 		tmp.Close()
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(mode); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/entitle-dev/entitle/internal/testenv"
@@ -154,5 +155,40 @@ func TestDoctorAndPresetCLI(t *testing.T) {
 	code, _, errOut = runCLI(t, "preset", "show", "workspace-wirte")
 	if code == 0 || !strings.Contains(errOut, "did you mean workspace-write") {
 		t.Fatalf("preset show typo: %d %s", code, errOut)
+	}
+}
+
+// TestWriteOutputInPlace: -o onto a device (here a null device made in a
+// temporary directory), or through a symbolic link, writes in place: the
+// device stays a device (renaming over /dev/null as root replaced it with
+// a regular file), the link stays a link, and an existing file keeps its
+// mode.
+func TestWriteOutputInPlace(t *testing.T) {
+	dir := t.TempDir()
+	if os.Geteuid() == 0 {
+		dev := filepath.Join(dir, "null")
+		if err := syscall.Mknod(dev, syscall.S_IFCHR|0o666, int(1<<8|3)); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := runCLI(t, "profile", "-o", dev, "fs.read"); code != 0 {
+			t.Fatalf("profile -o %s: %s", dev, errOut)
+		}
+		if fi, err := os.Stat(dev); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+			t.Fatalf("%s is no longer a character device: %v %v", dev, fi.Mode(), err)
+		}
+	}
+	real := filepath.Join(dir, "real.json")
+	os.WriteFile(real, []byte("old"), 0o600)
+	link := filepath.Join(dir, "link.json")
+	os.Symlink(real, link)
+	if code, _, errOut := runCLI(t, "profile", "-o", link, "fs.read"); code != 0 {
+		t.Fatalf("profile -o link: %s", errOut)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() < 100 {
+		t.Fatalf("the link's target: %v size %d, %v", fi.Mode(), fi.Size(), err)
 	}
 }
