@@ -179,7 +179,6 @@ func privateMounts(argv ...string) []string {
 // an OCI bundle, and Podman with --rootfs on each of them (no registry,
 // no image, no network).
 var runtimes = []string{"runc", "crun", "podman-runc", "podman-crun"}
-}
 
 // run runs c under runtime and returns its combined output.
 func (c container) run(t *testing.T, runtime string) (string, error) {
