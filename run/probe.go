@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/entitle-dev/entitle/seccomp"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,6 +51,45 @@ func probe(pid int, name string, args [6]uint64, ip uint64, d *decoder) (string,
 		}
 	}
 	return "", 0
+}
+
+// devNullOpen reports whether a denied call opens exactly "/dev/null" with
+// plain flags (an access mode, O_CREAT, O_TRUNC, O_APPEND, O_NOCTTY,
+// O_NONBLOCK, O_CLOEXEC, O_LARGEFILE) and returns them.
+func devNullOpen(name string, args [6]uint64, d *decoder) (int, bool) {
+	var pathArg, flags uint64
+	switch name {
+	case "open":
+		pathArg, flags = args[0], args[1]
+	case "openat":
+		pathArg, flags = args[1], args[2]
+	case "creat":
+		pathArg, flags = args[0], unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC
+	default:
+		return 0, false
+	}
+	const plain = unix.O_ACCMODE | unix.O_CREAT | unix.O_TRUNC | unix.O_APPEND | unix.O_NOCTTY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_LARGEFILE
+	if flags&^plain != 0 || flags&unix.O_ACCMODE == unix.O_ACCMODE {
+		return 0, false
+	}
+	if p, ok := d.str(pathArg); !ok || p != "/dev/null" {
+		return 0, false
+	}
+	return int(flags), true
+}
+
+// answerDevNull answers notification id with a descriptor of /dev/null
+// opened by the supervisor with flags' access mode (close-on-exec in the
+// target if flags ask for it). It reports false when the kernel cannot
+// (before Linux 5.14): the call is then denied as usual.
+func (s *supervisor) answerDevNull(id uint64, flags int) bool {
+	fd, err := unix.Open("/dev/null", flags&unix.O_ACCMODE|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	_, err = seccomp.NotifAddFDSend(s.fd, id, fd, flags&unix.O_CLOEXEC != 0)
+	return err == nil
 }
 
 // unixPath reads the path of an AF_UNIX socket address.

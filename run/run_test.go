@@ -348,3 +348,28 @@ func TestOnEvent(t *testing.T) {
 		t.Errorf("events %+v: want the mkdir denial and the summary", got)
 	}
 }
+
+// TestDevNull: a shell's `> /dev/null` (O_CREAT|O_WRONLY|O_TRUNC, which
+// is fs.create's) and git's O_RDWR open of /dev/null are answered in
+// explain mode with a /dev/null descriptor the supervisor opened: not a
+// denial, not reported. Any other path stays denied, and --quiet (no
+// supervisor) denies it.
+func TestDevNull(t *testing.T) {
+	need(t, "sh")
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	var log syncBuffer
+	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"sh", "-c", "echo x > /dev/null && exec 3<>/dev/null && echo ok"},
+		Log: &log, Stderr: &log})
+	if err != nil || rep.ExitCode != 0 || rep.Denied != 0 || strings.Contains(log.String(), "denied") {
+		t.Fatalf("explain: %v %+v\n%s", err, rep, log.String())
+	}
+	dir := t.TempDir()
+	rep, err = Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"sh", "-c", "echo x > " + dir + "/f"}, Log: &log, Stderr: &log})
+	if err != nil || rep.ExitCode == 0 || rep.Denied != 1 {
+		t.Fatalf("another path: %v %+v\n%s", err, rep, log.String())
+	}
+	rep, err = Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Mode: Quiet, Args: []string{"sh", "-c", "echo x > /dev/null"}, Log: &log, Stderr: &log})
+	if err != nil || rep.ExitCode == 0 {
+		t.Fatalf("quiet: %v %+v", err, rep)
+	}
+}

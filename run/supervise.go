@@ -167,11 +167,23 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		}
 		probeWhat, probeErrno = probe(pid, name, args, n.Data.InstructionPointer, d)
 	}
+	nullFlags, devNull := devNullOpen(name, args, d)
 	d.close()
 	if !seccomp.NotifIDValid(s.fd, n.ID) {
 		return // the call was interrupted or the process died: nothing to answer
 	}
 	comm := readComm(pid)
+	if devNull && s.cfg.Mode == Explain && s.answerDevNull(n.ID, nullFlags) {
+		// /dev/null opened for writing (a shell's `> /dev/null` asks for
+		// O_CREAT, which is fs.create's): harmless, answered with a
+		// descriptor of /dev/null the supervisor opened, not reported.
+		s.rep.Probes++
+		if k := "probe|/dev/null"; s.cfg.ReportAll && !s.seen[k] {
+			s.seen[k] = true
+			s.print(fmt.Sprintf("entitle: harmless, answered with /dev/null: %s by pid %d (%s)", call, pid, comm))
+		}
+		return
+	}
 	if probeWhat != "" {
 		// Answered as the library expects, in every mode; not a need.
 		s.rep.Probes++

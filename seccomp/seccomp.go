@@ -265,6 +265,9 @@ const (
 	ioctlNotifRecv    = (iocRead|iocWrite)<<30 | unsafe.Sizeof(Notif{})<<16 | iocMagic<<8         // | 0: SECCOMP_IOWR(0, struct seccomp_notif) = 0xc0502100
 	ioctlNotifSend    = (iocRead|iocWrite)<<30 | unsafe.Sizeof(NotifResp{})<<16 | iocMagic<<8 | 1 // SECCOMP_IOWR(1, struct seccomp_notif_resp) = 0xc0182101
 	ioctlNotifIDValid = iocWrite<<30 | unsafe.Sizeof(uint64(0))<<16 | iocMagic<<8 | 2             // SECCOMP_IOW(2, __u64) = 0x40082102
+	ioctlNotifAddFD   = iocWrite<<30 | unsafe.Sizeof(notifAddFD{})<<16 | iocMagic<<8 | 3          // SECCOMP_IOW(3, struct seccomp_notif_addfd) = 0x40182103
+
+	addFDFlagSend = 2 // SECCOMP_ADDFD_FLAG_SEND
 )
 
 // NotifReceive waits for the next notification on listener fd and stores it
@@ -302,6 +305,32 @@ func NotifRespond(fd int, r *NotifResp) error {
 		}
 		return nil
 	}
+}
+
+// notifAddFD is struct seccomp_notif_addfd.
+type notifAddFD struct {
+	ID         uint64
+	Flags      uint32
+	SrcFD      uint32
+	NewFD      uint32
+	NewFDFlags uint32
+}
+
+// NotifAddFDSend answers notification id by installing a copy of the
+// supervisor's descriptor srcfd in the target (close-on-exec if cloexec)
+// and making the notified call return the new descriptor's number
+// (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14): the call then looks to the target
+// as if it had opened the file itself. It returns the target's number.
+func NotifAddFDSend(fd int, id uint64, srcfd int, cloexec bool) (int, error) {
+	a := notifAddFD{ID: id, Flags: addFDFlagSend, SrcFD: uint32(srcfd)}
+	if cloexec {
+		a.NewFDFlags = unix.O_CLOEXEC
+	}
+	r, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), ioctlNotifAddFD, uintptr(unsafe.Pointer(&a)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
 }
 
 // NotifIDValid reports whether notification id is still pending: its
