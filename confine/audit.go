@@ -37,7 +37,7 @@ type SeccompRecord struct {
 // netlink multicast group (it needs CAP_AUDIT_READ: root) and reports the
 // denials of one sandbox: the Landlock domain its first process created.
 type Follower struct {
-	fd      int
+	log     *AuditLog
 	mu      sync.Mutex
 	pid     int                 // the sandbox's first process
 	domain  string              // its (first) domain, once the kernel named it
@@ -47,9 +47,6 @@ type Follower struct {
 	// OnSeccomp, if set before the sandbox starts, receives the logged
 	// seccomp decisions of the sandbox's first process.
 	OnSeccomp func(SeccompRecord)
-	wakeR     int
-	wakeW     int
-	done      chan struct{}
 	freed     chan struct{} // closed when the kernel reports the domain freed
 }
 
@@ -66,25 +63,15 @@ func FollowAudit(fn func(Denial)) (*Follower, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit netlink socket: %w", err)
 	}
-	if err := auditEnabled(fd); err != nil {
-		unix.Close(fd)
+	err = auditEnabled(fd)
+	unix.Close(fd)
+	if err != nil {
 		return nil, err
 	}
-	// The socket is bound already (AUDIT_GET bound it): join the group.
-	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, auditNlgrpReadlog); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("read the audit log (needs CAP_AUDIT_READ): %w", err)
+	f := &Follower{pending: map[string][]Denial{}, domains: map[string]bool{}, fn: fn, freed: make(chan struct{})}
+	if f.log, err = FollowAuditLog(f.record); err != nil {
+		return nil, err
 	}
-	// Close wakes the reader through a pipe (closing a descriptor does not
-	// interrupt a blocked receive).
-	var wake [2]int
-	if err := unix.Pipe2(wake[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("audit follower: %w", err)
-	}
-	f := &Follower{fd: fd, wakeR: wake[0], wakeW: wake[1], pending: map[string][]Denial{}, domains: map[string]bool{},
-		fn: fn, done: make(chan struct{}), freed: make(chan struct{})}
-	go f.loop()
 	return f, nil
 }
 
@@ -135,13 +122,7 @@ func (f *Follower) SetPID(pid int) {
 }
 
 // Close stops following. Records still in flight may be dropped.
-func (f *Follower) Close() {
-	unix.Write(f.wakeW, []byte{0})
-	<-f.done
-	unix.Close(f.fd)
-	unix.Close(f.wakeR)
-	unix.Close(f.wakeW)
-}
+func (f *Follower) Close() { f.log.Close() }
 
 // Drain waits, after the sandbox's last process exited, for the records
 // still on their way: until the kernel reports the sandbox's domain freed
@@ -166,43 +147,6 @@ func (f *Follower) Drain(failed bool) {
 	select {
 	case <-f.freed:
 	case <-time.After(wait):
-	}
-}
-
-func (f *Follower) loop() {
-	defer close(f.done)
-	buf := make([]byte, 1<<16)
-	fds := []unix.PollFd{{Fd: int32(f.fd), Events: unix.POLLIN}, {Fd: int32(f.wakeR), Events: unix.POLLIN}}
-	for {
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
-			return
-		}
-		if fds[1].Revents != 0 {
-			return
-		}
-		if fds[0].Revents == 0 {
-			continue
-		}
-		n, _, err := unix.Recvfrom(f.fd, buf, unix.MSG_DONTWAIT)
-		if err == unix.EINTR || err == unix.ENOBUFS || err == unix.EAGAIN {
-			continue
-		}
-		if err != nil || n == 0 {
-			return
-		}
-		for b := buf[:n]; len(b) >= unix.NLMSG_HDRLEN; {
-			l := int(binary.NativeEndian.Uint32(b[0:]))
-			if l < unix.NLMSG_HDRLEN || l > len(b) {
-				break
-			}
-			typ := binary.NativeEndian.Uint16(b[4:])
-			f.record(int(typ), string(b[unix.NLMSG_HDRLEN:l]))
-			if next := (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1); next < len(b) {
-				b = b[next:]
-			} else {
-				b = nil
-			}
-		}
 	}
 }
 
