@@ -133,7 +133,7 @@ func (p Policy) followDenials() (*confine.Follower, error) {
 			return
 		}
 		d := Denial{Layer: "seccomp", Syscall: fmt.Sprintf("syscall %d", r.Syscall)}
-		if a := archOf(r.Arch, r.Syscall); a != nil {
+		if a := syscalls.ForAudit(r.Arch, r.Syscall); a != nil {
 			if name, ok := a.SyscallName(r.Syscall); ok {
 				d.Syscall = name
 				for _, g := range catalog.Grantors(a, name) {
@@ -147,20 +147,6 @@ func (p Policy) followDenials() (*confine.Follower, error) {
 	}
 	f.SetPID(os.Getpid())
 	return f, nil
-}
-
-// archOf returns the table for an audit arch and number (x32 numbers
-// share x86_64's audit arch, with bit 30 set).
-func archOf(audit, nr uint32) *syscalls.Arch {
-	if audit == syscalls.X86_64.AuditArch() && nr&0x40000000 != 0 {
-		return syscalls.X32
-	}
-	for _, a := range syscalls.All() {
-		if a.AuditArch() == audit && a != syscalls.X32 {
-			return a
-		}
-	}
-	return nil
 }
 
 func (p Policy) install(prog *compiler.Program, log bool) error {

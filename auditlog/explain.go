@@ -377,7 +377,7 @@ func syscallOf(archField, sysField string) (arch *syscalls.Arch, nr int64, name 
 	}
 	if v, err := strconv.ParseUint(sysField, 10, 32); err == nil {
 		if arch == nil || arch.AuditArch() == syscalls.X86_64.AuditArch() {
-			arch = archOf(audit, uint32(v))
+			arch = syscalls.ForAudit(audit, uint32(v))
 		}
 		name = fmt.Sprintf("syscall_%d", v)
 		if arch != nil {
@@ -388,7 +388,7 @@ func syscallOf(archField, sysField string) (arch *syscalls.Arch, nr int64, name 
 		return arch, int64(v), name
 	}
 	if arch == nil {
-		arch = archOf(audit, 0)
+		arch = syscalls.ForAudit(audit, 0)
 	}
 	if arch == nil {
 		return nil, -1, sysField
@@ -398,23 +398,6 @@ func syscallOf(archField, sysField string) (arch *syscalls.Arch, nr int64, name 
 		return arch, -1, sysField
 	}
 	return arch, int64(n), sysField
-}
-
-// archOf finds the table of an AUDIT_ARCH value; x86_64 and x32 share
-// one, told apart by the x32 bit of the number.
-func archOf(audit, nr uint32) *syscalls.Arch {
-	if audit == syscalls.X86_64.AuditArch() {
-		if nr&syscalls.X32.SyscallBase() != 0 {
-			return syscalls.X32
-		}
-		return syscalls.X86_64
-	}
-	for _, a := range syscalls.All() {
-		if a.AuditArch() == audit {
-			return a
-		}
-	}
-	return nil
 }
 
 // actionOf decodes the filter's action: code=0x50001 (the kernel's

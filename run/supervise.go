@@ -129,22 +129,9 @@ func (s *supervisor) stop() {
 	s.rep.Ungrantable = slices.Sorted(maps.Keys(s.ungrant))
 }
 
-func archOf(auditArch, nr uint32) *syscalls.Arch {
-	for _, a := range syscalls.All() {
-		if a.AuditArch() != auditArch {
-			continue
-		}
-		if a.SyscallBase() != 0 && nr&a.SyscallBase() == 0 || a.SyscallBase() == 0 && nr&0x40000000 != 0 && auditArch == syscalls.X86_64.AuditArch() {
-			continue
-		}
-		return a
-	}
-	return nil
-}
-
 func (s *supervisor) handle(n *seccomp.Notif) {
 	nr := uint32(n.Data.Nr)
-	arch := archOf(n.Data.Arch, nr)
+	arch := syscalls.ForAudit(n.Data.Arch, nr)
 	name := fmt.Sprintf("syscall_%d", nr)
 	if arch != nil {
 		if sn, ok := arch.SyscallName(nr); ok {

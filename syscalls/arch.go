@@ -193,3 +193,22 @@ func OtherArches(name string) []string { return otherArch[name] }
 // runc (through libseccomp) skips such names on architectures that lack
 // them; a name unknown everywhere is a typo.
 func KnownAnywhere(name string) bool { return Known(name) || len(otherArch[name]) > 0 }
+
+// ForAudit returns the table a seccomp_data's arch and nr belong to: the
+// architecture with that AUDIT_ARCH_* value, where x86_64 and x32 share
+// one and x32's numbers have bit 30 (x32's SyscallBase) set. nil when no
+// table has that audit arch.
+func ForAudit(audit, nr uint32) *Arch {
+	if audit == X86_64.AuditArch() {
+		if nr&X32.SyscallBase() != 0 {
+			return X32
+		}
+		return X86_64
+	}
+	for _, a := range all {
+		if a.AuditArch() == audit {
+			return a
+		}
+	}
+	return nil
+}

@@ -293,3 +293,20 @@ func TestOtherArches(t *testing.T) {
 		t.Error("getcdw is no system call anywhere")
 	}
 }
+
+func TestForAudit(t *testing.T) {
+	for _, c := range []struct {
+		audit, nr uint32
+		want      *Arch
+	}{
+		{X86_64.AuditArch(), 0, X86_64},
+		{X86_64.AuditArch(), 0x40000000 | 1, X32},
+		{X86.AuditArch(), 11, X86},
+		{AARCH64.AuditArch(), 221, AARCH64},
+		{0x12345678, 0, nil},
+	} {
+		if got := ForAudit(c.audit, c.nr); got != c.want {
+			t.Errorf("ForAudit(%#x, %#x) = %v, want %v", c.audit, c.nr, got, c.want)
+		}
+	}
+}
