@@ -10,6 +10,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/confine"
+	"github.com/entitle-dev/entitle/internal/quote"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
@@ -496,19 +497,8 @@ func (e Explanation) by() string {
 	return who + " (" + quoteName(name) + ")"
 }
 
-// quoteName prints a name the logged program controls bare only when
-// plainly safe, Go-quoted otherwise (escape sequences, control and bidi
-// characters cannot rewrite the line).
-func quoteName(s string) string {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '.' || c == '_' || c == '+' || c == '-' || c == '/' || c == '@') {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
-}
+// quoteName prints a name the logged program controls (quote.Name).
+func quoteName(s string) string { return quote.Name(s) }
 
 // Summary is the closing line: how many records of how many kinds, and
 // the flags that allow what can be allowed.

@@ -2,7 +2,7 @@
 
 package run
 
-import "strconv"
+import "github.com/entitle-dev/entitle/internal/quote"
 
 // quoteName returns a value the confined command controls (its comm, a
 // thread name) as it may be printed on entitle's lines: bare when every
@@ -15,16 +15,4 @@ import "strconv"
 // not a printable character (control characters, ESC, invalid UTF-8,
 // Unicode format characters such as the bidi overrides U+202A–U+202E and
 // U+2066–U+2069, line and paragraph separators).
-func quoteName(s string) string {
-	if s == "" {
-		return `""`
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '.' || c == '_' || c == '+' || c == '-' || c == '/' || c == '@') {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
-}
+func quoteName(s string) string { return quote.Name(s) }
