@@ -4,10 +4,12 @@ import (
 	"fmt"
 
 	"golang.org/x/net/bpf"
+
+	"github.com/entitle-dev/entitle/internal/linux"
 )
 
 // MaxInstructions is the kernel's limit on one filter (BPF_MAXINSNS).
-const MaxInstructions = 4096
+const MaxInstructions = linux.BPF_MAXINSNS
 
 // emitter lays a decision DAG out as a classic BPF program. It works
 // backwards, from the end of the program to its start, the way Chromium's

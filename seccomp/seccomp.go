@@ -128,7 +128,7 @@ func SetNoNewPrivs() error {
 
 // MaxInstructions is the kernel's limit on the length of one filter
 // (BPF_MAXINSNS).
-const MaxInstructions = 4096
+const MaxInstructions = unix.BPF_MAXINSNS
 
 // Install loads prog with seccomp(SECCOMP_SET_MODE_FILTER, flags), after
 // setting no_new_privs; both happen on one locked OS thread.
