@@ -360,4 +360,26 @@ func (p *Program) Bytes() []byte {
 	return out
 }
 
+// FromBytes reads struct sock_filter records in the machine's byte order,
+// the inverse of [Program.Bytes] (and the format of libseccomp's
+// seccomp_export_bpf). A length that is not a whole number of records, an
+// empty program or one longer than [MaxInstructions] is an error: a
+// filter is never silently cut short.
+func FromBytes(b []byte) ([]bpf.RawInstruction, error) {
+	switch {
+	case len(b) == 0:
+		return nil, fmt.Errorf("empty filter: a seccomp program needs at least one instruction")
+	case len(b)%8 != 0:
+		return nil, fmt.Errorf("filter of %d bytes is not a whole number of 8-byte sock_filter records (truncated or not a filter)", len(b))
+	case len(b)/8 > MaxInstructions:
+		return nil, fmt.Errorf("filter of %d instructions is above the kernel's limit of %d (BPF_MAXINSNS)", len(b)/8, MaxInstructions)
+	}
+	prog := make([]bpf.RawInstruction, len(b)/8)
+	for i := range prog {
+		r := b[8*i:]
+		prog[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.NativeEndian.Uint32(r[4:])}
+	}
+	return prog, nil
+}
+
 type bpfInsn = bpf.RawInstruction

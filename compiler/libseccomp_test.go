@@ -157,16 +157,11 @@ func libseccompCompile(t testing.TB, p *policy.Policy, level int) ([]bpf.RawInst
 	if err != nil {
 		t.Fatal(err)
 	}
-	return decodeRaw(raw), unknown
-}
-
-func decodeRaw(raw []byte) []bpf.RawInstruction {
-	prog := make([]bpf.RawInstruction, len(raw)/8)
-	for i := range prog {
-		r := raw[8*i:]
-		prog[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.NativeEndian.Uint32(r[4:])}
+	prog, err := FromBytes(raw)
+	if err != nil {
+		t.Fatalf("libseccomp's export: %v", err)
 	}
-	return prog
+	return prog, unknown
 }
 
 func dockerDefault(t testing.TB) *policy.Policy {

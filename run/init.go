@@ -3,7 +3,6 @@
 package run
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -12,9 +11,9 @@ import (
 	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/compiler"
 	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/seccomp"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -115,10 +114,9 @@ func initMain(sock int) int {
 			return ExitInternal
 		}
 	}
-	prog := make([]bpf.RawInstruction, len(m.Prog)/8)
-	for i := range prog {
-		b := m.Prog[8*i:]
-		prog[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(b), Jt: b[2], Jf: b[3], K: binary.NativeEndian.Uint32(b[4:])}
+	prog, err := compiler.FromBytes(m.Prog)
+	if err != nil {
+		return fail(fmt.Errorf("the supervisor's filter: %w", err))
 	}
 	// Capabilities, Landlock and the filter are installed on this thread
 	// (the filter, with TSYNC, also on the runtime's other threads);
@@ -157,7 +155,6 @@ func initMain(sock int) int {
 	}
 	hs.fill(msgOK, "", -1) // before the filter: nothing below may need a call it denies
 	listener := -1
-	var err error
 	for i, f := range attempts {
 		listener, err = seccomp.Install(prog, f)
 		if err == nil || i == len(attempts)-1 || !errors.Is(err, unix.EINVAL) {
