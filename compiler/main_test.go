@@ -3,7 +3,6 @@
 package compiler
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/entitle-dev/entitle/seccomp"
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,10 +32,10 @@ func benchChild(path string) int {
 			fmt.Println(err)
 			return 1
 		}
-		prog := make([]bpf.RawInstruction, len(raw)/8)
-		for i := range prog {
-			r := raw[8*i:]
-			prog[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(r), Jt: r[2], Jf: r[3], K: binary.NativeEndian.Uint32(r[4:])}
+		prog, err := FromBytes(raw)
+		if err != nil {
+			fmt.Println(err)
+			return 1
 		}
 		if _, err := seccomp.Install(prog, seccomp.FlagTSync|seccomp.FlagSpecAllow); err != nil {
 			fmt.Println(err)
