@@ -38,7 +38,7 @@ unit:
 # 1.26's coordinator sometimes fails a target at the deadline with a bare
 # "context deadline exceeded" and no failing input (golang/go#75804, fixed
 # in Go 1.27; it failed FuzzCompile here once). A count has no deadline to
-# race. Each count is about 40 s of fuzzing on this 2-core machine
+# race. Each count is 40–65 s of fuzzing on this 2-core machine
 # (FUZZ_SCAN about 20 s). Minimizing each new interesting input is capped
 # at $(FUZZMIN) runs: with Go's default (a minute each) FuzzCompile spent
 # 27 of 45 s minimizing and ran 94k inputs; with 200x, about 350k.
