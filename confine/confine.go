@@ -302,9 +302,9 @@ func (c Config) RestrictProcess() (Status, error) {
 }
 
 // NewRulesetFD builds c's Landlock ruleset (with audit logging of the
-// denials of programs executed later, ABI 7) without enforcing it: the
-// supervisor builds it while the init child starts, and the child enforces
-// it with RestrictSelf. fd is -1 when this kernel has no Landlock or there
+// denials of programs executed later, ABI 7) without enforcing it:
+// `entitle run`'s supervisor builds it, and its init child enforces it
+// with landlock_restrict_self before execve. fd is -1 when this kernel has no Landlock or there
 // is nothing to restrict.
 func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	if ABI() == 0 {

@@ -44,8 +44,7 @@
 //
 // Why not go-landlock's RestrictPaths alone: the ruleset is built with
 // go-landlock (Config.NewRulesetFD), but `entitle run`'s supervisor builds
-// it while the init child starts and the child enforces it (RestrictSelf)
-// on the one thread that calls execve; the exclusions above need
+// it and its forked init child enforces it before execve; the exclusions above need
 // per-entry rules that go-landlock leaves to its callers. The library's
 // Apply uses go-landlock's Restrict (every thread). Denials are explained
 // from Landlock's audit records (FollowAudit, ABI 7).

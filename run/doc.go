@@ -6,20 +6,22 @@
 // # Mechanism
 //
 // Run looks the command up in PATH first (127 when it is not found, 126 when
-// it cannot be executed, before anything runs), then re-executes the entitle
-// binary (/proc/self/exe; the binary's main or TestMain must call MaybeInit)
-// as a small init child, marked by the ENTITLE_RUN_INIT environment variable
-// and given one end of an AF_UNIX SOCK_SEQPACKET socketpair as descriptor 3.
-// The supervisor sends the policy, the resolved path, argv and environment
-// over the socket. The child completes the policy (its own pid in the
-// signal-to-self rules, see below), compiles it, sets NO_NEW_PRIVS and
-// installs the filter on a locked OS thread with TSYNC (so the Go runtime's
-// other threads are filtered too), sends the listener descriptor back with
-// SCM_RIGHTS, closes its copy and calls execve on that same thread. The
+// it cannot be executed, before anything runs), then forks an init child:
+// a copy of this process that runs no Go code but a few system calls
+// prepared before the fork (fork.go; package syscall does the same between
+// its fork and execve). It is given the command's standard streams, the
+// preserved descriptors and one end of an AF_UNIX SOCK_SEQPACKET
+// socketpair, and waits on the socket. Knowing the child's pid, the
+// supervisor compiles the filter (the pid goes into the signal-to-self
+// rules, see below) and builds the Landlock ruleset, at the same time, and
+// sends both. The child sets NO_NEW_PRIVS, drops the capabilities the
+// entitlements do not keep, enforces the ruleset, installs the filter,
+// sends the listener descriptor back with SCM_RIGHTS and calls execve. The
 // socket is close-on-exec: end-of-file tells the supervisor the command is
-// running; otherwise the child reports why execve failed (126/127) or why
-// the filter could not be compiled or installed (125, the command never
-// runs).
+// running; otherwise the child reports why execve failed (126/127) or which
+// step failed before it (125, the command never runs). There is no second
+// Go runtime to start (re-executing the entitle binary cost about 3 ms of
+// every run) and no Go code runs under the filter.
 //
 // In Explain and Complain modes the policy's default action becomes
 // SECCOMP_RET_USER_NOTIF: only calls outside the policy reach the
@@ -28,13 +30,12 @@
 // filter is installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the
 // kernel has it (5.19), so a received notification is not restarted by the
 // non-fatal signals Go programs use for preemption; older kernels fall back
-// without it (and without TSYNC before 5.7, where TSYNC and a listener
-// exclude each other).
+// without it.
 //
 // # The first execve
 //
 // The command must be allowed to start without proc.exec, but nothing else
-// may execute. The child maps three pages at random addresses (about 34
+// may execute. The supervisor maps three pages at random addresses (about 34
 // bits of entropy each, inside a 47-bit address space) holding the
 // filename, argv and envp, and the filter allows execve only when its three
 // arguments are exactly those addresses. After execve those pages are gone
@@ -47,8 +48,9 @@
 // Signals to self: the catalog's base allows kill/tgkill/tkill/
 // rt_sigqueueinfo/rt_tgsigqueueinfo only with the process's own pid. The
 // supervisor does not know the child's pid when it builds the policy, so
-// Build uses a placeholder (catalog.OwnPID-1) that the child replaces with
-// its pid, which the command keeps across execve. Descendants have other
+// Build uses a placeholder (catalog.OwnPID-1) that the supervisor replaces
+// with the child's pid when it compiles the child's filter after the fork;
+// the command keeps that pid across execve. Descendants have other
 // pids: they signal their own threads through proc.spawn (tgkill, tkill) or
 // proc.signal.
 //
@@ -131,10 +133,7 @@
 // listener instead of leaving the command blocked.
 //
 // Known limits: RLIMIT_NOFILE's soft limit is raised to the hard limit by
-// the Go runtime of the init child and not restored before execve (a raw
-// execve is used so its arguments sit at the random addresses); the Go
-// runtime of the init child may, rarely, make a call outside a tight
-// policy between install and execve (then reported with command name
-// "exe"); descendants in other PID namespaces are reported with the pid the
-// supervisor sees.
+// the Go runtime of entitle and not restored before execve (the original
+// value is private to package syscall); descendants in other PID
+// namespaces are reported with the pid the supervisor sees.
 package run

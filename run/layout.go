@@ -12,12 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// layout is where the init child maps the blocks the filter pins: execve's
+// layout is where the blocks the filter pins are mapped: execve's
 // filename, argv and envp, and the handshake's message. The supervisor
 // chooses the addresses at random (about 34 bits of entropy each, inside a
-// 47-bit address space) and compiles them into the filter; after execve the
-// pages are gone and the addresses exist only in the kernel's copy of the
-// filter, which the command cannot read, so it cannot forge a matching call.
+// 47-bit address space), maps the blocks before forking the init child
+// (which gets its own copy) and unmaps its own after, and compiles the
+// addresses into the filter; after execve the pages are gone and the
+// addresses exist only in the kernel's copy of the filter and in the
+// supervisor, neither of which the command can read, so it cannot forge a
+// matching call.
 type layout struct {
 	Path, Argv, Env, Handshake uint64
 }
@@ -26,7 +29,7 @@ type layout struct {
 // handshakeData bytes of text.
 var handshakeSize = int(unsafe.Sizeof(unix.Msghdr{})+unsafe.Sizeof(unix.Iovec{})) + 64 + handshakeData
 
-const handshakeData = 2048 // bytes of message text
+const handshakeData = 16 // bytes of message data
 
 // blockSizes returns the sizes of the four blocks.
 func blockSizes(path string, argv, env []string) [4]int {
@@ -97,26 +100,26 @@ func mapAt(addr uint64, size int) ([]byte, error) {
 }
 
 // placeAt writes a NUL-terminated string at addr.
-func placeAt(addr uint64, s string) error {
+func placeAt(addr uint64, s string) ([]byte, error) {
 	mem, err := mapAt(addr, len(s)+1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	copy(mem, s)
-	return nil
+	return mem, nil
 }
 
 // placeVecAt writes a NULL-terminated pointer array followed by its
 // strings at addr.
-func placeVecAt(addr uint64, strs []string) error {
+func placeVecAt(addr uint64, strs []string) ([]byte, error) {
 	mem, err := mapAt(addr, vecSize(strs))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	off := (len(strs) + 1) * 8
 	for i, s := range strs {
 		binary.NativeEndian.PutUint64(mem[i*8:], addr+uint64(off))
 		off += copy(mem[off:], s) + 1
 	}
-	return nil
+	return mem, nil
 }

@@ -119,16 +119,6 @@ func checkELF(path string) (err error) {
 	return nil
 }
 
-// denyWriteExec sets PR_SET_MDWE(PR_MDWE_REFUSE_EXEC_GAIN) on the calling
-// process; kernels before 6.3 do not know it (EINVAL) and go without.
-func denyWriteExec() error {
-	err := unix.Prctl(prSetMDWE, prMDWERefuseExecGain, 0, 0, 0)
-	if err == nil || errors.Is(err, unix.EINVAL) {
-		return nil
-	}
-	return fmt.Errorf("prctl(PR_SET_MDWE): %w", err)
-}
-
 // noteExecMemory reports, in Complain mode, the refusal checkExecMemory
 // would have made (before the loop starts: no concurrency).
 func (s *supervisor) noteExecMemory(err error) {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
 	confinement "github.com/entitle-dev/entitle/confine"
@@ -85,9 +86,6 @@ type Config struct {
 	// ReportAll prints every denial instead of the first of each distinct
 	// (syscall, entitlement).
 	ReportAll bool
-	// Self is the executable to re-execute as the init child (default
-	// /proc/self/exe). It must call MaybeInit first thing.
-	Self string
 	// OnStart, if set, is called with the command's pid once it is running
 	// under the filter (tests use it).
 	OnStart func(pid int)
@@ -157,8 +155,8 @@ type Report struct {
 }
 
 // Build is catalog.Build for a command run under entitle run: its
-// signal-to-self rules name a placeholder the init child replaces with its
-// own pid, and base allows the set*id calls that keep the caller's user and
+// signal-to-self rules name a placeholder replaced with the init child's
+// pid when its filter is compiled, and base allows the set*id calls that keep the caller's user and
 // group. The request's Scope must be that of Config.Request: with TCP port
 // rules in force, UDP sockets are closed to net.client and net.server,
 // since this kernel's Landlock may not filter UDP ports.
@@ -216,14 +214,22 @@ func Run(cfg Config) (*Report, error) {
 	if logw == nil {
 		logw = os.Stderr
 	}
-	self := cfg.Self
-	if self == "" {
-		self = "/proc/self/exe"
-	}
 	env := cfg.Env
 	if env == nil {
 		env = os.Environ()
 	}
+	// The signals to forward, registered while the rest is prepared (the
+	// first registration starts the runtime's signal thread, 0.1-0.4 ms).
+	sigs := make(chan os.Signal, 8)
+	sigReady := make(chan struct{})
+	go func() {
+		defer close(sigReady)
+		notifyUnlessIgnored(sigs, forwarded...)
+	}()
+	defer func() {
+		<-sigReady
+		signal.Stop(sigs)
+	}()
 	p := *cfg.Policy
 	violation := p.DefaultAction
 	notify := cfg.Mode != Quiet
@@ -241,8 +247,7 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
 	}
-	im := &initMsg{Notify: notify, Path: path, Argv: cfg.Args, Env: env,
-		MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
+	im := &initOpts{Notify: notify, MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
 	var lc *confinement.Config // the Landlock layer, completed once the child's pid is known
 	var notice string
 	if layers != nil {
@@ -277,24 +282,47 @@ func Run(cfg Config) (*Report, error) {
 	}
 	sock := sp[0]
 	defer unix.Close(sock)
-	childEnd := os.NewFile(uintptr(sp[1]), "entitle-init")
 	var jc *jobControl
 	if cfg.Subreaper {
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			unix.Close(sp[1])
 			return nil, &Error{ExitInternal, fmt.Errorf("become a child subreaper: %w", err)}
 		}
 		jc = openJobControl()
 		defer jc.close()
 	}
-	cmd := &exec.Cmd{
-		Path:       self,
-		Args:       []string{"entitle-init"},
-		Env:        append(withoutInit(os.Environ()), fmt.Sprintf("%s=%d", envInit, 3+len(extra)), "GODEBUG=updatemaxprocs=0"),
-		Dir:        cfg.Dir,
-		Stdin:      orFile(cfg.Stdin, os.Stdin),
-		Stdout:     orWriter(cfg.Stdout, os.Stdout),
-		Stderr:     orWriter(cfg.Stderr, os.Stderr),
-		ExtraFiles: append(extra, childEnd),
+	streams, err := openStreams(cfg.Stdin, cfg.Stdout, cfg.Stderr)
+	if err != nil {
+		unix.Close(sp[1])
+		return nil, &Error{ExitInternal, err}
+	}
+	spec, err := newForkSpec(im, streams.fds, extra, sp[1], path, cfg.Args, env)
+	closeChildEnds := func() {
+		unix.Close(sp[1])
+		streams.closeChildEnds()
+		for _, f := range extra {
+			f.Close()
+		}
+		spec.release()
+	}
+	if err != nil {
+		closeChildEnds()
+		streams.abort()
+		return nil, &Error{ExitInternal, err}
+	}
+	if cfg.Dir != "" {
+		if spec.dir, err = unix.BytePtrFromString(cfg.Dir); err != nil {
+			closeChildEnds()
+			streams.abort()
+			return nil, &Error{ExitInternal, fmt.Errorf("working directory %q: %w", cfg.Dir, err)}
+		}
+	}
+	if cfg.Subreaper {
+		// The command's own process group: a signal reaches it once.
+		spec.setpgid = true
+		if jc != nil && jc.foreground() {
+			spec.ctty = jc.tty
+		}
 	}
 	events := newEventSink(cfg.Events, cfg.OnEvent)
 	var ll *landlockExplainer
@@ -303,34 +331,22 @@ func Run(cfg Config) (*Report, error) {
 		ll = startLandlockExplainer(logw, lc.Scoped, lc.Protected, cfg.ReportAll, events)
 		defer ll.stop(false)
 	}
-	if cfg.Subreaper {
-		// The command's own process group: a signal reaches it once.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if jc != nil && jc.foreground() {
-			cmd.SysProcAttr.Foreground = true
-			cmd.SysProcAttr.Ctty = jc.tty
-		}
+	<-sigReady
+	pid, pidfd, err := forkInit(spec)
+	closeChildEnds()
+	if err != nil {
+		streams.abort()
+		return nil, &Error{ExitInternal, fmt.Errorf("fork the init child: %w", err)}
 	}
-	sigs := make(chan os.Signal, 8)
-	notifyUnlessIgnored(sigs, forwarded...)
-	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
-		childEnd.Close()
-		for _, f := range extra {
-			f.Close()
-		}
-		return nil, &Error{ExitInternal, fmt.Errorf("start %s: %w", self, err)}
-	}
-	childEnd.Close()
-	for _, f := range extra {
-		f.Close()
-	}
+	streams.start()
+	proc := &child{pid: pid, pidfd: pidfd}
+	defer proc.close()
 	if ll != nil {
-		ll.setPID(cmd.Process.Pid)
+		ll.setPID(pid)
 	}
 	var cmdDone atomic.Bool
 	if jc != nil {
-		jc.cmd = cmd.Process.Pid
+		jc.cmd = pid
 		// Changing the terminal's foreground group from the background
 		// raises SIGTTOU; ignored from here on (the command has started
 		// with the default disposition).
@@ -349,7 +365,7 @@ func Run(cfg Config) (*Report, error) {
 				case s == unix.SIGCONT:
 					jc.continued()
 				case !cmdDone.Load():
-					cmd.Process.Signal(s)
+					proc.signal(s.(syscall.Signal))
 				default:
 					// The command is gone: the daemons it left get it.
 					for _, pid := range children() {
@@ -363,81 +379,81 @@ func Run(cfg Config) (*Report, error) {
 	}()
 	defer func() { close(fwdDone); fwd.Wait() }()
 
-	waitErr := func() error {
-		cmd.Wait()
-		return nil
+	// abort kills the child, which has not run the command, and waits for
+	// it and the stream copies.
+	abort := func() {
+		proc.signal(unix.SIGKILL)
+		proc.wait()
+		streams.wait()
 	}
-	// While the child's runtime starts: its Landlock ruleset and its filter
-	// (signals-to-self rules with its pid, execve and the handshake pinned
-	// to a random layout).
-	rulesetFD := -1
-	if lc != nil {
-		lc.ProcSelf = cmd.Process.Pid
+	// Now that the child's pid is known: its Landlock ruleset and its
+	// filter (signals-to-self rules with its pid, execve and the
+	// handshake pinned to the layout).
+	// Both at once: they take about the same time.
+	type ruleset struct {
+		fd    int
+		flags uint32
+		err   error
+	}
+	rsDone := make(chan ruleset, 1)
+	go func() {
+		if lc == nil {
+			rsDone <- ruleset{fd: -1}
+			return
+		}
+		lc.ProcSelf = pid
 		fd, flags, err := lc.NewRulesetFD()
-		if err != nil {
-			cmd.Process.Kill()
-			waitErr()
-			return nil, &Error{ExitInternal, fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)}
-		}
-		if fd >= 0 {
-			defer unix.Close(fd)
-			rulesetFD, im.Ruleset, im.RulesetFlags = fd, true, flags
-		}
+		rsDone <- ruleset{fd, flags, err}
+	}()
+	prog, err := childFilter(&p, pid, spec.sockFD(), spec.lay)
+	if err == nil && len(prog)/8 > maxInsns {
+		err = fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
 	}
+	rs := <-rsDone
+	if rs.fd >= 0 {
+		defer unix.Close(rs.fd)
+	}
+	if rs.err != nil {
+		err = fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", rs.err)
+	}
+	if err != nil {
+		abort()
+		return nil, &Error{ExitInternal, err}
+	}
+	hdr := initHeader{}
+	var oob []byte
+	if rs.fd >= 0 {
+		hdr.Ruleset, hdr.RulesetFlags = 1, rs.flags
+		oob = unix.UnixRights(rs.fd)
+	}
+	hdr.Insns = uint32(len(prog) / 8)
+	msg := append(unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), initHeaderSize), prog...)
 	var (
 		kind byte
 		text string
 		fds  []int
 	)
-	limit := layoutHigh
-	for try := 0; ; try++ {
-		lay, err := randomLayout(blockSizes(path, cfg.Args, env), limit)
-		if err == nil {
-			im.Layout = lay
-			im.Prog, err = childFilter(&p, cmd.Process.Pid, 3+len(extra), lay)
-		}
-		var msg []byte
-		if err == nil {
-			msg, err = encodeInit(im)
-		}
-		if err != nil {
-			cmd.Process.Kill()
-			waitErr()
-			return nil, &Error{ExitInternal, err}
-		}
-		var oob []byte
-		if rulesetFD >= 0 {
-			oob = unix.UnixRights(rulesetFD)
-		}
-		if err := unix.Sendmsg(sock, msg, oob, nil, 0); err != nil {
-			cmd.Process.Kill()
-			waitErr()
-			return nil, &Error{ExitInternal, fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)}
-		}
+	if err = unix.Sendmsg(sock, msg, oob, nil, 0); err == nil || err == unix.EPIPE {
 		// First answer: the filter is installed (with the listener), or
-		// not, or the layout's addresses are taken in the child.
+		// a step failed (then the message may have found the child gone:
+		// its answer says why), or the child is gone.
 		kind, text, fds, err = recvMsg(sock)
-		if err == nil && kind == msgRetry && try < 8 {
-			if len(text) > 0 && unix.Errno(text[0]) == unix.ENOMEM {
-				limit = layoutSmall // a small address space
-			}
-			continue
+	} else {
+		err = fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)
+	}
+	if err != nil || kind != msgOK {
+		for _, fd := range fds {
+			unix.Close(fd)
 		}
-		if err != nil || kind != msgOK {
-			cmd.Process.Kill()
-			waitErr()
-			switch {
-			case err != nil:
-				return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
-			case kind == 0:
-				return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (%v)", cmd.ProcessState)}
-			case kind == msgRetry:
-				return nil, &Error{ExitInternal, errors.New("init child: no free address range for the execve arguments")}
-			default:
-				return nil, &Error{ExitInternal, errors.New(text)}
-			}
+		abort()
+		switch {
+		case err != nil:
+			return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
+		case kind == msgErr && len(text) >= 2:
+			return nil, &Error{ExitInternal, fmt.Errorf("%s: %w", stepText[text[0]], unix.Errno(text[1]))}
+		default:
+			return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (status %d)", proc.status.ExitStatus())}
 		}
-		break
 	}
 	if notice != "" {
 		events.emit(Event{Event: "notice", Message: notice})
@@ -449,17 +465,15 @@ func Run(cfg Config) (*Report, error) {
 	var sup *supervisor
 	if notify {
 		if len(fds) != 1 {
-			cmd.Process.Kill()
-			waitErr()
+			abort()
 			return nil, &Error{ExitInternal, errors.New("init child sent no seccomp listener")}
 		}
-		sup, err = newSupervisor(fds[0], cmd.Process.Pid, cfg, violation, logw, rep)
+		sup, err = newSupervisor(fds[0], pid, cfg, violation, logw, rep)
 		if sup != nil {
 			sup.events = events
 		}
 		if err != nil {
-			cmd.Process.Kill()
-			waitErr()
+			abort()
 			return nil, &Error{ExitInternal, err}
 		}
 		if memErr != nil {
@@ -470,24 +484,25 @@ func Run(cfg Config) (*Report, error) {
 	// Second answer: end of file when execve succeeded (the socket is
 	// close-on-exec), or why it failed.
 	kind, text, _, err = recvMsg(sock)
-	if err == nil && kind == msgExecFail && len(text) > 0 {
-		cmd.Wait()
+	if err == nil && kind == msgExecFail && len(text) >= 2 {
+		proc.wait()
+		streams.wait()
 		if sup != nil {
 			sup.stop()
 		}
-		return nil, &Error{int(text[0]), errors.New(text[1:])}
+		return nil, &Error{int(text[0]), fmt.Errorf("%s: cannot execute: %w", cfg.Args[0], unix.Errno(text[1]))}
 	}
 	if cfg.OnStart != nil {
-		cfg.OnStart(cmd.Process.Pid)
+		cfg.OnStart(pid)
 	}
 	var ws syscall.WaitStatus
 	if cfg.Subreaper {
-		ws = reapAll(cmd.Process.Pid, jc, &cmdDone)
-		cmd.Wait() // the copies of the standard streams; the process is reaped
+		ws = reapAll(pid, jc, &cmdDone)
 	} else {
-		cmd.Wait()
-		ws, _ = cmd.ProcessState.Sys().(syscall.WaitStatus)
+		ws = proc.wait()
+		cmdDone.Store(true)
 	}
+	streams.wait() // the copies of the standard streams
 	if sup != nil {
 		sup.stop()
 	}
@@ -635,30 +650,6 @@ func isDeny(a policy.Action) bool {
 		return true
 	}
 	return false
-}
-
-func withoutInit(env []string) []string {
-	out := env[:0:0]
-	for _, e := range env {
-		if !strings.HasPrefix(e, envInit+"=") {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func orFile(r io.Reader, def *os.File) io.Reader {
-	if r == nil {
-		return def
-	}
-	return r
-}
-
-func orWriter(w io.Writer, def *os.File) io.Writer {
-	if w == nil {
-		return def
-	}
-	return w
 }
 
 // recvMsg reads one record from the init child: kind 0 means end of file.

@@ -21,11 +21,6 @@ import (
 	"github.com/entitle-dev/entitle/policy"
 )
 
-func TestMain(m *testing.M) {
-	MaybeInit() // this test binary is also the init child Run re-executes
-	os.Exit(m.Run())
-}
-
 // need skips the test unless the kernel tests can run and the programs
 // exist.
 func need(t testing.TB, progs ...string) {
@@ -371,5 +366,32 @@ func TestDevNull(t *testing.T) {
 	rep, err = Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Mode: Quiet, Args: []string{"sh", "-c", "echo x > /dev/null"}, Log: &log, Stderr: &log})
 	if err != nil || rep.ExitCode == 0 {
 		t.Fatalf("quiet: %v %+v", err, rep)
+	}
+}
+
+// TestInitChild: what the forked init child does before execve, besides
+// the filter: the working directory (a missing one stops the run at 125,
+// naming the step, before the command runs), standard streams that are not
+// files (copied through pipes; one pipe when stdout and stderr are the same
+// writer, so that the order of the writes is kept) and the standard input.
+func TestInitChild(t *testing.T) {
+	need(t, "sh")
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	dir := t.TempDir()
+	_, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Dir: dir + "/missing",
+		Args: []string{"sh", "-c", "exit 0"}, Log: io.Discard, Stderr: io.Discard})
+	if e, ok := err.(*Error); !ok || e.Code != ExitInternal || !strings.Contains(e.Error(), "change to the working directory") {
+		t.Errorf("missing Dir: %v", err)
+	}
+
+	var out syncBuffer
+	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Dir: dir,
+		Args:  []string{"sh", "-c", `pwd; read x; echo $x; echo 2 >&2; echo 3`},
+		Stdin: strings.NewReader("1\n"), Stdout: &out, Stderr: &out, Log: io.Discard})
+	if err != nil || rep.ExitCode != 0 {
+		t.Fatalf("run: %v %+v", err, rep)
+	}
+	if want := dir + "\n1\n2\n3\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }

@@ -17,11 +17,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// The entitle binary is also the init child of `entitle run`: when
-// re-executed with run's marker it installs the filter and executes the
-// command, before anything else happens.
-func init() { entrun.MaybeInit() }
-
 func newRunCmd() *cobra.Command {
 	var (
 		allow    []string
