@@ -206,10 +206,16 @@ func Run(cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	memErr := checkExecMemory(path, cfg.Policy)
-	if memErr != nil && cfg.Mode != Complain {
-		return nil, &Error{ExitCannotExec, memErr}
-	}
+	// The program headers, read while the rest is prepared.
+	memDone := make(chan error, 1)
+	go func() { memDone <- checkExecMemory(path, cfg.Policy) }()
+	memErr := error(nil)
+	memChecked := false
+	defer func() {
+		if !memChecked {
+			<-memDone
+		}
+	}()
 	logw := cfg.Log
 	if logw == nil {
 		logw = os.Stderr
@@ -218,18 +224,6 @@ func Run(cfg Config) (*Report, error) {
 	if env == nil {
 		env = os.Environ()
 	}
-	// The signals to forward, registered while the rest is prepared (the
-	// first registration starts the runtime's signal thread, 0.1-0.4 ms).
-	sigs := make(chan os.Signal, 8)
-	sigReady := make(chan struct{})
-	go func() {
-		defer close(sigReady)
-		notifyUnlessIgnored(sigs, forwarded...)
-	}()
-	defer func() {
-		<-sigReady
-		signal.Stop(sigs)
-	}()
 	p := *cfg.Policy
 	violation := p.DefaultAction
 	notify := cfg.Mode != Quiet
@@ -268,6 +262,13 @@ func Run(cfg Config) (*Report, error) {
 		im.DropCaps, im.Caps = !c.Layers.AllCaps, c.Layers.Caps
 		lc = &c
 	}
+	memErr, memChecked = <-memDone, true
+	if memErr != nil && cfg.Mode != Complain {
+		for _, f := range extra {
+			f.Close()
+		}
+		return nil, &Error{ExitCannotExec, memErr}
+	}
 	// The supervisor must be out of the command's reach: not dumpable, its
 	// /proc/PID files belong to root and ptrace-class access to it needs
 	// CAP_SYS_PTRACE, which the command does not keep (and the command's
@@ -276,6 +277,21 @@ func Run(cfg Config) (*Report, error) {
 		return nil, &Error{ExitInternal, fmt.Errorf("make the supervisor non-dumpable: %w", err)}
 	}
 
+	// The Landlock explainer follows the audit log from before the
+	// command starts, so that no record is missed; it starts while the
+	// child is prepared.
+	events := newEventSink(cfg.Events, cfg.OnEvent)
+	var ll *landlockExplainer
+	var llDone chan *landlockExplainer
+	if cfg.Mode == Explain && lc != nil {
+		llDone = make(chan *landlockExplainer, 1)
+		go func() { llDone <- startLandlockExplainer(logw, lc.Scoped, lc.Protected, cfg.ReportAll, events) }()
+		defer func() {
+			if llDone != nil { // not yet received: an early return
+				(<-llDone).stop(false)
+			}
+		}()
+	}
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, &Error{ExitInternal, fmt.Errorf("socketpair: %w", err)}
@@ -324,14 +340,6 @@ func Run(cfg Config) (*Report, error) {
 			spec.ctty = jc.tty
 		}
 	}
-	events := newEventSink(cfg.Events, cfg.OnEvent)
-	var ll *landlockExplainer
-	if cfg.Mode == Explain && lc != nil {
-		// Before the command starts, so that no record is missed.
-		ll = startLandlockExplainer(logw, lc.Scoped, lc.Protected, cfg.ReportAll, events)
-		defer ll.stop(false)
-	}
-	<-sigReady
 	pid, pidfd, err := forkInit(spec)
 	closeChildEnds()
 	if err != nil {
@@ -339,11 +347,23 @@ func Run(cfg Config) (*Report, error) {
 		return nil, &Error{ExitInternal, fmt.Errorf("fork the init child: %w", err)}
 	}
 	streams.start()
+	// The signals to forward, registered while the filter is compiled
+	// (the first registration starts the runtime's signal thread, 0.1-0.4
+	// ms). A signal that comes before has its default action: entitle
+	// ends, and the child, finding the socket closed, too, before the
+	// command starts.
+	sigs := make(chan os.Signal, 8)
+	sigReady := make(chan struct{})
+	go func() {
+		defer close(sigReady)
+		notifyUnlessIgnored(sigs, forwarded...)
+	}()
+	defer func() {
+		<-sigReady
+		signal.Stop(sigs)
+	}()
 	proc := &child{pid: pid, pidfd: pidfd}
 	defer proc.close()
-	if ll != nil {
-		ll.setPID(pid)
-	}
 	var cmdDone atomic.Bool
 	if jc != nil {
 		jc.cmd = pid
@@ -433,6 +453,12 @@ func Run(cfg Config) (*Report, error) {
 		text string
 		fds  []int
 	)
+	<-sigReady // before the command can run
+	if llDone != nil {
+		ll, llDone = <-llDone, nil
+		defer ll.stop(false)
+		ll.setPID(pid)
+	}
 	if err = unix.Sendmsg(sock, msg, oob, nil, 0); err == nil || err == unix.EPIPE {
 		// First answer: the filter is installed (with the listener), or
 		// a step failed (then the message may have found the child gone:
