@@ -477,6 +477,9 @@ func Run(cfg Config) (*Report, error) {
 			return nil, &Error{ExitInternal, fmt.Errorf("init child: %w", err)}
 		case kind == msgErr && len(text) >= 2:
 			return nil, &Error{ExitInternal, fmt.Errorf("%s: %w", stepText[text[0]], unix.Errno(text[1]))}
+		case proc.status.Signaled():
+			sig := proc.status.Signal()
+			return nil, &Error{128 + int(sig), fmt.Errorf("%v before the command started", sig)}
 		default:
 			return nil, &Error{ExitInternal, fmt.Errorf("init child exited before installing the filter (status %d)", proc.status.ExitStatus())}
 		}
