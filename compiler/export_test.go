@@ -26,4 +26,10 @@ func RandomPolicyStream(n int) [][]byte {
 }
 
 // Notes returns the per-instruction disassembly notes of p.
-func Notes(p *Program) []string { return p.notes }
+func Notes(p *Program) []string {
+	out := make([]string, len(p.notes))
+	for i, n := range p.notes {
+		out[i] = n.render(p.conds)
+	}
+	return out
+}
