@@ -7,7 +7,7 @@ import "github.com/entitle-dev/entitle/sim"
 func (p *Program) Asm() string {
 	return sim.Disassemble(p.Insns, func(i int, _ bpfInsn) string {
 		if i < len(p.notes) {
-			return p.notes[i]
+			return p.notes[i].render(p.conds)
 		}
 		return ""
 	})

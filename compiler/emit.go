@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 
 	"golang.org/x/net/bpf"
 
@@ -26,39 +27,35 @@ const MaxInstructions = linux.BPF_MAXINSNS
 // DAG before emission).
 type emitter struct {
 	rev   []bpf.RawInstruction // program in reverse order
-	notes []string             // per reversed instruction
-	rets  map[uint32]int       // latest copy of each return value (reverse index)
-	tramp map[*node]int        // latest trampoline to a node (reverse index)
+	notes []note               // per reversed instruction
 }
 
-func (e *emitter) here() int { return len(e.rev) }
+func (e *emitter) here() int32 { return int32(len(e.rev)) }
 
-func (e *emitter) push(ins bpf.RawInstruction, note string) int {
+func (e *emitter) push(ins bpf.RawInstruction, nt note) int32 {
 	e.rev = append(e.rev, ins)
-	e.notes = append(e.notes, note)
-	return len(e.rev) - 1
+	e.notes = append(e.notes, nt)
+	return int32(len(e.rev) - 1)
 }
 
 // program returns the instructions in execution order, with their notes.
-func (e *emitter) program() ([]bpf.RawInstruction, []string) {
-	n := len(e.rev)
-	prog := make([]bpf.RawInstruction, n)
-	notes := make([]string, n)
-	for i := range e.rev {
-		prog[n-1-i] = e.rev[i]
-		notes[n-1-i] = e.notes[i]
-	}
-	return prog, notes
+func (e *emitter) program() ([]bpf.RawInstruction, []note) {
+	slices.Reverse(e.rev)
+	slices.Reverse(e.notes)
+	return e.rev, e.notes
 }
 
 // computeEntries marks, for every node reachable from roots, which word the
 // accumulator holds on entry when all predecessors agree.
 func computeEntries(all []*node, roots []*node) {
-	reach := map[*node]bool{}
-	var stack []*node
+	for _, n := range all {
+		n.reached = false
+		n.entry = entryState{}
+	}
+	stack := make([]*node, 0, 64)
 	for _, r := range roots {
-		if !reach[r] {
-			reach[r] = true
+		if !r.reached {
+			r.reached = true
 			stack = append(stack, r)
 		}
 	}
@@ -68,15 +65,14 @@ func computeEntries(all []*node, roots []*node) {
 		if n.ret {
 			continue
 		}
-		for _, c := range []*node{n.jt, n.jf} {
-			if !reach[c] {
-				reach[c] = true
-				stack = append(stack, c)
-			}
+		if !n.jt.reached {
+			n.jt.reached = true
+			stack = append(stack, n.jt)
 		}
-	}
-	for _, n := range all {
-		n.entry = entryState{}
+		if !n.jf.reached {
+			n.jf.reached = true
+			stack = append(stack, n.jf)
+		}
 	}
 	for _, r := range roots {
 		r.entry = entryState{known: true, mixed: true}
@@ -84,20 +80,14 @@ func computeEntries(all []*node, roots []*node) {
 	// Parents have larger ids than their children.
 	for i := len(all) - 1; i >= 0; i-- {
 		n := all[i]
-		if !reach[n] || n.ret {
+		if !n.reached || n.ret {
 			continue
 		}
-		for _, c := range []*node{n.jt, n.jf} {
-			switch {
-			case !c.entry.known:
-				c.entry = entryState{known: true, w: n.in}
-			case c.entry.mixed || c.entry.w != n.in:
-				c.entry.mixed = true
-			}
-		}
+		enter(n.jt, n.in)
+		enter(n.jf, n.in)
 	}
 	for _, n := range all {
-		if n.ret || !reach[n] {
+		if n.ret || !n.reached {
 			continue
 		}
 		st := n.entry
@@ -112,6 +102,17 @@ func computeEntries(all []*node, roots []*node) {
 	}
 }
 
+// enter records that a predecessor leaves w in the accumulator on the way
+// to c.
+func enter(c *node, w word) {
+	switch {
+	case !c.entry.known:
+		c.entry = entryState{known: true, w: w}
+	case c.entry.mixed || c.entry.w != w:
+		c.entry.mixed = true
+	}
+}
+
 // emit writes n and everything it reaches.
 func (e *emitter) emit(n *node) {
 	if n.emitted {
@@ -119,7 +120,7 @@ func (e *emitter) emit(n *node) {
 	}
 	if n.ret {
 		n.pos = e.push(bpf.RawInstruction{Op: opRet, K: n.k}, n.note)
-		e.rets[n.k] = n.pos
+		n.latest = n.pos
 		n.emitted = true
 		return
 	}
@@ -133,10 +134,10 @@ func (e *emitter) emit(n *node) {
 	n.jumpPos = e.push(ins, n.note)
 	n.pos = n.jumpPos
 	if n.needMask {
-		n.pos = e.push(bpf.RawInstruction{Op: opAndK, K: n.in.mask}, "")
+		n.pos = e.push(bpf.RawInstruction{Op: opAndK, K: n.in.mask}, note{})
 	}
 	if n.needLoad {
-		n.pos = e.push(bpf.RawInstruction{Op: opLdW, K: n.in.off}, wordNote(n.in.off))
+		n.pos = e.push(bpf.RawInstruction{Op: opLdW, K: n.in.off}, note{kind: noteWord, k: n.in.off})
 	}
 	n.emitted = true
 }
@@ -144,27 +145,29 @@ func (e *emitter) emit(n *node) {
 // target returns a reverse index from which the next instruction to be
 // pushed can reach n with a conditional jump (offset ≤ 255), adding a return
 // copy or a trampoline when n is too far.
-func (e *emitter) target(n *node) int {
+func (e *emitter) target(n *node) int32 {
 	at := e.here() // index the jump will get, minus the extra pushes below
 	// Allow for up to two extra instructions pushed before the jump itself
 	// (one trampoline or return copy per branch).
 	const slack = 2
 	if n.ret {
-		if p := e.rets[n.k]; at+slack-p-1 <= 255 {
+		// n is the only return node of its value: its latest copy is
+		// the latest return of that value.
+		if p := n.latest; at+slack-p-1 <= 255 {
 			return p
 		}
 		p := e.push(bpf.RawInstruction{Op: opRet, K: n.k}, n.note)
-		e.rets[n.k] = p
+		n.latest = p
 		return p
 	}
 	if at+slack-n.pos-1 <= 255 {
 		return n.pos
 	}
-	if p, ok := e.tramp[n]; ok && at+slack-p-1 <= 255 {
+	if p := n.tramp; n.hasTramp && at+slack-p-1 <= 255 {
 		return p
 	}
-	p := e.push(bpf.RawInstruction{Op: opJA, K: uint32(e.here() - n.pos - 1)}, "")
-	e.tramp[n] = p
+	p := e.push(bpf.RawInstruction{Op: opJA, K: uint32(e.here() - n.pos - 1)}, note{})
+	n.tramp, n.hasTramp = p, true
 	return p
 }
 
@@ -186,9 +189,10 @@ func wordNote(off uint32) string {
 
 // layout emits the DAG below root, first emitting tails (so that they end up
 // at the end of the program), and returns the program.
-func layout(b *builder, root *node, tails []*node) ([]bpf.RawInstruction, []string, error) {
+func layout(b *builder, root *node, tails []*node) ([]bpf.RawInstruction, []note, error) {
 	computeEntries(b.all, []*node{root})
-	e := &emitter{rets: map[uint32]int{}, tramp: map[*node]int{}}
+	// Most nodes take one instruction, tests often two.
+	e := &emitter{rev: make([]bpf.RawInstruction, 0, 2*len(b.all)), notes: make([]note, 0, 2*len(b.all))}
 	for _, t := range tails {
 		e.emit(t)
 	}

@@ -1,7 +1,9 @@
 package compiler
 
 import (
-	"golang.org/x/net/bpf"
+	"fmt"
+
+	"github.com/entitle-dev/entitle/policy"
 )
 
 // word names what the accumulator holds: a 32-bit word of seccomp_data,
@@ -22,22 +24,26 @@ const (
 // accumulator that branches to two nodes. Nodes are hash-consed, so equal
 // subgraphs exist once.
 type node struct {
-	id  int  // creation order: children always have smaller ids
-	ret bool // a return node
+	id  int32 // creation order: children always have smaller ids
+	ret bool  // a return node
 	k   uint32
 	// test nodes
 	in     word   // the word tested
 	jop    uint16 // bpf.JumpEqual etc. as raw opcode bits (BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET)
 	jt, jf *node
-	note   string // disassembly comment
+	note   note // disassembly comment
 
 	// filled by the layout pass
 	entry    entryState
+	reached  bool
 	emitted  bool
-	pos      int // reverse index of the node's first instruction
-	jumpPos  int // reverse index of its jump instruction
 	needLoad bool
 	needMask bool
+	hasTramp bool
+	pos      int32 // reverse index of the node's first instruction
+	jumpPos  int32 // reverse index of its jump instruction
+	latest   int32 // return nodes: reverse index of the latest copy
+	tramp    int32 // reverse index of the latest trampoline to the node, if hasTramp
 }
 
 type entryState struct {
@@ -46,50 +52,144 @@ type entryState struct {
 	w     word
 }
 
-type key struct {
-	ret    bool
-	k      uint32
-	in     word
-	jop    uint16
-	jt, jf int
+// noteKind says how a note is rendered. Notes are kept as these small
+// values and rendered only when the program is disassembled (Asm):
+// compiling formats no numbers, conditions or actions.
+type noteKind uint8
+
+const (
+	noteNone  noteKind = iota
+	noteText           // text
+	noteRet            // text (a prefix) followed by act
+	noteCond           // "aN: <condition>" of the compilation's conds[k]
+	noteSplit          // "nr >= <k>", then " (text)" when text names the call
+	noteWord           // the word at offset k (wordNote)
+)
+
+// note is a disassembly comment, rendered by render.
+type note struct {
+	kind noteKind
+	act  policy.Action
+	k    uint32
+	text string
 }
 
-type builder struct {
-	nodes map[key]*node
-	all   []*node
-}
-
-func newBuilder() *builder { return &builder{nodes: map[key]*node{}} }
-
-func (b *builder) intern(n *node) *node {
-	k := key{ret: n.ret, k: n.k, in: n.in, jop: n.jop}
-	if n.jt != nil {
-		k.jt, k.jf = n.jt.id, n.jf.id
-	}
-	if old, ok := b.nodes[k]; ok {
-		if old.note == "" {
-			old.note = n.note
+// render returns the note's text; conds are the conditions noteCond
+// notes index.
+func (n note) render(conds []policy.Cond) string {
+	switch n.kind {
+	case noteText:
+		return n.text
+	case noteRet:
+		return n.text + n.act.String()
+	case noteCond:
+		cd := conds[n.k]
+		return fmt.Sprintf("a%d: %s", cd.Arg, cd)
+	case noteSplit:
+		s := fmt.Sprintf("nr >= %#x", n.k)
+		if n.text != "" {
+			s += " (" + n.text + ")"
 		}
-		return old
+		return s
+	case noteWord:
+		return wordNote(n.k)
 	}
-	n.id = len(b.all)
-	b.nodes[k] = n
+	return ""
+}
+
+// builder creates and hash-conses the nodes of one compilation. Nodes are
+// allocated in slabs; test nodes are found again through an
+// open-addressing hash table of their word, jump and children.
+type builder struct {
+	tests []*node // power-of-two size, at most half full
+	count int     // test nodes in tests
+	rets  map[uint32]*node
+	all   []*node
+	slab  []node
+}
+
+func newBuilder() *builder {
+	return &builder{tests: make([]*node, 512), rets: make(map[uint32]*node, 8), all: make([]*node, 0, 256)}
+}
+
+const slabSize = 128
+
+func (b *builder) alloc() *node {
+	if len(b.slab) == 0 {
+		b.slab = make([]node, slabSize)
+	}
+	n := &b.slab[0]
+	b.slab = b.slab[1:]
+	n.id = int32(len(b.all))
 	b.all = append(b.all, n)
 	return n
 }
 
-// ret returns the node that returns r.
-func (b *builder) ret(r uint32, note string) *node {
-	return b.intern(&node{ret: true, k: r, note: note})
+// ret returns the node that returns r. An existing node keeps its note.
+func (b *builder) ret(r uint32, nt note) *node {
+	if old, ok := b.rets[r]; ok {
+		if old.note.kind == noteNone {
+			old.note = nt
+		}
+		return old
+	}
+	n := b.alloc()
+	n.ret, n.k, n.note = true, r, nt
+	b.rets[r] = n
+	return n
+}
+
+// testHash mixes what identifies a test node.
+func testHash(w word, jop uint16, k uint32, jt, jf *node) uint64 {
+	h := uint64(w.off) | uint64(w.mask)<<32
+	h ^= (uint64(k) | uint64(jop)<<32) * 0x9E3779B97F4A7C15
+	h ^= (uint64(uint32(jt.id)) | uint64(uint32(jf.id))<<32) * 0xC2B2AE3D27D4EB4F
+	h ^= h >> 31
+	h *= 0xBF58476D1CE4E5B9
+	h ^= h >> 29
+	return h
 }
 
 // test returns a node that tests w with jop against k. A test whose branches
-// agree is elided.
-func (b *builder) test(w word, jop uint16, k uint32, jt, jf *node, note string) *node {
+// agree is elided. An existing node keeps its note.
+func (b *builder) test(w word, jop uint16, k uint32, jt, jf *node, nt note) *node {
 	if jt == jf {
 		return jt
 	}
-	return b.intern(&node{in: w, jop: jop, k: k, jt: jt, jf: jf, note: note})
+	mask := uint64(len(b.tests) - 1)
+	i := testHash(w, jop, k, jt, jf) & mask
+	for ; b.tests[i] != nil; i = (i + 1) & mask {
+		if old := b.tests[i]; old.in == w && old.jop == jop && old.k == k && old.jt == jt && old.jf == jf {
+			if old.note.kind == noteNone {
+				old.note = nt
+			}
+			return old
+		}
+	}
+	n := b.alloc()
+	n.in, n.jop, n.k, n.jt, n.jf, n.note = w, jop, k, jt, jf, nt
+	b.tests[i] = n
+	if b.count++; 2*b.count > len(b.tests) {
+		b.rehash()
+	}
+	return n
+}
+
+// rehash doubles the table of test nodes.
+func (b *builder) rehash() {
+	old := b.tests
+	b.tests = make([]*node, 2*len(old))
+	mask := uint64(len(b.tests) - 1)
+	for _, n := range old {
+		if n == nil {
+			continue
+		}
+		i := testHash(n.in, n.jop, n.k, n.jt, n.jf) & mask
+		for b.tests[i] != nil {
+			i = (i + 1) & mask
+		}
+		b.tests[i] = n
+	}
 }
 
 // Raw jump opcodes (class BPF_JMP | op | BPF_K).
@@ -103,5 +203,3 @@ const (
 	opLdW  = 0x20 // BPF_LD | BPF_W | BPF_ABS
 	opAndK = 0x54 // BPF_ALU | BPF_AND | BPF_K
 )
-
-var _ = bpf.RawInstruction{}
