@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -317,7 +318,7 @@ func collect(es []*Entitlement, selfPID int, portScoped bool) *grantSet {
 				addU(r.Syscall)
 				continue
 			}
-			k := r.String()
+			k := ruleKey(r)
 			if !seenRule[k] {
 				seenRule[k] = true
 				g.rules = append(g.rules, r)
@@ -325,6 +326,29 @@ func collect(es []*Entitlement, selfPID int, portScoped bool) *grantSet {
 		}
 	}
 	return g
+}
+
+// ruleKey identifies an allow rule as its String does (two rules with the
+// same key are the same rule), without formatting text: Build runs at every
+// entitle run.
+func ruleKey(r policy.Rule) string {
+	b := make([]byte, 0, len(r.Syscall)+1+len(r.Conds)*19)
+	b = append(b, r.Syscall...)
+	b = append(b, 0)
+	for _, c := range r.Conds {
+		w := byte(0)
+		if c.Width32 {
+			w = 1
+		}
+		b = append(b, c.Arg, w, byte(c.Op))
+		if c.Op == policy.OpMaskedEQ {
+			b = binary.LittleEndian.AppendUint64(b, c.Mask)
+			b = binary.LittleEndian.AppendUint64(b, c.Value&c.Mask)
+		} else {
+			b = binary.LittleEndian.AppendUint64(b, c.Value)
+		}
+	}
+	return string(b)
 }
 
 // isUDPSocket reports whether r allows socket(AF_INET or AF_INET6,

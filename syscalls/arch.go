@@ -156,7 +156,11 @@ func indexNames() {
 }
 
 // Known reports whether name is a system call on at least one architecture.
+// The native table answers most names without indexing every table.
 func Known(name string) bool {
+	if _, ok := Native().Number(name); ok {
+		return true
+	}
 	indexNames()
 	return known[name]
 }
