@@ -159,7 +159,23 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	if !seccomp.NotifIDValid(s.fd, n.ID) {
 		return // the call was interrupted or the process died: nothing to answer
 	}
-	comm := readComm(pid)
+	// The command name costs a file read: only for what is shown or kept
+	// (a repeated denial is neither), and before the answer, while the
+	// process is sure to be there.
+	comm := ""
+	getComm := func() string {
+		if comm == "" {
+			comm = readComm(pid)
+		}
+		return comm
+	}
+	what := ""
+	getWhat := func() string {
+		if what == "" {
+			what = describe(call, pid, getComm())
+		}
+		return what
+	}
 	if devNull && s.cfg.Mode == Explain && s.answerDevNull(n.ID, nullFlags) {
 		// /dev/null opened for writing (a shell's `> /dev/null` asks for
 		// O_CREAT, which is fs.create's): harmless, answered with a
@@ -167,7 +183,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		s.rep.Probes++
 		if k := "probe|/dev/null"; s.cfg.ReportAll && !s.seen[k] {
 			s.seen[k] = true
-			s.print(fmt.Sprintf("entitle: harmless, answered with /dev/null: %s by pid %d (%s)", call, pid, comm))
+			s.print(fmt.Sprintf("entitle: harmless, answered with /dev/null: %s by pid %d (%s)", call, pid, getComm()))
 		}
 		return
 	}
@@ -176,7 +192,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		s.rep.Probes++
 		if k := "probe|" + name + "|" + probeWhat; s.cfg.ReportAll && !s.seen[k] {
 			s.seen[k] = true
-			s.print(fmt.Sprintf("entitle: harmless probe, denied: %s by pid %d (%s): %s", call, pid, comm, probeWhat))
+			s.print(fmt.Sprintf("entitle: harmless probe, denied: %s by pid %d (%s): %s", call, pid, getComm(), probeWhat))
 		}
 		seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: n.ID, Error: -int32(probeErrno)})
 		return
@@ -192,7 +208,6 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		cands = candidates(arch, name, args, si, port)
 	}
 	s.rep.Denied++
-	what := describe(call, pid, comm)
 
 	// The answer: deny, or let the call run (complain; learn except for
 	// what a learned policy must never allow).
@@ -219,7 +234,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		}
 		why = "not grantable (" + reason + ")"
 		if !deny && learnDenies == "" && catalog.NeverReason(name) == "" && (name != "ioctl" || catalog.NeverIoctl(args[1]) == "") {
-			rr := rawRule(name, args, what, reason)
+			rr := rawRule(name, args, getWhat(), reason)
 			if k := rr.Rule.String(); !s.ruleSeen[k] {
 				s.ruleSeen[k] = true
 				s.rep.Rules = append(s.rep.Rules, rr)
@@ -237,7 +252,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 			s.ungrant[name+": "+learnDenies] = true
 		} else if !s.obsSeen[key] {
 			s.obsSeen[key] = true
-			s.obs = append(s.obs, observation{name: name, what: what, cands: cands})
+			s.obs = append(s.obs, observation{name: name, what: getWhat(), cands: cands})
 		}
 		pick := s.pick(cands)
 		ents = []string{pick}
@@ -272,25 +287,27 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	default: // trap: the supervisor cannot raise SIGSYS for the kernel; deny
 		resp.Error = -int32(unix.EPERM)
 	}
-	reason, _, _ := strings.Cut(why, " — add ")
-	ev := Event{Event: "denial", Layer: "seccomp", PID: pid, Comm: comm, Syscall: name, Call: call, Entitlements: ents, Reason: reason, Action: s.violation.String()}
-	if len(ents) > 0 && !s.cfg.Profile {
-		ev.Flag = "--allow " + strings.Join(ents, ",")
+	if s.events != nil {
+		reason, _, _ := strings.Cut(why, " — add ")
+		ev := Event{Event: "denial", Layer: "seccomp", PID: pid, Comm: getComm(), Syscall: name, Call: call, Entitlements: ents, Reason: reason, Action: s.violation.String()}
+		if len(ents) > 0 && !s.cfg.Profile {
+			ev.Flag = "--allow " + strings.Join(ents, ",")
+		}
+		switch {
+		case !deny:
+			ev.Action = "allowed"
+		case kill:
+			ev.Action = "kill-process"
+		case resp.Error != 0:
+			ev.Action = policy.Errno(uint16(-resp.Error)).String()
+		}
+		s.events.emit(ev)
 	}
-	switch {
-	case !deny:
-		ev.Action = "allowed"
-	case kill:
-		ev.Action = "kill-process"
-	case resp.Error != 0:
-		ev.Action = policy.Errno(uint16(-resp.Error)).String()
-	}
-	s.events.emit(ev)
 	key := name + "|" + why
 	if !s.seen[key] || s.cfg.ReportAll {
 		s.seen[key] = true
 		s.shown++
-		s.print(fmt.Sprintf("entitle: %s %s: %s", verb, what, why))
+		s.print(fmt.Sprintf("entitle: %s %s: %s", verb, getWhat(), why))
 	}
 	if kill {
 		if tgid := readTgid(pid); tgid > 0 {
