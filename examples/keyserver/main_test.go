@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -83,11 +82,8 @@ func TestKeyserver(t *testing.T) {
 		t.Fatal(err)
 	}
 	// childtest.Run waits for the child; here the child must run while
-	// the test talks to it, so start it the same way, by hand.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestKeyserver$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "ENTITLE_CHILDTEST=keyserver", "KEYSERVER_DATA="+data)
+	// the test talks to it.
+	cmd := childtest.Command(t, "keyserver", "KEYSERVER_DATA="+data)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +92,9 @@ func TestKeyserver(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	timer := time.AfterFunc(time.Minute, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	defer timer.Stop()
+	defer func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() }()
 	sc := bufio.NewScanner(stdout)
 	var addr string
 	for sc.Scan() {

@@ -139,7 +139,26 @@ func runPattern(full string) string {
 	return strings.Join(elems, "/")
 }
 
-func run(t testing.TB, bin string, cred *syscall.Credential, name string, extraEnv []string) (string, error) {
+// Command returns the child of Run, not started, for a test that talks to
+// the child while it runs (a server) or a benchmark that starts it many
+// times: the test binary running only the current test or benchmark
+// (benchmarks once, with -test.benchtime=1x), with ENTITLE_CHILDTEST=name
+// and extraEnv added to the environment, in its own process group. The
+// caller starts it, waits for it and bounds its time. Called inside a
+// child, Command fails or skips t as Run does.
+func Command(t testing.TB, name string, extraEnv ...string) *exec.Cmd {
+	t.Helper()
+	notInChild(t, name)
+	bin, err := os.Executable()
+	if err != nil {
+		bin = os.Args[0]
+	}
+	return command(context.Background(), t, bin, name, extraEnv)
+}
+
+// notInChild fails or skips t when this process is itself a child (see
+// Run).
+func notInChild(t testing.TB, name string) {
 	t.Helper()
 	if cur := os.Getenv(envName); cur != "" {
 		if os.Getenv(envTest) == t.Name() {
@@ -147,18 +166,33 @@ func run(t testing.TB, bin string, cred *syscall.Credential, name string, extraE
 		}
 		t.Skipf("childtest: in child %q started by %s", cur, os.Getenv(envTest))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-test.run="+runPattern(t.Name()), "-test.count=1", "-test.v=false")
+}
+
+func command(ctx context.Context, t testing.TB, bin, name string, extraEnv []string) *exec.Cmd {
+	args := []string{"-test.run=" + runPattern(t.Name()), "-test.count=1", "-test.v=false"}
+	if _, ok := t.(*testing.B); ok {
+		args = []string{"-test.run=^$", "-test.bench=" + runPattern(t.Name()), "-test.benchtime=1x", "-test.count=1", "-test.v=false"}
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), envName+"="+name, envTest+"="+t.Name())
 	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Dir = os.TempDir()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+func run(t testing.TB, bin string, cred *syscall.Credential, name string, extraEnv []string) (string, error) {
+	t.Helper()
+	notInChild(t, name)
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	cmd := command(ctx, t, bin, name, extraEnv)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
 	// Own process group, so that a timeout also kills anything the child
 	// started; do not wait forever for descendants holding the output pipe.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	cmd.SysProcAttr.Credential = cred
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	err := cmd.Run()
