@@ -3,12 +3,15 @@
 package run
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // childFilter compiles p for the init child pid: the signals-to-self rules
@@ -29,18 +32,7 @@ func childFilter(p *policy.Policy, pid, sock int, lay layout) ([]byte, error) {
 	}
 	execArgs := [6]uint64{lay.Path, lay.Argv, lay.Env}
 	sendArgs := [6]uint64{uint64(sock), lay.Handshake, 0}
-	q.Rules = append(q.Rules,
-		policy.Rule{Syscall: "execve", Action: policy.Allow, Conds: []policy.Cond{
-			{Arg: 0, Op: policy.OpEQ, Value: execArgs[0]},
-			{Arg: 1, Op: policy.OpEQ, Value: execArgs[1]},
-			{Arg: 2, Op: policy.OpEQ, Value: execArgs[2]},
-		}},
-		policy.Rule{Syscall: "sendmsg", Action: policy.Allow, Conds: []policy.Cond{
-			{Arg: 0, Op: policy.OpEQ, Value: sendArgs[0]},
-			{Arg: 1, Op: policy.OpEQ, Value: sendArgs[1]},
-			{Arg: 2, Op: policy.OpEQ, Value: sendArgs[2]},
-		}},
-	)
+	q.Rules = append(q.Rules, pinnedRules(execArgs, sendArgs)...)
 	if err := handshakeAllowed(&q, execArgs, sendArgs); err != nil {
 		return nil, err
 	}
@@ -49,6 +41,29 @@ func childFilter(p *policy.Policy, pid, sock int, lay layout) ([]byte, error) {
 		return nil, fmt.Errorf("compile the filter: %w", err)
 	}
 	return prog.Bytes(), nil
+}
+
+// pinnedRules allow execve and the handshake's sendmsg with exactly these
+// arguments.
+func pinnedRules(execArgs, sendArgs [6]uint64) []policy.Rule {
+	return []policy.Rule{
+		{Syscall: "execve", Action: policy.Allow, Conds: []policy.Cond{
+			{Arg: 0, Op: policy.OpEQ, Value: execArgs[0]},
+			{Arg: 1, Op: policy.OpEQ, Value: execArgs[1]},
+			{Arg: 2, Op: policy.OpEQ, Value: execArgs[2]},
+		}},
+		{Syscall: "sendmsg", Action: policy.Allow, Conds: []policy.Cond{
+			{Arg: 0, Op: policy.OpEQ, Value: sendArgs[0]},
+			{Arg: 1, Op: policy.OpEQ, Value: sendArgs[1]},
+			{Arg: 2, Op: policy.OpEQ, Value: sendArgs[2]},
+		}},
+	}
+}
+
+func appendInsn(out []byte, in bpf.RawInstruction) []byte {
+	out = binary.NativeEndian.AppendUint16(out, in.Op)
+	out = append(out, in.Jt, in.Jf)
+	return binary.NativeEndian.AppendUint32(out, in.K)
 }
 
 // handshakeAllowed checks, with the policy's own evaluator, that the
@@ -70,4 +85,99 @@ func handshakeAllowed(p *policy.Policy, execArgs, sendArgs [6]uint64) error {
 		}
 	}
 	return nil
+}
+
+// The child's filter in two parts, so that the larger one can be compiled
+// before the child's pid is known (while the rest is prepared):
+//
+//   - the head, compiled after the fork (a few rules: quick): the
+//     signal-to-self rules with the child's pid and the pinned execve and
+//     sendmsg, each allowed; every other call jumps to the body;
+//   - the body: the policy without its signal-to-self rules.
+//
+// The two answer every call as childFilter's single program does: a call
+// the head allows matches an allow rule of the full policy, which has no
+// other rule for these system calls that could answer it more strictly
+// (split refuses such a policy: then the caller compiles childFilter after
+// the fork); a call the head passes on matches none of the head's rules,
+// so the body, which lacks only those, answers it as the full policy would.
+// TestSplitFilter checks this against childFilter on the simulator.
+
+// headFallthrough is the head's default action, a return value no rule of
+// the head produces: each such return becomes a jump to the body.
+var headFallthrough = policy.Trace(0x7e57)
+
+// splitPolicy returns the body policy and the signal-to-self rules of p
+// (with the selfPID placeholder), or ok false when p cannot be split: a
+// rule other than an allow rule for those system calls, or the placeholder
+// in any other rule.
+func splitPolicy(p *policy.Policy) (body *policy.Policy, self []policy.Rule, ok bool) {
+	q := *p
+	q.Rules = make([]policy.Rule, 0, len(p.Rules))
+	for _, r := range p.Rules {
+		isSelf := r.Action == policy.Allow && slices.Contains(selfSignalCalls, r.Syscall) &&
+			len(r.Conds) == 1 && r.Conds[0].Arg == 0 && r.Conds[0].Op == policy.OpEQ && r.Conds[0].Value == selfPID
+		if isSelf {
+			self = append(self, r)
+			continue
+		}
+		if slices.Contains(selfSignalCalls, r.Syscall) && r.Action != policy.Allow {
+			return nil, nil, false
+		}
+		for _, c := range r.Conds {
+			if c.Value == selfPID {
+				return nil, nil, false
+			}
+		}
+		q.Rules = append(q.Rules, r)
+	}
+	return &q, self, true
+}
+
+// selfSignalCalls are the calls of the catalog's signal-to-self rules.
+var selfSignalCalls = []string{"kill", "tgkill", "tkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"}
+
+// compileBody compiles a body policy from splitPolicy.
+func compileBody(body *policy.Policy) ([]bpf.RawInstruction, error) {
+	prog, err := compiler.Compile(body)
+	if err != nil {
+		return nil, fmt.Errorf("compile the filter: %w", err)
+	}
+	return prog.Insns, nil
+}
+
+// splitFilter joins the head for pid, sock and lay to body (from
+// compileBody of splitPolicy(p)) and returns the raw sock_filter records.
+func splitFilter(p *policy.Policy, self []policy.Rule, body []bpf.RawInstruction, pid, sock int, lay layout) ([]byte, error) {
+	execArgs := [6]uint64{lay.Path, lay.Argv, lay.Env}
+	sendArgs := [6]uint64{uint64(sock), lay.Handshake, 0}
+	full := *p
+	full.Rules = append(slices.Clone(p.Rules), pinnedRules(execArgs, sendArgs)...)
+	if err := handshakeAllowed(&full, execArgs, sendArgs); err != nil {
+		return nil, err
+	}
+	h := policy.Policy{Arches: p.Arches, DefaultAction: headFallthrough}
+	for _, r := range self {
+		r.Conds = []policy.Cond{r.Conds[0]}
+		r.Conds[0].Value = uint64(pid)
+		h.Rules = append(h.Rules, r)
+	}
+	h.Rules = append(h.Rules, pinnedRules(execArgs, sendArgs)...)
+	head, err := compiler.Compile(&h)
+	if err != nil {
+		return nil, fmt.Errorf("compile the filter's head: %w", err)
+	}
+	fall := headFallthrough.Ret()
+	out := make([]byte, 0, 8*(len(head.Insns)+len(body)))
+	for i, in := range head.Insns {
+		if in.Op == unix.BPF_RET|unix.BPF_K && in.K == fall {
+			// ja to the body's first instruction
+			in = bpf.RawInstruction{Op: unix.BPF_JMP | unix.BPF_JA, K: uint32(len(head.Insns) - i - 1)}
+		}
+		out = appendInsn(out, in)
+	}
+	for _, in := range body {
+		out = appendInsn(out, in)
+	}
+	return out, nil
 }

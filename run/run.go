@@ -19,6 +19,7 @@ import (
 	"github.com/entitle-dev/entitle/catalog"
 	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -233,6 +234,23 @@ func Run(cfg Config) (*Report, error) {
 		}
 		p.DefaultAction = policy.Notify
 	}
+	// Most of the filter does not depend on the child's pid: compiled
+	// while the rest is prepared (prepare.go).
+	type body struct {
+		insns []bpf.RawInstruction
+		self  []policy.Rule
+		err   error
+	}
+	bodyDone := make(chan *body, 1)
+	go func() {
+		b, self, ok := splitPolicy(&p)
+		if !ok {
+			bodyDone <- nil // compiled whole after the fork
+			return
+		}
+		insns, err := compileBody(b)
+		bodyDone <- &body{insns, self, err}
+	}()
 	layers, err := cfg.layers(&p)
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
@@ -425,7 +443,12 @@ func Run(cfg Config) (*Report, error) {
 		fd, flags, err := lc.NewRulesetFD()
 		rsDone <- ruleset{fd, flags, err}
 	}()
-	prog, err := childFilter(&p, pid, spec.sockFD(), spec.lay)
+	var prog []byte
+	if b := <-bodyDone; b == nil {
+		prog, err = childFilter(&p, pid, spec.sockFD(), spec.lay)
+	} else if err = b.err; err == nil {
+		prog, err = splitFilter(&p, b.self, b.insns, pid, spec.sockFD(), spec.lay)
+	}
 	if err == nil && len(prog)/8 > maxInsns {
 		err = fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
 	}

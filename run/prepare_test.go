@@ -1,0 +1,128 @@
+//go:build linux
+
+package run
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/compiler"
+	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/sim"
+	"github.com/entitle-dev/entitle/syscalls"
+)
+
+// TestSplitFilter: the head compiled after the fork joined to the body
+// compiled before it answers every call as the single program childFilter
+// compiles from the whole policy: on every system call number of every
+// architecture of the policy (and of one it does not name, and x32's),
+// with arguments around the pid, the pinned pointers and random ones.
+func TestSplitFilter(t *testing.T) {
+	const pid, sock = 4242, 7
+	lay := layout{Path: 0x1234_5000, Argv: 0x2345_6000, Env: 0x3456_7000, Handshake: 0x4567_8000}
+	sets := [][]string{
+		{}, {"fs.read"}, {"fs.read", "proc.signal"}, {"fs.read", "fs.write", "fs.create", "net.client"},
+		{"proc.exec", "proc.spawn"}, {"net.server", "net.unix", "fs.read"},
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	argSets := [][6]uint64{
+		{}, {pid}, {pid, 9}, {pid, pid}, {pid | 1<<32}, {uint64(0xffffffff00000000) | pid}, {pid + 1}, {0, pid},
+		{lay.Path, lay.Argv, lay.Env}, {lay.Path, lay.Argv, lay.Env + 8}, {lay.Path | 1<<40, lay.Argv, lay.Env},
+		{sock, lay.Handshake, 0}, {sock, lay.Handshake, 1}, {sock + 1, lay.Handshake, 0},
+		{selfPID}, {selfPID, 1},
+	}
+	for i := 0; i < 8; i++ {
+		argSets = append(argSets, [6]uint64{rng.Uint64(), rng.Uint64() & 0xffff, rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64()})
+	}
+	for _, set := range sets {
+		for _, notify := range []bool{false, true} {
+			p, err := Build(catalog.Request{Entitlements: set})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if notify {
+				p.DefaultAction = policy.Notify
+			}
+			body, self, ok := splitPolicy(p)
+			if !ok {
+				t.Fatalf("%v: the policy of Build cannot be split", set)
+			}
+			if len(self) == 0 && len(set) < 2 {
+				t.Fatalf("%v: no signal-to-self rules found", set) // proc.signal's own rules cover them
+			}
+			bodyProg, err := compileBody(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			split, err := splitFilter(p, self, bodyProg, pid, sock, lay)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := childFilter(p, pid, sock, lay)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, b := loadSim(t, whole), loadSim(t, split)
+			arches := append([]*syscalls.Arch{}, p.Arches...)
+			arches = append(arches, syscalls.ARM)
+			n := 0
+			for _, arch := range arches {
+				for nr := uint32(0); nr < 600; nr++ {
+					nrs := []uint32{nr}
+					if arch == syscalls.X86_64 {
+						nrs = append(nrs, nr|syscalls.X32.SyscallBase())
+					}
+					for _, nr := range nrs {
+						for _, args := range argSets {
+							d := sim.Data{Nr: nr, Arch: arch.AuditArch(), Args: args}
+							ra, _ := a.Run(d)
+							rb, _ := b.Run(d)
+							n++
+							if ra != rb {
+								name, _ := arch.SyscallName(nr)
+								t.Fatalf("%v notify=%v: %s %s(%d) %x: whole %s, split %s", set, notify, arch.Name(), name, nr, args, sim.RetString(ra), sim.RetString(rb))
+							}
+						}
+					}
+				}
+			}
+			if testing.Verbose() {
+				t.Logf("%v notify=%v: %d calls agree; %d+%d instructions (whole %d)", set, notify, n, len(split)/8-len(bodyProg), len(bodyProg), len(whole)/8)
+			}
+		}
+	}
+}
+
+// TestSplitPolicyRefuses: a policy with a stricter rule for a
+// signal-to-self call, or the placeholder elsewhere, is compiled whole.
+func TestSplitPolicyRefuses(t *testing.T) {
+	p, err := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := *p
+	q.Rules = append(q.Rules[:len(q.Rules):len(q.Rules)], policy.Rule{Syscall: "kill", Action: policy.Errno(1), Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 9}}})
+	if _, _, ok := splitPolicy(&q); ok {
+		t.Error("a deny rule for kill: split")
+	}
+	q = *p
+	q.Rules = append(q.Rules[:len(q.Rules):len(q.Rules)], policy.Rule{Syscall: "getpriority", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: selfPID}}})
+	if _, _, ok := splitPolicy(&q); ok {
+		t.Error("the placeholder in another rule: split")
+	}
+}
+
+func loadSim(t *testing.T, raw []byte) *sim.Program {
+	t.Helper()
+	insns, err := compiler.FromBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sim.New(insns, binary.LittleEndian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
