@@ -155,3 +155,41 @@ func TestMan(t *testing.T) {
 		t.Errorf("man without -o: exit %d, %q", code, errb.String())
 	}
 }
+
+// TestRootOfOneCommand: a command line that starts with a subcommand's
+// name gets a tree of that command only (newRoot); what it prints is what
+// the whole tree prints.
+func TestRootOfOneCommand(t *testing.T) {
+	full := newRoot(nil)
+	var names []string
+	for _, c := range full.Commands() {
+		names = append(names, c.Name())
+		if len(c.Aliases) > 0 {
+			t.Errorf("%s has aliases %q: newRoot does not look for them", c.Name(), c.Aliases)
+		}
+	}
+	if len(names) != len(subcommands) {
+		t.Errorf("the tree has %q, subcommands %d entries", names, len(subcommands))
+	}
+	for _, s := range subcommands {
+		if got := s.make().Name(); got != s.name {
+			t.Errorf("subcommands: %q makes %q", s.name, got)
+		}
+		if got := newRoot([]string{s.name}).Commands(); s.name != "man" && (len(got) == 0 || got[0].Name() != s.name) {
+			t.Errorf("newRoot(%s) has %d commands", s.name, len(got))
+		}
+		for _, args := range [][]string{{s.name, "--help"}, {s.name, "-h"}, {s.name, "--no-such-flag"}, {s.name, "--version"},
+			{s.name, "list", "--help"}, {s.name, "show", "--help"}} {
+			var o1, e1, o2, e2 bytes.Buffer
+			c1 := runRoot(newRoot(nil), args, &o1, &e1)
+			c2 := runIO(args, &o2, &e2)
+			if c1 != c2 || o1.String() != o2.String() || e1.String() != e2.String() {
+				t.Errorf("%q: the whole tree gives %d %q %q, the command's %d %q %q", args,
+					c1, o1.String(), e1.String(), c2, o2.String(), e2.String())
+			}
+		}
+	}
+	if got := len(newRoot([]string{"man", "-o", "x"}).Commands()); got != len(subcommands) {
+		t.Errorf("man gets %d commands", got)
+	}
+}
