@@ -16,8 +16,4 @@ require (
 	kernel.org/pub/linux/libs/security/libcap/psx v1.2.78
 )
 
-require (
-	github.com/cpuguy83/go-md2man/v2 v2.0.6 // indirect
-	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/russross/blackfriday/v2 v2.1.0 // indirect
-)
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect

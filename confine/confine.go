@@ -3,9 +3,10 @@
 package confine
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,9 +164,18 @@ func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
 			}
 		}
 	}
-	rules := make([]landlock.Rule, len(b.granted))
-	for i, g := range b.granted {
-		rules[i] = landlock.PathAccess(landlock.AccessFSSet(g.Rights), g.Path).IgnoreIfMissing()
+	// One rule per set of rights, with its paths in the order granted.
+	var rules []landlock.Rule
+	paths := map[uint64][]string{}
+	var order []uint64
+	for _, g := range b.granted {
+		if _, ok := paths[g.Rights]; !ok {
+			order = append(order, g.Rights)
+		}
+		paths[g.Rights] = append(paths[g.Rights], g.Path)
+	}
+	for _, r := range order {
+		rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(r), paths[r]...).IgnoreIfMissing())
 	}
 	return rules, nil
 }
@@ -228,8 +238,17 @@ func (b *fsBuilder) walk(p string, r uint64, dir bool, depth int) {
 		if de.Type()&os.ModeSymlink != 0 {
 			continue
 		}
-		b.walk(filepath.Join(p, de.Name()), r, de.IsDir(), depth+1)
+		b.walk(joinName(p, de.Name()), r, de.IsDir(), depth+1)
 	}
+}
+
+// joinName is filepath.Join(dir, name) for a clean dir and the name of an
+// entry of it (no "/", not "." or ".."), without Join's cleaning.
+func joinName(dir, name string) string {
+	if strings.HasSuffix(dir, "/") {
+		return dir + name
+	}
+	return dir + "/" + name
 }
 
 type mountTable []struct{ point, fstype string }
@@ -237,20 +256,81 @@ type mountTable []struct{ point, fstype string }
 // readMounts reads the mount points and filesystem types of this process's
 // mount namespace.
 func readMounts() (mountTable, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
+	data, err := readProcFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil, fmt.Errorf("read the mount table to exclude the privileged pseudo-filesystems: %w", err)
 	}
+	return parseMounts(data), nil
+}
+
+// readProcFile reads a file of /proc, whose size stat does not tell, in
+// as few reads as its length allows (os.ReadFile starts at 512 bytes).
+func readProcFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, 0, 16<<10)
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = slices.Grow(b, len(b))
+		}
+	}
+}
+
+// parseMounts reads mountinfo lines: "36 35 98:0 /mnt1 /mnt/parent rw
+// shared:1 - ext3 /dev/root rw": the fifth field is the mount point, the
+// field after the "-" separator the filesystem type.
+func parseMounts(data []byte) mountTable {
 	var t mountTable
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		sep := slices.Index(fields, "-")
-		if len(fields) < 5 || sep < 0 || sep+1 >= len(fields) {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		var point, fstype []byte
+		sep := false
+		for n := 0; ; n++ {
+			line = bytes.TrimLeft(line, " \t")
+			if len(line) == 0 {
+				break
+			}
+			f := line
+			if i := bytes.IndexAny(line, " \t"); i >= 0 {
+				f, line = line[:i], line[i:]
+			} else {
+				line = nil
+			}
+			switch {
+			case n == 4:
+				point = f
+			case sep:
+				fstype = f
+			case n > 4 && string(f) == "-":
+				sep = true
+				continue
+			}
+			if fstype != nil {
+				break
+			}
+		}
+		if point == nil || fstype == nil {
 			continue
 		}
-		t = append(t, struct{ point, fstype string }{unescapeMount(fields[4]), fields[sep+1]})
+		t = append(t, struct{ point, fstype string }{unescapeMount(string(point)), string(fstype)})
 	}
-	return t, nil
+	return t
 }
 
 // pointsOf returns the mount points of the given filesystem types.

@@ -3,9 +3,13 @@
 package confine
 
 import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
@@ -149,6 +153,94 @@ func TestCapabilityNumbers(t *testing.T) {
 	} {
 		if c.c.Num != c.want {
 			t.Errorf("%s = %d, the kernel's is %d", c.c.Name, c.c.Num, c.want)
+		}
+	}
+}
+
+// TestParseMounts: the mount points and types of mountinfo lines, as
+// strings.Fields splits them, and those of this process's table.
+func TestParseMounts(t *testing.T) {
+	fields := func(data string) (out mountTable) {
+		for _, line := range strings.Split(data, "\n") {
+			f := strings.Fields(line)
+			sep := slices.Index(f, "-")
+			if len(f) < 5 || sep < 0 || sep+1 >= len(f) {
+				continue
+			}
+			out = append(out, struct{ point, fstype string }{unescapeMount(f[4]), f[sep+1]})
+		}
+		return out
+	}
+	real, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, data := range []string{
+		string(real),
+		"36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n",
+		"36 35 98:0 / /a\\040b rw shared:1 master:2 - tmpfs tmpfs rw\n37 36 0:5 / /c rw - debugfs",
+		"\n\n1 2 3 4\n1 2 3 4 5 6 -\n1 2 3 4 /x 6 - \n  1  2 3 4 /y 6 -  proc  x\n",
+		"", "-", "1 2 3 4 5 - -",
+	} {
+		if got, want := parseMounts([]byte(data)), fields(data); !slices.Equal(got, want) {
+			t.Errorf("%q:\n%q\nwant %q", data, got, want)
+		}
+	}
+	if m, err := readMounts(); err != nil || !slices.Equal(m, fields(string(real))) {
+		t.Errorf("readMounts: %v", err)
+	}
+}
+
+// TestElfInterp: elfInterp reads what debug/elf reads, on the system's
+// programs and libraries and on hand-made 32-bit and big-endian files.
+func TestElfInterp(t *testing.T) {
+	n := 0
+	for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if !e.Type().IsRegular() || n >= 400 {
+				continue
+			}
+			f, err := os.Open(filepath.Join(dir, e.Name()))
+			if err != nil {
+				continue
+			}
+			n++
+			if got, want := elfInterp(f), elfInterpSlow(f); got != want {
+				t.Errorf("%s: %q, debug/elf reads %q", f.Name(), got, want)
+			}
+			f.Close()
+		}
+	}
+	if n == 0 {
+		t.Skip("no programs to read")
+	}
+	// ELF32: header (52 bytes), one program header (32 bytes), the path.
+	make32 := func(bo binary.ByteOrder, data byte) []byte {
+		b := make([]byte, 52+32)
+		copy(b, elf.ELFMAG)
+		b[elf.EI_CLASS], b[elf.EI_DATA], b[elf.EI_VERSION] = byte(elf.ELFCLASS32), data, byte(elf.EV_CURRENT)
+		bo.PutUint16(b[16:], uint16(elf.ET_EXEC))
+		bo.PutUint16(b[18:], uint16(elf.EM_ARM))
+		bo.PutUint32(b[20:], uint32(elf.EV_CURRENT))
+		bo.PutUint32(b[28:], 52) // phoff
+		bo.PutUint16(b[40:], 52) // ehsize
+		bo.PutUint16(b[42:], 32) // phentsize
+		bo.PutUint16(b[44:], 1)  // phnum
+		bo.PutUint32(b[52:], uint32(elf.PT_INTERP))
+		bo.PutUint32(b[52+4:], 84) // offset
+		bo.PutUint32(b[52+16:], 11)
+		return append(b, "/lib/ld.so\x00"...)
+	}
+	for _, b := range [][]byte{make32(binary.LittleEndian, byte(elf.ELFDATA2LSB)), make32(binary.BigEndian, byte(elf.ELFDATA2MSB))} {
+		if got, want := elfInterp(bytes.NewReader(b)), elfInterpSlow(bytes.NewReader(b)); got != "/lib/ld.so" || got != want {
+			t.Errorf("ELF32: %q, debug/elf reads %q", got, want)
+		}
+		// Cut anywhere: no interpreter, no panic.
+		for i := range b[:len(b)-1] {
+			if got := elfInterp(bytes.NewReader(b[:i])); got != "" {
+				t.Errorf("cut at %d: %q", i, got)
+			}
 		}
 	}
 }

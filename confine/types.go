@@ -91,5 +91,5 @@ func under(p, dir string) bool {
 	if dir == "/" {
 		return p != "/"
 	}
-	return strings.HasPrefix(p, dir+"/")
+	return len(p) > len(dir) && p[len(dir)] == '/' && strings.HasPrefix(p, dir)
 }

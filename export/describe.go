@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/entitle-dev/entitle/policy"
 )
@@ -59,10 +60,11 @@ type argInfo struct {
 	table []named
 }
 
-// args describes the arguments the catalog's rules test.
-var args = map[string]map[uint8]argInfo{}
-
-func init() {
+// argsOf describes the arguments the catalog's rules test, by system
+// call and argument: built the first time a condition is described rather
+// than at every start of a program.
+var argsOf = sync.OnceValue(func() map[string]map[uint8]argInfo {
+	args := map[string]map[uint8]argInfo{}
 	set := func(calls []string, arg uint8, ai argInfo) {
 		for _, c := range calls {
 			if args[c] == nil {
@@ -100,7 +102,8 @@ func init() {
 	set([]string{"shmat"}, 2, argInfo{"shmflg", kindFlags, shmFlags})
 	set([]string{"kill", "tkill", "rt_sigqueueinfo"}, 0, argInfo{"pid", kindPID, nil})
 	set([]string{"tgkill", "rt_tgsigqueueinfo"}, 0, argInfo{"tgid", kindPID, nil})
-}
+	return args
+})
 
 // DescribeCond renders condition c on an argument of system call sys for
 // people: the argument's name and flag or constant names where the
@@ -108,7 +111,7 @@ func init() {
 // CLONE_NEWUSER|...", "request == TIOCGWINSZ"), and the raw comparison
 // otherwise.
 func DescribeCond(sys string, c policy.Cond) string {
-	ai, ok := args[sys][c.Arg]
+	ai, ok := argsOf()[sys][c.Arg]
 	if !ok {
 		return c.String()
 	}

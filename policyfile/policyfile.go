@@ -53,6 +53,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -239,11 +240,14 @@ var fieldsOf = map[string][]string{
 var whereOf = map[string]string{"rawFile": "the policy file", "rawRule": "a rule", "rawArg": "an argument condition",
 	"rawPaths": "paths", "rawPorts": "ports"}
 
-var (
-	reLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
-	reUnknown = regexp.MustCompile(`^field (.*) not found in type policyfile\.(\w+)$`)
-	reType    = regexp.MustCompile(`^cannot unmarshal !!(\w+) ?(.*) into (\[\])?policyfile\.(\w+)$`)
-)
+// yamlErrorRes are the patterns of yaml.v3's messages yamlError rewrites,
+// compiled on the first error rather than at every start of a program.
+var yamlErrorRes = sync.OnceValue(func() (r struct{ line, unknown, typ *regexp.Regexp }) {
+	r.line = regexp.MustCompile(`^line (\d+): (.*)$`)
+	r.unknown = regexp.MustCompile(`^field (.*) not found in type policyfile\.(\w+)$`)
+	r.typ = regexp.MustCompile(`^cannot unmarshal !!(\w+) ?(.*) into (\[\])?policyfile\.(\w+)$`)
+	return r
+})
 
 // yamlError turns yaml.v3's errors into *Error values with positions and
 // fixes.
@@ -259,14 +263,15 @@ func yamlError(err error) error {
 	default:
 		lines = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
+	re := yamlErrorRes()
 	var errs []error
 	for _, l := range lines {
 		e := &Error{Msg: l}
-		if m := reLine.FindStringSubmatch(l); m != nil {
+		if m := re.line.FindStringSubmatch(l); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Msg = m[2]
 		}
-		if m := reUnknown.FindStringSubmatch(e.Msg); m != nil {
+		if m := re.unknown.FindStringSubmatch(e.Msg); m != nil {
 			known := fieldsOf[m[2]]
 			e.Msg = fmt.Sprintf("unknown field %q in %s", m[1], whereOf[m[2]])
 			if near := syscalls.NearestOf(m[1], known, 1); len(near) > 0 {
@@ -274,7 +279,7 @@ func yamlError(err error) error {
 			} else {
 				e.Msg += "; the fields are " + strings.Join(known, ", ")
 			}
-		} else if m := reType.FindStringSubmatch(e.Msg); m != nil {
+		} else if m := re.typ.FindStringSubmatch(e.Msg); m != nil {
 			found := m[2]
 			if found == "" {
 				found = "a " + map[string]string{"seq": "list", "map": "mapping"}[m[1]]

@@ -1,11 +1,9 @@
 package scan
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -16,8 +14,8 @@ import (
 )
 
 // cacheVersion changes whenever the analysis or the summary format does,
-// so stale entries are never read.
-const cacheVersion = 5
+// so stale entries are never read. (5 was the last in encoding/gob.)
+const cacheVersion = 6
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions, and the roots (constructors, code addresses held in
@@ -185,13 +183,12 @@ func (c *libCache) get(m *module, all bool, compute func() *summary) *summary {
 		return withPath(s, m.path)
 	}
 	if c.dir != "" {
-		if d, err := os.ReadFile(filepath.Join(c.dir, k+".gob")); err == nil {
-			var s summary
-			if gob.NewDecoder(bytes.NewReader(d)).Decode(&s) == nil {
+		if d, err := os.ReadFile(filepath.Join(c.dir, k+".sum")); err == nil {
+			if s, err := decodeSummary(d); err == nil {
 				c.mu.Lock()
-				c.mem[k] = &s
+				c.mem[k] = s
 				c.mu.Unlock()
-				return withPath(&s, m.path)
+				return withPath(s, m.path)
 			}
 		}
 	}
@@ -200,14 +197,13 @@ func (c *libCache) get(m *module, all bool, compute func() *summary) *summary {
 	c.mem[k] = s
 	c.mu.Unlock()
 	if c.dir != "" {
-		var b bytes.Buffer
-		if gob.NewEncoder(&b).Encode(s) == nil && os.MkdirAll(c.dir, 0o755) == nil {
+		if os.MkdirAll(c.dir, 0o755) == nil {
 			tmp, err := os.CreateTemp(c.dir, k+".*.tmp")
 			if err == nil {
-				_, werr := tmp.Write(b.Bytes())
+				_, werr := tmp.Write(encodeSummary(s))
 				cerr := tmp.Close()
 				if werr == nil && cerr == nil {
-					os.Rename(tmp.Name(), filepath.Join(c.dir, k+".gob"))
+					os.Rename(tmp.Name(), filepath.Join(c.dir, k+".sum"))
 				} else {
 					os.Remove(tmp.Name())
 				}

@@ -95,35 +95,101 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
-// TestMan: entitle man writes a page per command, which man renders.
+// TestMan: entitle man writes a page per command, which man renders
+// without warnings.
 func TestMan(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "man1")
 	var out, errb bytes.Buffer
 	if code := runIO([]string{"man", "-o", dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for page, want := range map[string]string{
-		"entitle.1":         "Seccomp sandboxing",
-		"entitle-run.1":     "--allow",
-		"entitle-explain.1": "dmesg | entitle explain",
-		"entitle-which.1":   "SYSCALL",
-	} {
+	pages := map[string]string{ // page: what it says, rendered
+		"entitle.1":                 "Seccomp sandboxing",
+		"entitle-run.1":             "--allow ENT,...",
+		"entitle-explain.1":         "dmesg | entitle explain",
+		"entitle-which.1":           "SYSCALL",
+		"entitle-preset-show.1":     "entitle-preset(1)",
+		"entitle-completion-bash.1": "source <(entitle completion bash)",
+	}
+	for page := range pages {
 		b, err := os.ReadFile(filepath.Join(dir, page))
 		if err != nil {
 			t.Errorf("%s: %v", page, err)
 			continue
 		}
-		if !strings.Contains(string(b), `.TH "ENTITLE" "1"`) || !strings.Contains(string(b), want) {
-			t.Errorf("%s lacks the header or %q:\n%.400s", page, want, b)
+		title := strings.ToUpper(strings.ReplaceAll(strings.TrimSuffix(page, ".1"), "-", `\-`))
+		if th := `.TH "` + title + `" "1" "`; !strings.Contains(string(b), th) {
+			t.Errorf("%s lacks %q:\n%.400s", page, th, b)
 		}
 	}
-	if man, err := exec.LookPath("man"); err == nil {
-		got, err := exec.Command(man, "-l", "-P", "cat", filepath.Join(dir, "entitle-explain.1")).CombinedOutput()
-		if err != nil || !strings.Contains(string(got), "explain") {
-			t.Errorf("man -l: %v\n%s", err, got)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) < 20 {
+		t.Errorf("%d pages, want one per command", len(entries))
+	}
+	man, err := exec.LookPath("man")
+	if err != nil {
+		t.Log("no man: pages not rendered")
+	}
+	for _, e := range entries {
+		if man == "" {
+			break
+		}
+		c := exec.Command(man, "--warnings", "-l", "-P", "cat", filepath.Join(dir, e.Name()))
+		c.Env = append(os.Environ(), "MANWIDTH=200", "LC_ALL=C.UTF-8")
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		got, err := c.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Errorf("man -l %s: %v\n%s", e.Name(), err, stderr.Bytes())
+		}
+		for _, section := range []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS"} {
+			if !bytes.Contains(got, []byte("\n"+section+"\n")) {
+				t.Errorf("%s has no %s section:\n%s", e.Name(), section, got)
+			}
+		}
+		if want, ok := pages[e.Name()]; ok && !strings.Contains(string(got), want) {
+			t.Errorf("%s does not say %q:\n%s", e.Name(), want, got)
 		}
 	}
 	if code := runIO([]string{"man"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "-o DIR") {
 		t.Errorf("man without -o: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestRootOfOneCommand: a command line that starts with a subcommand's
+// name gets a tree of that command only (newRoot); what it prints is what
+// the whole tree prints.
+func TestRootOfOneCommand(t *testing.T) {
+	full := newRoot(nil)
+	var names []string
+	for _, c := range full.Commands() {
+		names = append(names, c.Name())
+		if len(c.Aliases) > 0 {
+			t.Errorf("%s has aliases %q: newRoot does not look for them", c.Name(), c.Aliases)
+		}
+	}
+	if len(names) != len(subcommands) {
+		t.Errorf("the tree has %q, subcommands %d entries", names, len(subcommands))
+	}
+	for _, s := range subcommands {
+		if got := s.make().Name(); got != s.name {
+			t.Errorf("subcommands: %q makes %q", s.name, got)
+		}
+		if got := newRoot([]string{s.name}).Commands(); s.name != "man" && (len(got) == 0 || got[0].Name() != s.name) {
+			t.Errorf("newRoot(%s) has %d commands", s.name, len(got))
+		}
+		for _, args := range [][]string{{s.name, "--help"}, {s.name, "-h"}, {s.name, "--no-such-flag"}, {s.name, "--version"},
+			{s.name, "list", "--help"}, {s.name, "show", "--help"}} {
+			var o1, e1, o2, e2 bytes.Buffer
+			c1 := runRoot(newRoot(nil), args, &o1, &e1)
+			c2 := runIO(args, &o2, &e2)
+			if c1 != c2 || o1.String() != o2.String() || e1.String() != e2.String() {
+				t.Errorf("%q: the whole tree gives %d %q %q, the command's %d %q %q", args,
+					c1, o1.String(), e1.String(), c2, o2.String(), e2.String())
+			}
+		}
+	}
+	if got := len(newRoot([]string{"man", "-o", "x"}).Commands()); got != len(subcommands) {
+		t.Errorf("man gets %d commands", got)
 	}
 }

@@ -107,13 +107,21 @@ const (
 
 // ErrnoName returns the kernel's name of errno e ("EPERM"), or "" if e is
 // not one.
-func ErrnoName(e uint16) string { return errnoNames[e] }
+func ErrnoName(e uint16) string {
+	if int(e) < len(errnoNames) {
+		return errnoNames[e]
+	}
+	return ""
+}
 
 // ErrnoNumber returns the errno called name, if there is one.
 func ErrnoNumber(name string) (uint16, bool) {
+	if name == "" {
+		return 0, false
+	}
 	for n, s := range errnoNames {
 		if s == name {
-			return n, true
+			return uint16(n), true
 		}
 	}
 	return 0, false

@@ -3,7 +3,7 @@
 package linux
 
 // errnoNames are Linux's errno names (asm-generic numbering), by number.
-var errnoNames = map[uint16]string{
+var errnoNames = [...]string{
 	1:   "EPERM",
 	2:   "ENOENT",
 	3:   "ESRCH",
