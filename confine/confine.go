@@ -13,6 +13,7 @@ import (
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 )
 
 // ABI returns the running kernel's Landlock ABI version, 0 when Landlock is
@@ -408,4 +409,61 @@ func RestrictSelf(fd int, flags uint32) error {
 		return fmt.Errorf("landlock_restrict_self: %w", err)
 	}
 	return nil
+}
+
+// ProcSelfRights are the rights the command's own /proc/PID entries get
+// (see ProcSelf): 0 when the file rights include no writing, and the
+// ruleset then does not depend on the pid.
+func (c Config) ProcSelfRights() uint64 {
+	if c.Layers.Mount {
+		return 0
+	}
+	return c.Layers.FS & handledFS & writeish & fileRights
+}
+
+// AddProcSelf adds to fd, a ruleset NewRulesetFD built with ProcSelf 0,
+// the rules ProcSelf = pid would have added, for a command whose pid is
+// known only after its ruleset was built. A right this kernel's Landlock
+// does not know is dropped: on an older kernel the command may then not
+// write its own settings, never more.
+func (c Config) AddProcSelf(fd, pid int) error {
+	w := c.ProcSelfRights() & supportedFS(ABI())
+	if w == 0 || fd < 0 || pid <= 0 {
+		return nil
+	}
+	ps := strconv.Itoa(pid)
+	for _, f := range procSelfWritable {
+		p := "/proc/" + ps + "/" + strings.ReplaceAll(f, "PID", ps)
+		pfd, err := unix.Open(p, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue // as NewRulesetFD: only the entries that exist
+		}
+		err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: w, ParentFd: pfd}, 0)
+		unix.Close(pfd)
+		if err != nil && err != unix.EINVAL {
+			return fmt.Errorf("landlock_add_rule %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// supportedFS are the file rights Landlock ABI abi knows (a ruleset
+// built best-effort handles no others): 13 in ABI 1, then REFER (2),
+// TRUNCATE (3), IOCTL_DEV (5); RESOLVE_UNIX is newer than this package's
+// ABI 7 (go-landlock adds it from ABI 9).
+func supportedFS(abi int) uint64 {
+	r := uint64(1<<13 - 1)
+	if abi >= 2 {
+		r |= ll.AccessFSRefer
+	}
+	if abi >= 3 {
+		r |= ll.AccessFSTruncate
+	}
+	if abi >= 5 {
+		r |= ll.AccessFSIoctlDev
+	}
+	if abi >= 9 {
+		r |= ll.AccessFSResolveUnix
+	}
+	return r
 }

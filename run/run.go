@@ -280,6 +280,30 @@ func Run(cfg Config) (*Report, error) {
 		im.DropCaps, im.Caps = !c.Layers.AllCaps, c.Layers.Caps
 		lc = &c
 	}
+	// The Landlock ruleset, built while the rest is prepared; the rules
+	// that name the child's pid are added after the fork.
+	type ruleset struct {
+		fd    int
+		flags uint32
+		err   error
+	}
+	var rsDone chan ruleset
+	if lc != nil {
+		rsDone = make(chan ruleset, 1)
+		c := *lc
+		c.ProcSelf = 0
+		go func() {
+			fd, flags, err := c.NewRulesetFD()
+			rsDone <- ruleset{fd, flags, err}
+		}()
+		defer func() {
+			if rsDone != nil { // an early return
+				if rs := <-rsDone; rs.fd >= 0 {
+					unix.Close(rs.fd)
+				}
+			}
+		}()
+	}
 	memErr, memChecked = <-memDone, true
 	if memErr != nil && cfg.Mode != Complain {
 		for _, f := range extra {
@@ -424,25 +448,11 @@ func Run(cfg Config) (*Report, error) {
 		proc.wait()
 		streams.wait()
 	}
-	// Now that the child's pid is known: its Landlock ruleset and its
-	// filter (signals-to-self rules with its pid, execve and the
-	// handshake pinned to the layout).
-	// Both at once: they take about the same time.
-	type ruleset struct {
-		fd    int
-		flags uint32
-		err   error
-	}
-	rsDone := make(chan ruleset, 1)
-	go func() {
-		if lc == nil {
-			rsDone <- ruleset{fd: -1}
-			return
-		}
-		lc.ProcSelf = pid
-		fd, flags, err := lc.NewRulesetFD()
-		rsDone <- ruleset{fd, flags, err}
-	}()
+	// Now that the child's pid is known: the head of its filter
+	// (signals-to-self rules with its pid, execve and the handshake
+	// pinned to the layout), joined to the body compiled meanwhile, and
+	// the rules for its own /proc entries added to the Landlock ruleset
+	// built meanwhile.
 	var prog []byte
 	if b := <-bodyDone; b == nil {
 		prog, err = childFilter(&p, pid, spec.sockFD(), spec.lay)
@@ -452,9 +462,15 @@ func Run(cfg Config) (*Report, error) {
 	if err == nil && len(prog)/8 > maxInsns {
 		err = fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
 	}
-	rs := <-rsDone
+	rs := ruleset{fd: -1}
+	if rsDone != nil {
+		rs, rsDone = <-rsDone, nil
+	}
 	if rs.fd >= 0 {
 		defer unix.Close(rs.fd)
+		if rs.err == nil {
+			rs.err = lc.AddProcSelf(rs.fd, pid)
+		}
 	}
 	if rs.err != nil {
 		err = fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", rs.err)
