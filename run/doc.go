@@ -11,9 +11,13 @@
 // prepared before the fork (fork.go; package syscall does the same between
 // its fork and execve). It is given the command's standard streams, the
 // preserved descriptors and one end of an AF_UNIX SOCK_SEQPACKET
-// socketpair, and waits on the socket. Knowing the child's pid, the
-// supervisor compiles the filter (the pid goes into the signal-to-self
-// rules, see below) and builds the Landlock ruleset, at the same time, and
+// socketpair, and waits on the socket. What does not depend on the child's
+// pid is prepared at the same time as the rest, before the fork: the body
+// of the filter (the policy without its signal-to-self rules) and the
+// Landlock ruleset. After the fork the supervisor compiles the head of the
+// filter (the signal-to-self rules with the child's pid and the pinned
+// execve and sendmsg; everything else jumps to the body, see prepare.go),
+// adds the rules for the child's own /proc entries to the ruleset, and
 // sends both. The child sets NO_NEW_PRIVS, drops the capabilities the
 // entitlements do not keep, enforces the ruleset, installs the filter,
 // sends the listener descriptor back with SCM_RIGHTS and calls execve. The
