@@ -220,6 +220,17 @@ func TestHarmlessProbe(t *testing.T) {
 	}
 }
 
+// TestNUMAProbe: ps asks for its memory policy (get_mempolicy) at start;
+// answered as on a kernel without NUMA and not reported as needing
+// proc.resources.
+func TestNUMAProbe(t *testing.T) {
+	need(t, "ps")
+	r := confine(t, Explain, []string{"fs.read"}, "ps", "-o", "comm=", "-p", "1")
+	if r.ExitCode != 0 || r.Denied != 0 || r.Probes == 0 || len(r.Lines) != 0 || strings.TrimSpace(r.stdout) == "" {
+		t.Fatalf("exit %d, denied %d, probes %d, lines %q, out %q", r.ExitCode, r.Denied, r.Probes, r.Lines, r.stdout)
+	}
+}
+
 func freePortT(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

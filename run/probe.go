@@ -18,7 +18,8 @@ import (
 // optional service exists, and which they handle failing by falling back
 // silently. They are denied in every mode (that is the answer the library
 // expects) and are not reported as needing an entitlement: the nscd
-// lookup of glibc tempts users to grant net.unix to every program.
+// lookup of glibc tempts users to grant net.unix to every program, procps's
+// NUMA query (get_mempolicy) proc.resources to ps.
 // Config.ReportAll reports each as "harmless probe, denied".
 
 // nscdPaths are where glibc looks for the name service cache daemon.
@@ -41,6 +42,11 @@ func probe(pid int, name string, args [6]uint64, ip uint64, d *decoder) (string,
 		if calledFromLibc(pid, ip, d) {
 			return "glibc's nscd lookup", unix.EACCES
 		}
+	case "get_mempolicy":
+		// A NUMA query (procps's ps and libnuma ask at start): it reads
+		// the caller's own memory policy and changes nothing. Answered as a
+		// kernel without NUMA would, which they take for one node.
+		return "NUMA memory policy query", unix.ENOSYS
 	case "connect":
 		if path, ok := unixPath(d, args[1], args[2]); ok {
 			for _, p := range nscdPaths {
