@@ -244,3 +244,30 @@ func TestElfInterp(t *testing.T) {
 		}
 	}
 }
+
+// TestAddProcSelf: the command's own /proc entries need its pid only when
+// the file rights include writing; AddProcSelf adds their rules to a
+// ruleset built without a pid (the attack suite's TestAttackSelfMem checks
+// the command can then write its comm and still not its mem).
+func TestAddProcSelf(t *testing.T) {
+	if ABI() == 0 {
+		t.Skip("no Landlock")
+	}
+	ro, _ := catalog.LayersOf([]string{"fs.read"})
+	if r := (Config{Layers: ro}).ProcSelfRights(); r != 0 {
+		t.Errorf("fs.read: ProcSelfRights %#x, want 0", r)
+	}
+	rw, _ := catalog.LayersOf([]string{"fs.read", "fs.write"})
+	c := Config{Layers: rw}
+	if c.ProcSelfRights() == 0 {
+		t.Fatal("fs.write: ProcSelfRights 0")
+	}
+	fd, _, err := c.NewRulesetFD()
+	if err != nil || fd < 0 {
+		t.Fatalf("NewRulesetFD: %d %v", fd, err)
+	}
+	defer unix.Close(fd)
+	if err := c.AddProcSelf(fd, os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+}
