@@ -330,7 +330,67 @@ func (m *module) readDynamic(ef *elf.File) error {
 			}
 		}
 	}
+	// Packed relative relocations (SHT_RELR, glibc ≥ 2.36 and the
+	// linkers' -z pack-relative-relocs): the addend is the word in place.
+	for _, s := range ef.Sections {
+		if s.Type != shtRELR || m.class != elf.ELFCLASS64 {
+			continue
+		}
+		relBytes += s.Size
+		if relBytes > maxRelocBytes {
+			return formatErr(m.path, "relocation sections larger than %d bytes", maxRelocBytes)
+		}
+		d, err := s.Data()
+		if err != nil {
+			m.warnings = append(m.warnings, fmt.Sprintf("cannot read relocations %q: %v", s.Name, err))
+			continue
+		}
+		for _, off := range decodeRELR(d) {
+			m.relocAt[off&^7] = true
+			if v, ok := m.dataWord(off); ok && m.inText(v) {
+				m.roots = append(m.roots, v)
+			}
+		}
+	}
 	return nil
+}
+
+// shtRELR is SHT_RELR, which debug/elf does not name.
+const shtRELR elf.SectionType = 19
+
+// decodeRELR returns the addresses an SHT_RELR section relocates: an even
+// entry is an address, an odd one a bitmap of the 63 words after the last.
+func decodeRELR(d []byte) []uint64 {
+	var out []uint64
+	var next uint64
+	for i := 0; i+8 <= len(d); i += 8 {
+		e := binary.LittleEndian.Uint64(d[i:])
+		if e&1 == 0 {
+			out = append(out, e)
+			next = e + 8
+			continue
+		}
+		for b := uint64(0); b < 63; b++ {
+			if e&(2<<b) != 0 {
+				out = append(out, next+b*8)
+			}
+		}
+		next += 63 * 8
+	}
+	return out
+}
+
+// dataWord reads the 8-byte word at address a of an allocated section.
+func (m *module) dataWord(a uint64) (uint64, bool) {
+	d := m.dataAt(a)
+	if d == nil || a+8 > d.addr+d.size || a+8 < a {
+		return 0, false
+	}
+	b := m.segBytes(d)
+	if a-d.addr+8 > uint64(len(b)) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(b[a-d.addr:]), true
 }
 
 func (m *module) inText(a uint64) bool {

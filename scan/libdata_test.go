@@ -1,0 +1,83 @@
+//go:build linux
+
+package scan
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// tableLib is a library whose system calls are reached only through
+// function pointers held in data: an exported table (the library's own
+// code loads it through the GOT) and a static one (loaded by address).
+const tableLib = `#include <unistd.h>
+#include <sys/syscall.h>
+__attribute__((noinline)) static long do_sync(void) { sync(); return 0; }
+__attribute__((noinline)) static long do_syncfs(void) { return syncfs(0); }
+__attribute__((noinline)) static long nothing(void) { return 1; }
+long (*const exported_table[])(void) = { nothing, do_sync };
+static long (*const static_table[])(void) = { nothing, do_syncfs };
+long call_exported(int i) { return exported_table[i](); }
+long call_static(int i) { return static_table[i](); }
+`
+
+const tableMain = `long call_exported(int);
+long call_static(int);
+int main(int argc, char **argv) { return (int)(call_exported(argc > 1) + call_static(argc > 1)); }
+`
+
+// buildTableProgram builds tableLib (with the extra linker flags) and a
+// program that calls it, in dir.
+func buildTableProgram(t *testing.T, dir string, ldflags ...string) string {
+	t.Helper()
+	os.WriteFile(filepath.Join(dir, "lib.c"), []byte(tableLib), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.c"), []byte(tableMain), 0o644)
+	lib := exec.Command("gcc", append([]string{"-O2", "-fPIC", "-shared", "-o", filepath.Join(dir, "libtable.so"), filepath.Join(dir, "lib.c")}, ldflags...)...)
+	if out, err := lib.CombinedOutput(); err != nil {
+		if len(ldflags) > 0 {
+			t.Skipf("the linker does not take %v: %v\n%s", ldflags, err, out)
+		}
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	prog := filepath.Join(dir, "table")
+	if out, err := exec.Command("gcc", "-O2", "-o", prog, filepath.Join(dir, "main.c"), "-L"+dir, "-ltable", "-Wl,-rpath,$ORIGIN").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	return prog
+}
+
+// TestLibraryDataPointers: code a library reaches only through function
+// pointers in its data counts, whether the loader relocates those
+// pointers with RELA entries or with packed relative relocations (RELR,
+// which glibc 2.36 itself uses).
+func TestLibraryDataPointers(t *testing.T) {
+	needTools(t, "gcc", "strace")
+	for _, c := range []struct {
+		name    string
+		ldflags []string
+	}{{"rela", nil}, {"relr", []string{"-Wl,-z,pack-relative-relocs"}}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			prog := buildTableProgram(t, dir, c.ldflags...)
+			tr := straceRun(t, dir, prog, "both")
+			for _, want := range []string{"sync", "syncfs"} {
+				if !tr.calls[want] {
+					t.Fatalf("the workload did not call %s: %v", want, tr.calls)
+				}
+			}
+			r, err := New(Options{CacheDir: "off"}).Scan(prog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := reportNames(r)
+			for _, want := range []string{"sync", "syncfs"} {
+				if !got[want] {
+					t.Errorf("%s is made through a function pointer in the library's data and not found", want)
+				}
+			}
+			checkRecall(t, "table-"+c.name, staticSet(t, New(Options{CacheDir: "off"}), prog, tr), tr)
+		})
+	}
+}
