@@ -31,6 +31,13 @@ func (s *site) paramDependent(rel uint8) bool {
 	return false
 }
 
+// dataUse is memory a function refers to by address: span bytes from at
+// (an aarch64 adrp gives only the 4 KiB page).
+type dataUse struct {
+	at   uint64
+	span uint32
+}
+
 // funcResult is what the analysis learnt about one function.
 type funcResult struct {
 	done    bool
@@ -39,6 +46,7 @@ type funcResult struct {
 	calls   []int32 // functions called, jumped to, or whose address is taken
 	taken   []int32 // functions whose address is taken (called with any arguments)
 	imports []string
+	data    []dataUse // memory it refers to by address (libraries: data blocks)
 	// What the function returns, when every path that leaves it agrees:
 	// the return register, and the stack slots above the return address
 	// (Go's ABI0 results). Kept only for constants and vSysRet.
@@ -296,7 +304,7 @@ func (a *analyzer) analyzeFunc(fi int) {
 	}
 	// Final pass: record what happens with the converged states.
 	r := &a.res[fi]
-	r.sites, r.params, r.calls, r.imports, r.taken = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0], r.taken[:0]
+	r.sites, r.params, r.calls, r.imports, r.taken, r.data = r.sites[:0], r.params[:0], r.calls[:0], r.imports[:0], r.taken[:0], r.data[:0]
 	r.done = true
 	r.hasRet, r.ret, r.retSlots = false, top, nil
 	for bi := range a.blocks {
@@ -315,6 +323,16 @@ func (a *analyzer) analyzeFunc(fi int) {
 	r.calls = slices.Compact(r.calls)
 	slices.Sort(r.imports)
 	r.imports = slices.Compact(r.imports)
+	slices.SortFunc(r.data, func(x, y dataUse) int {
+		if x.at != y.at {
+			if x.at < y.at {
+				return -1
+			}
+			return 1
+		}
+		return int(x.span) - int(y.span)
+	})
+	r.data = slices.Compact(r.data)
 	for i := range a.blocks {
 		a.blocks[i].visited = false
 	}
@@ -456,6 +474,13 @@ func (a *analyzer) step(in *inst, s *state, r *funcResult, fi int) {
 		s.r[in.dst] = konst(in.tgt)
 		if r != nil {
 			a.addrTaken(r, in.tgt)
+			if a.m.wantRefs {
+				r.data = append(r.data, dataUse{in.tgt, 1})
+			}
+		}
+	case iRef:
+		if r != nil {
+			r.data = append(r.data, dataUse{in.tgt, uint32(in.imm)})
 		}
 	case iGOTRef:
 		s.r[in.dst] = a.loadConst(r, in.tgt, 8)

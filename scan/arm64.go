@@ -247,7 +247,13 @@ func decodeARM64(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 	case arm64asm.ADRP:
 		if d, w, zr, ok := a64reg(args[0]); ok && !zr && w == 64 {
 			t, _ := pcrel()
-			movImm(d, 64, (pc&^0xFFF)+(t-pc))
+			page := (pc &^ 0xFFF) + (t - pc)
+			if m.wantRefs {
+				// The page: the add, load or store that completes the
+				// address may be anywhere after it.
+				emit(inst{op: iRef, dst: noReg, src: noReg, base: noReg, tgt: page, imm: 4096})
+			}
+			movImm(d, 64, page)
 			return out, 4
 		}
 	case arm64asm.MOV:
@@ -383,6 +389,9 @@ func decodeARM64(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 		case arm64asm.PCRel:
 			// A literal: read it when the address holds code or
 			// read-only data.
+			if m.wantRefs {
+				emit(inst{op: iRef, dst: noReg, src: noReg, base: noReg, tgt: pc + uint64(int64(mem)), imm: 8})
+			}
 			if dzr {
 				return out, 4
 			}

@@ -15,21 +15,29 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read. (5 was the last in encoding/gob.)
-const cacheVersion = 7
+const cacheVersion = 8
 
 // summary is a library's analysis: each function's sites and edges, the
-// exported functions, and the roots (constructors, code addresses held in
-// data) that count as reachable whatever the program imports.
+// exported functions and objects, its data blocks (blocks.go), and the
+// roots that count as reachable whatever the program imports.
 type summary struct {
 	Path    string
 	Funcs   []sumFunc
 	Exports map[string]int32
-	Roots   []int32
-	// RootImports are imported functions whose address the library keeps
-	// in data (tables of function pointers): reachable like roots.
+	// DataExports are the blocks of each exported object.
+	DataExports map[string][]int32
+	Blocks      []sumBlock
+	// Roots run whatever the program does: DT_INIT and DT_FINI, IFUNC
+	// resolvers, and code whose address the loader stores outside data
+	// blocks. RootBlocks are read by the loader (init and fini arrays, TLS
+	// images are Roots and RootImports).
+	Roots       []int32
+	RootBlocks  []int32
 	RootImports []string
-	// AddrImports are imported functions whose address code loads from
-	// the GOT (to call later through a pointer).
+	// DataImports are imported functions whose address the library keeps
+	// in data (tables of function pointers), AddrImports those whose
+	// address code loads from the GOT: called through pointers.
+	DataImports []string
 	AddrImports []string
 	// Taken are the functions whose address code takes or data holds:
 	// called through pointers, with any arguments.
@@ -41,6 +49,15 @@ type sumFunc struct {
 	Sites   []cSite
 	Params  []cSite
 	Calls   []int32
+	Imports []string
+	Data    []int32 // the data blocks it refers to
+}
+
+// sumBlock is what a data block holds: addresses of the library's
+// functions and blocks, and of imported symbols.
+type sumBlock struct {
+	Funcs   []int32
+	Blocks  []int32
 	Imports []string
 }
 
@@ -94,7 +111,9 @@ func (s *summary) params(fi int32) []site {
 }
 
 func newSummary(m *module, res []funcResult, all bool) *summary {
-	s := &summary{Path: m.path, Funcs: make([]sumFunc, len(m.funcs)), Exports: map[string]int32{}}
+	s := &summary{Path: m.path, Funcs: make([]sumFunc, len(m.funcs)), Exports: map[string]int32{}, DataExports: map[string][]int32{}}
+	bm := m.buildBlocks(m.debugObjects())
+	s.Blocks = make([]sumBlock, len(bm.start))
 	for i := range m.funcs {
 		f := &s.Funcs[i]
 		f.Name = m.funcs[i].name
@@ -107,6 +126,58 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 		}
 		f.Calls = append([]int32(nil), r.calls...)
 		f.Imports = append([]string(nil), r.imports...)
+		for _, u := range r.data {
+			bm.refs(u.at, uint64(u.span), func(b int) { f.Data = append(f.Data, int32(b)) })
+		}
+		f.Data = uniq32(f.Data)
+	}
+	var roots []uint64
+	var rootImports []string
+	for _, p := range m.relPtrs {
+		b := bm.find(p.at)
+		if b < 0 {
+			// Outside the data blocks (a TLS image, relocated code):
+			// the loader's, and so reachable.
+			if m.funcAt(p.target) >= 0 {
+				roots = append(roots, p.target)
+			} else {
+				bm.refs(p.target, 1, func(t int) { bm.root[t] = true })
+			}
+			continue
+		}
+		blk := &s.Blocks[b]
+		if fi := m.funcAt(p.target); fi >= 0 {
+			if name, ok := m.pltName[p.target]; ok {
+				blk.Imports = append(blk.Imports, name)
+			} else {
+				blk.Funcs = append(blk.Funcs, int32(fi))
+			}
+		} else {
+			bm.refs(p.target, 1, func(t int) { blk.Blocks = append(blk.Blocks, int32(t)) })
+		}
+	}
+	for _, p := range m.relImports {
+		if b := bm.find(p.at); b >= 0 {
+			s.Blocks[b].Imports = append(s.Blocks[b].Imports, p.name)
+		} else {
+			rootImports = append(rootImports, p.name)
+		}
+	}
+	for i := range s.Blocks {
+		b := &s.Blocks[i]
+		b.Funcs, b.Blocks, b.Imports = uniq32(b.Funcs), uniq32(b.Blocks), uniq(b.Imports)
+		if bm.root[i] || all {
+			s.RootBlocks = append(s.RootBlocks, int32(i))
+		}
+	}
+	for name, os := range m.dataExports {
+		var bs []int32
+		for _, o := range os {
+			bm.refs(o.start, max(o.end-o.start, 1), func(b int) { bs = append(bs, int32(b)) })
+		}
+		if len(bs) > 0 {
+			s.DataExports[name] = uniq32(bs)
+		}
 	}
 	for name, a := range m.exports {
 		if fi := m.funcAt(a); fi >= 0 && m.funcs[fi].start == a {
@@ -114,7 +185,8 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 		}
 	}
 	s.Taken = takenFuncs(m, res)
-	s.RootImports = uniq(slices.Clone(m.dataImports))
+	s.RootImports = uniq(rootImports)
+	s.DataImports = uniq(slices.Clone(m.dataImports))
 	s.AddrImports = uniq(slices.Clone(m.addrImports))
 	if all {
 		for i := range m.funcs {
@@ -122,7 +194,7 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 		}
 	} else {
 		seen := map[int]bool{}
-		for _, a := range append(m.roots, m.entry) {
+		for _, a := range append(append(roots, m.roots...), m.entry) {
 			if fi := m.funcAt(a); fi >= 0 && !seen[fi] {
 				seen[fi] = true
 				s.Roots = append(s.Roots, int32(fi))
@@ -171,7 +243,11 @@ func cacheKey(m *module, all bool) string {
 		}
 		id = "sha256-" + hex.EncodeToString(h.Sum(nil))
 	}
-	return fmt.Sprintf("v%d-%s-%s-%t", cacheVersion, m.arch.Name(), id, all)
+	k := fmt.Sprintf("v%d-%s-%s-%t", cacheVersion, m.arch.Name(), id, all)
+	if m.debugFile() != "" {
+		k += "-dbg" // object extents from the debug file: finer blocks
+	}
+	return k
 }
 
 func (c *libCache) get(m *module, all bool, compute func() *summary) *summary {
@@ -213,6 +289,11 @@ func (c *libCache) get(m *module, all bool, compute func() *summary) *summary {
 	return s
 }
 
+func uniq32(s []int32) []int32 {
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
 func withPath(s *summary, path string) *summary {
 	if s.Path == path {
 		return s
@@ -240,6 +321,9 @@ func takenFuncs(m *module, res []funcResult) []int32 {
 	}
 	for _, a := range m.roots {
 		mark(a)
+	}
+	for _, p := range m.relPtrs {
+		mark(p.target)
 	}
 	if !m.dynamic || m.typ == elf.ET_EXEC {
 		for i := range m.data {

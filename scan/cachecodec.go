@@ -27,6 +27,7 @@ func encodeSummary(s *summary) []byte {
 		e.sites(f.Params)
 		e.int32s(f.Calls)
 		e.strs(f.Imports)
+		e.int32s(f.Data)
 	}
 	names := make([]string, 0, len(s.Exports))
 	for n := range s.Exports {
@@ -38,8 +39,27 @@ func encodeSummary(s *summary) []byte {
 		e.str(n)
 		e.int(int64(s.Exports[n]))
 	}
+	names = names[:0]
+	for n := range s.DataExports {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	e.uint(uint64(len(names)))
+	for _, n := range names {
+		e.str(n)
+		e.int32s(s.DataExports[n])
+	}
+	e.uint(uint64(len(s.Blocks)))
+	for i := range s.Blocks {
+		b := &s.Blocks[i]
+		e.int32s(b.Funcs)
+		e.int32s(b.Blocks)
+		e.strs(b.Imports)
+	}
 	e.int32s(s.Roots)
+	e.int32s(s.RootBlocks)
 	e.strs(s.RootImports)
+	e.strs(s.DataImports)
 	e.strs(s.AddrImports)
 	e.int32s(s.Taken)
 	return e.b
@@ -56,7 +76,7 @@ func decodeSummary(data []byte) (*summary, error) {
 	}
 	d := decoder{b: data[len(cacheMagic):]}
 	s := &summary{Path: d.str()}
-	if n := d.len(5); n > 0 {
+	if n := d.len(6); n > 0 {
 		s.Funcs = make([]sumFunc, n)
 		for i := range s.Funcs {
 			f := &s.Funcs[i]
@@ -65,6 +85,7 @@ func decodeSummary(data []byte) (*summary, error) {
 			f.Params = d.sites()
 			f.Calls = d.int32s()
 			f.Imports = d.strs()
+			f.Data = d.int32s()
 		}
 	}
 	if n := d.len(2); n > 0 {
@@ -74,8 +95,26 @@ func decodeSummary(data []byte) (*summary, error) {
 			s.Exports[name] = d.int32()
 		}
 	}
+	if n := d.len(2); n > 0 {
+		s.DataExports = make(map[string][]int32, n)
+		for range n {
+			name := d.str()
+			s.DataExports[name] = d.int32s()
+		}
+	}
+	if n := d.len(3); n > 0 {
+		s.Blocks = make([]sumBlock, n)
+		for i := range s.Blocks {
+			b := &s.Blocks[i]
+			b.Funcs = d.int32s()
+			b.Blocks = d.int32s()
+			b.Imports = d.strs()
+		}
+	}
 	s.Roots = d.int32s()
+	s.RootBlocks = d.int32s()
 	s.RootImports = d.strs()
+	s.DataImports = d.strs()
 	s.AddrImports = d.strs()
 	s.Taken = d.int32s()
 	if d.err || len(d.b) != 0 {

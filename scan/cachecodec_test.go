@@ -34,16 +34,47 @@ func normal(s *summary) *summary {
 		if len(f.Imports) == 0 {
 			f.Imports = nil
 		}
+		if len(f.Data) == 0 {
+			f.Data = nil
+		}
 	}
 	if len(c.Exports) == 0 {
 		c.Exports = nil
 	}
-	for _, p := range []*[]int32{&c.Roots, &c.Taken} {
+	if len(c.DataExports) == 0 {
+		c.DataExports = nil
+	} else {
+		m := make(map[string][]int32, len(c.DataExports))
+		for n, bs := range c.DataExports {
+			if len(bs) == 0 {
+				bs = nil
+			}
+			m[n] = bs
+		}
+		c.DataExports = m
+	}
+	if len(c.Blocks) == 0 {
+		c.Blocks = nil
+	} else {
+		c.Blocks = append([]sumBlock(nil), c.Blocks...)
+	}
+	for i := range c.Blocks {
+		b := &c.Blocks[i]
+		for _, p := range []*[]int32{&b.Funcs, &b.Blocks} {
+			if len(*p) == 0 {
+				*p = nil
+			}
+		}
+		if len(b.Imports) == 0 {
+			b.Imports = nil
+		}
+	}
+	for _, p := range []*[]int32{&c.Roots, &c.RootBlocks, &c.Taken} {
 		if len(*p) == 0 {
 			*p = nil
 		}
 	}
-	for _, p := range []*[]string{&c.RootImports, &c.AddrImports} {
+	for _, p := range []*[]string{&c.RootImports, &c.DataImports, &c.AddrImports} {
 		if len(*p) == 0 {
 			*p = nil
 		}

@@ -23,10 +23,16 @@
 // in stripped C objects, .eh_frame_hdr; calls into the middle of a known
 // function split it. A program counts whole; a library counts through what
 // is imported from it (the call graph from each exported function), plus
-// its constructors, code addresses held in data, imports whose address is
-// taken, and the whole program interpreter (but for glibc's loader's
-// execve, which only runs when ld.so is the command). Libraries are found
-// as glibc's loader finds them and their summaries are cached by build ID.
+// its constructors and IFUNC resolvers, and the whole program interpreter
+// (but for glibc's loader's execve, which only runs when ld.so is the
+// command). A function pointer in a library's data counts when the data
+// holding it can be reached (blocks.go): from code that counts, from data
+// that can be reached, or as an imported object; the extents of data
+// objects come from the symbol tables and, for stripped libraries, from a
+// separate debug file (/usr/lib/debug/.build-id) when one is installed.
+// Relocations are read from RELA and packed RELR sections. Libraries are
+// found as glibc's loader finds them and their summaries are cached by
+// build ID.
 //
 // Reported, never guessed: sites whose number is not constant
 // (Report.Unresolved); arguments not constant (every entitlement that can

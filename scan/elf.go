@@ -52,9 +52,20 @@ type module struct {
 	goBin       bool
 	dynamic     bool // has PT_DYNAMIC
 	entry       uint64
-	roots       []uint64 // constructors, destructors, code addresses in data
+	roots       []uint64 // DT_INIT, DT_FINI and IFUNC resolvers: run by the loader
 	dataImports []string // imported functions whose address is stored in data
 	addrImports []string // imported functions whose address is loaded from the GOT (GLOB_DAT)
+	// Relocated words: where the loader stores an address of this module
+	// (relPtrs) or of an imported symbol (relImports).
+	relPtrs    []relPtr
+	relImports []relImport
+	// Data objects the symbol tables know (extent), and the exported ones
+	// by name: the blocks of blocks.go.
+	dataObjs    []objSym
+	dataExports map[string][]objSym // every version of the name
+	tls         []objSym            // TLS sections: initial images, not addressed by code
+	sysroot     string              // where separate debug files are looked for
+	wantRefs    bool                // the decoders emit iRef (libraries: data blocks)
 	warnings    []string
 
 	// Data, for loads from fixed addresses (globals.go).
@@ -132,7 +143,7 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 		return nil, formatErr(path, "not a valid ELF file: cannot read its headers (%v): truncated or not an ELF binary", err)
 	}
 	m = &module{path: path, src: r, class: ef.Class, machine: ef.Machine, typ: ef.Type, entry: ef.Entry,
-		gotName: map[uint64]string{}, pltName: map[uint64]string{}, exports: map[string]uint64{},
+		gotName: map[uint64]string{}, pltName: map[uint64]string{}, exports: map[string]uint64{}, dataExports: map[string][]objSym{},
 		relocAt: map[uint64]bool{}, roGlobal: map[uint64]bool{}}
 	switch {
 	case ef.Machine == elf.EM_X86_64 && ef.Class == elf.ELFCLASS64:
@@ -183,7 +194,14 @@ func parseModule(path string, r io.ReaderAt, size int64) (m *module, err error) 
 			s.Name == ".gopclntab" || strings.HasPrefix(s.Name, ".debug") || s.Addr+s.Size < s.Addr {
 			continue
 		}
-		d := dataSeg{addr: s.Addr, size: s.Size, off: int64(s.Offset), writable: s.Flags&elf.SHF_WRITE != 0, nobits: s.Type == elf.SHT_NOBITS}
+		if s.Flags&elf.SHF_TLS != 0 {
+			// A TLS image: its addresses overlap the sections after it
+			// (.tbss takes no room) and code reaches it through the
+			// thread pointer, not by address.
+			m.tls = append(m.tls, objSym{s.Addr, s.Addr + s.Size})
+			continue
+		}
+		d := dataSeg{name: s.Name, addr: s.Addr, size: s.Size, off: int64(s.Offset), writable: s.Flags&elf.SHF_WRITE != 0, nobits: s.Type == elf.SHT_NOBITS}
 		if !d.nobits && (s.Size > maxDataSection || s.Flags&elf.SHF_COMPRESSED != 0) {
 			continue
 		}
@@ -232,6 +250,18 @@ func (m *module) readDynamic(ef *elf.File) error {
 				m.imports = append(m.imports, s.Name)
 			}
 			continue
+		}
+		if typ == elf.STT_OBJECT && s.Value != 0 && s.Value+s.Size >= s.Value {
+			if s.Size > 0 {
+				m.dataObjs = append(m.dataObjs, objSym{s.Value, s.Value + s.Size})
+			}
+			if bind == elf.STB_GLOBAL || bind == elf.STB_WEAK {
+				name := s.Name
+				if i := strings.IndexByte(name, '@'); i >= 0 {
+					name = name[:i]
+				}
+				m.dataExports[name] = append(m.dataExports[name], objSym{s.Value, s.Value + s.Size})
+			}
 		}
 		if (typ == elf.STT_FUNC || typ == elf.STT_GNU_IFUNC) && (bind == elf.STB_GLOBAL || bind == elf.STB_WEAK) && s.Value != 0 {
 			name := s.Name
@@ -314,19 +344,26 @@ func (m *module) readDynamic(ef *elf.File) error {
 				if glob && elf.ST_TYPE(ds.Info) == elf.STT_FUNC {
 					m.addrImports = append(m.addrImports, ds.Name)
 				}
-				if ds.Section != elf.SHN_UNDEF && m.inText(ds.Value) {
-					m.roots = append(m.roots, ds.Value)
+				// A GOT slot of the module's own symbol: code that loads
+				// it reaches the symbol by name (an import, bound as the
+				// loader binds it) and, in case the binding is local, by
+				// the slot's block. A PLT slot is only the PLT's: calls to
+				// the stub are calls to the import.
+				if glob && ds.Section != elf.SHN_UNDEF && ds.Value != 0 {
+					m.relPtrs = append(m.relPtrs, relPtr{off, ds.Value})
 				}
-			case relative || irel:
+			case irel:
+				// The resolver runs when the loader relocates.
 				if m.inText(add) {
 					m.roots = append(m.roots, add)
 				}
+			case relative:
+				m.relPtrs = append(m.relPtrs, relPtr{off, add})
 			case abs && ds != nil && ds.Section == elf.SHN_UNDEF:
 				m.dataImports = append(m.dataImports, ds.Name)
+				m.relImports = append(m.relImports, relImport{off, ds.Name})
 			case abs && ds != nil:
-				if m.inText(ds.Value + add) {
-					m.roots = append(m.roots, ds.Value+add)
-				}
+				m.relPtrs = append(m.relPtrs, relPtr{off, ds.Value + add})
 			}
 		}
 	}
@@ -347,13 +384,23 @@ func (m *module) readDynamic(ef *elf.File) error {
 		}
 		for _, off := range decodeRELR(d) {
 			m.relocAt[off&^7] = true
-			if v, ok := m.dataWord(off); ok && m.inText(v) {
-				m.roots = append(m.roots, v)
+			if v, ok := m.dataWord(off); ok {
+				m.relPtrs = append(m.relPtrs, relPtr{off, v})
 			}
 		}
 	}
 	return nil
 }
+
+// relPtr is a word at `at` that the loader sets to the module's address
+// target; relImport one it sets to an imported symbol's address.
+type (
+	relPtr    struct{ at, target uint64 }
+	relImport struct {
+		at   uint64
+		name string
+	}
+)
 
 // shtRELR is SHT_RELR, which debug/elf does not name.
 const shtRELR elf.SectionType = 19
@@ -445,8 +492,12 @@ func (m *module) readFuncs(ef *elf.File) error {
 			if t := elf.ST_TYPE(s.Info); (t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC) && s.Section != elf.SHN_UNDEF {
 				add(s.Value, s.Name)
 			}
-			if m.goBin && elf.ST_TYPE(s.Info) == elf.STT_OBJECT && s.Size > 0 && s.Section != elf.SHN_UNDEF && s.Value+s.Size > s.Value {
-				m.objSyms = append(m.objSyms, objSym{s.Value, s.Value + s.Size})
+			if elf.ST_TYPE(s.Info) == elf.STT_OBJECT && s.Size > 0 && s.Section != elf.SHN_UNDEF && s.Value+s.Size > s.Value {
+				if m.goBin {
+					m.objSyms = append(m.objSyms, objSym{s.Value, s.Value + s.Size})
+				} else {
+					m.dataObjs = append(m.dataObjs, objSym{s.Value, s.Value + s.Size})
+				}
 			}
 		}
 		sort.Slice(m.objSyms, func(i, j int) bool { return m.objSyms[i].start < m.objSyms[j].start })

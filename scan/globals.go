@@ -31,6 +31,7 @@ import (
 // dataSeg is an allocated section that is not code. Its bytes are read
 // when first needed (a library whose summary is cached never needs them).
 type dataSeg struct {
+	name       string
 	addr, size uint64
 	off        int64 // in the file
 	nobits     bool  // SHT_NOBITS (.bss: zeros)

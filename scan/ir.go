@@ -29,6 +29,9 @@ const (
 	iSys   // system call (native ABI)
 	iSys32 // int $0x80 from 64-bit code: the i386 ABI
 	iTrap  // ud2, hlt, brk: no fall-through
+	// iRef changes nothing: the instruction refers to memory at tgt (imm
+	// bytes from there; 0 is one), which the data blocks need.
+	iRef
 )
 
 type inst struct {

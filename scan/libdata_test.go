@@ -12,15 +12,19 @@ import (
 // tableLib is a library whose system calls are reached only through
 // function pointers held in data: an exported table (the library's own
 // code loads it through the GOT) and a static one (loaded by address).
-const tableLib = `#include <unistd.h>
-#include <sys/syscall.h>
+// A third table is used only by a function the program does not import.
+const tableLib = `#define _GNU_SOURCE
+#include <unistd.h>
 __attribute__((noinline)) static long do_sync(void) { sync(); return 0; }
 __attribute__((noinline)) static long do_syncfs(void) { return syncfs(0); }
+__attribute__((noinline)) static long do_acct(void) { return acct(0); }
 __attribute__((noinline)) static long nothing(void) { return 1; }
 long (*const exported_table[])(void) = { nothing, do_sync };
 static long (*const static_table[])(void) = { nothing, do_syncfs };
+static long (*const unused_table[])(void) = { nothing, do_acct };
 long call_exported(int i) { return exported_table[i](); }
 long call_static(int i) { return static_table[i](); }
+long call_unused(int i) { return unused_table[i](); }
 `
 
 const tableMain = `long call_exported(int);
@@ -51,7 +55,8 @@ func buildTableProgram(t *testing.T, dir string, ldflags ...string) string {
 // TestLibraryDataPointers: code a library reaches only through function
 // pointers in its data counts, whether the loader relocates those
 // pointers with RELA entries or with packed relative relocations (RELR,
-// which glibc 2.36 itself uses).
+// which glibc 2.36 itself uses); a table that only code the program
+// cannot reach refers to does not (data blocks).
 func TestLibraryDataPointers(t *testing.T) {
 	needTools(t, "gcc", "strace")
 	for _, c := range []struct {
@@ -76,6 +81,9 @@ func TestLibraryDataPointers(t *testing.T) {
 				if !got[want] {
 					t.Errorf("%s is made through a function pointer in the library's data and not found", want)
 				}
+			}
+			if got["acct"] {
+				t.Errorf("acct is made only through a table no reachable code refers to, and found:\n%s", explainSites(r, "acct"))
 			}
 			checkRecall(t, "table-"+c.name, staticSet(t, New(Options{CacheDir: "off"}), prog, tr), tr)
 		})

@@ -195,6 +195,7 @@ func (sc *Scanner) Scan(path string) (*Report, error) {
 			l := libs[i]
 			lm := mods[l.path]
 			imp := sc.importer(libs, rel)
+			lm.sysroot, lm.wantRefs = sc.opts.Root, true
 			l.sum = sc.cache.get(lm, lm == interp, func() *summary {
 				res := analyzeModule(lm, true, rel, imp)
 				return newSummary(lm, res, lm == interp)
@@ -282,7 +283,8 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			refs = append(refs, siteRef{module: m.path, fname: m.funcs[s.fn].name, s: s, wrapperOnly: !taken[int32(i)]})
 		}
 	}
-	// Reachability over the libraries: (library, function) pairs.
+	// Reachability over the libraries: (library, function) and
+	// (library, data block) pairs.
 	type key struct{ lib, fn int32 }
 	seen := map[key]bool{}
 	var work []key
@@ -291,6 +293,15 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		if !seen[k] {
 			seen[k] = true
 			work = append(work, k)
+		}
+	}
+	seenBlock := map[key]bool{}
+	var blockWork []key
+	pushBlock := func(li int, b int32) {
+		k := key{int32(li), b}
+		if !seenBlock[k] {
+			seenBlock[k] = true
+			blockWork = append(blockWork, k)
 		}
 	}
 	importSeen := map[string]bool{}
@@ -305,7 +316,7 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	}
 	for _, l := range libs {
 		if l.sum != nil {
-			for _, n := range l.sum.RootImports {
+			for _, n := range l.sum.DataImports {
 				indirect[n] = true
 			}
 			for _, n := range l.sum.AddrImports {
@@ -342,6 +353,12 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 				}
 				return
 			}
+			if bs, ok := l.sum.DataExports[name]; ok {
+				for _, b := range bs {
+					pushBlock(li, b)
+				}
+				return
+			}
 		}
 	}
 	for _, name := range m.imports {
@@ -354,11 +371,33 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		for _, r := range l.sum.Roots {
 			push(li, r)
 		}
+		for _, b := range l.sum.RootBlocks {
+			pushBlock(li, b)
+		}
 		for _, name := range l.sum.RootImports {
 			resolveImport(l.path, name)
 		}
 	}
-	for len(work) > 0 {
+	for len(work) > 0 || len(blockWork) > 0 {
+		if len(blockWork) > 0 {
+			k := blockWork[len(blockWork)-1]
+			blockWork = blockWork[:len(blockWork)-1]
+			l := libs[k.lib]
+			if int(k.fn) >= len(l.sum.Blocks) {
+				continue
+			}
+			b := &l.sum.Blocks[k.fn]
+			for _, f := range b.Funcs {
+				push(int(k.lib), f)
+			}
+			for _, c := range b.Blocks {
+				pushBlock(int(k.lib), c)
+			}
+			for _, name := range b.Imports {
+				resolveImport(l.path, name)
+			}
+			continue
+		}
 		k := work[len(work)-1]
 		work = work[:len(work)-1]
 		l := libs[k.lib]
@@ -375,6 +414,9 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		}
 		for _, name := range f.Imports {
 			resolveImport(l.path, name)
+		}
+		for _, b := range f.Data {
+			pushBlock(int(k.lib), b)
 		}
 	}
 	refs = dropLoaderExec(m, libs, refs)

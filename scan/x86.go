@@ -124,6 +124,16 @@ func decodeX86(m *module, code []byte, pc uint64, out []inst) ([]inst, int) {
 	n := in.Len
 	next := pc + uint64(n)
 	e := inst{pc: pc, op: iOther, dst: noReg, src: noReg, base: noReg}
+	if m != nil && m.wantRefs {
+		for _, a := range in.Args {
+			if a == nil {
+				break
+			}
+			if mm, ok := a.(x86asm.Mem); ok && mm.Base == x86asm.RIP {
+				out = append(out, inst{pc: pc, op: iRef, tgt: next + uint64(mm.Disp), dst: noReg, src: noReg, base: noReg})
+			}
+		}
+	}
 	relTarget := func(a x86asm.Arg) (uint64, bool) {
 		if r, ok := a.(x86asm.Rel); ok {
 			return next + uint64(int64(r)), true
