@@ -86,6 +86,7 @@ const (
 	maxSymbols    = 4 << 20
 	maxNeeded     = 1024
 	maxRelocBytes = 512 << 20
+	maxRELR       = maxRelocBytes / 24
 )
 
 // FormatError is returned for input that is not an ELF file the scanner
@@ -407,10 +408,12 @@ const shtRELR elf.SectionType = 19
 
 // decodeRELR returns the addresses an SHT_RELR section relocates: an even
 // entry is an address, an odd one a bitmap of the 63 words after the last.
+// At most maxRELR addresses are returned (as many as RELA entries in
+// maxRelocBytes: a bitmap entry stands for up to 63).
 func decodeRELR(d []byte) []uint64 {
 	var out []uint64
 	var next uint64
-	for i := 0; i+8 <= len(d); i += 8 {
+	for i := 0; i+8 <= len(d) && len(out) < maxRELR; i += 8 {
 		e := binary.LittleEndian.Uint64(d[i:])
 		if e&1 == 0 {
 			out = append(out, e)

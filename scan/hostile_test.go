@@ -135,8 +135,11 @@ func FuzzParseModule(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Whatever parses must analyse without panicking.
-		analyzeModule(m, true, func(uint64) uint8 { return 0x3F }, func(string) []site { return nil })
+		// Whatever parses must analyse, and summarise as a library (data
+		// blocks), without panicking.
+		m.wantRefs = true
+		res := analyzeModule(m, true, func(uint64) uint8 { return 0x3F }, func(string) []site { return nil })
+		newSummary(m, res, false)
 	})
 }
 
