@@ -83,6 +83,12 @@ func wholeSection(name string) (whole, root bool) {
 	switch name {
 	case ".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors":
 		return true, true
+	case "__libc_IO_vtables":
+		// glibc 2.24-2.37 keeps its FILE vtables there and compares a
+		// vtable pointer with the section's bounds (IO_validate_vtable),
+		// never walking it: each vtable counts when code refers to it
+		// (popen's _IO_proc_jumps only through popen).
+		return false, false
 	}
 	if name == "" || strings.HasPrefix(name, ".") {
 		return false, false

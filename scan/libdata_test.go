@@ -89,3 +89,57 @@ func TestLibraryDataPointers(t *testing.T) {
 		})
 	}
 }
+
+// TestFILEVtables: glibc's FILE vtables are function pointers in data
+// (section __libc_IO_vtables, glibc 2.24-2.37): pclose reaches wait4 only
+// through popen's vtable, which counts for a program that calls popen and,
+// where each vtable is known (libc's debug symbols), not for one that
+// only opens files.
+func TestFILEVtables(t *testing.T) {
+	needTools(t, "gcc", "strace")
+	dir := t.TempDir()
+	build := func(name, src string) string {
+		os.WriteFile(filepath.Join(dir, name+".c"), []byte(src), 0o644)
+		bin := filepath.Join(dir, name)
+		if out, err := exec.Command("gcc", "-O2", "-o", bin, filepath.Join(dir, name+".c")).CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
+		return bin
+	}
+	popen := build("popen", `#include <stdio.h>
+int main(void) { FILE *f = popen("exit 0", "r"); if (!f) return 1; return pclose(f) != 0; }
+`)
+	fopen := build("fopen", `#include <stdio.h>
+int main(int argc, char **argv) { FILE *f = fopen(argv[0], "r"); if (!f) return 1; char b[16]; fread(b, 1, sizeof b, f); return fclose(f); }
+`)
+	sc := New(Options{CacheDir: "off"})
+	tr := straceRun(t, dir, popen)
+	if !tr.calls["wait4"] {
+		t.Fatalf("pclose made no wait4: %v", tr.calls)
+	}
+	checkRecall(t, "popen", staticSet(t, sc, popen, tr), tr)
+	r, err := sc.Scan(fopen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	libc := ""
+	for _, l := range r.Libraries {
+		if filepath.Base(l) == "libc.so.6" {
+			libc = l
+		}
+	}
+	lm, err := openModule(libc)
+	if err != nil {
+		t.Skipf("no libc.so.6 among %v", r.Libraries)
+	}
+	hasSection := false
+	for _, d := range lm.data {
+		hasSection = hasSection || d.name == "__libc_IO_vtables"
+	}
+	if !hasSection || lm.debugFile() == "" {
+		t.Skipf("%s: no __libc_IO_vtables section or no debug symbols (libc6-dbg): its vtables are one block", libc)
+	}
+	if reportNames(r)["wait4"] {
+		t.Errorf("a program that only opens files can wait4:\n%s", explainSites(r, "wait4"))
+	}
+}
