@@ -228,6 +228,49 @@ func checkRecall(t *testing.T, name string, static map[string]bool, tr *traced) 
 		float64(len(static))/float64(max(len(tr.calls), 1)), dockerAllowed(t), 100*(1-float64(len(static))/float64(dockerAllowed(t))))
 }
 
+// logOrigins sorts the calls of the program's own scan that the trace did
+// not make by where they are made: by the program itself (at its own
+// sites, or in a libc wrapper it imports), only by the loader, or deeper
+// in the libraries. The first kind bounds what any analysis of libraries
+// could remove: (traced + own) / traced is the best ratio it could reach.
+func logOrigins(t *testing.T, sc *Scanner, name, prog string, tr *traced) {
+	t.Helper()
+	r, err := sc.Scan(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := openModule(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imported := map[string]bool{}
+	for _, n := range m.imports {
+		imported[n] = true
+	}
+	var own, loader, deeper []string
+	for _, s := range r.Syscalls {
+		if tr.calls[s.Name] {
+			continue
+		}
+		isOwn, onlyLoader := false, s.MoreSites == 0
+		for _, st := range s.Sites {
+			isOwn = isOwn || st.Module == prog || (imported[st.Function] && st.Via == "")
+			onlyLoader = onlyLoader && strings.Contains(filepath.Base(st.Module), "ld-linux")
+		}
+		switch {
+		case isOwn:
+			own = append(own, s.Name)
+		case onlyLoader:
+			loader = append(loader, s.Name)
+		default:
+			deeper = append(deeper, s.Name)
+		}
+	}
+	t.Logf("origins: %s: traced %d; not traced: by the program %d (best possible %.1fx) [%s], by the loader only %d [%s], deeper in libraries %d [%s]",
+		name, len(tr.calls), len(own), float64(len(tr.calls)+len(own))/float64(max(len(tr.calls), 1)), strings.Join(own, " "),
+		len(loader), strings.Join(loader, " "), len(deeper), strings.Join(deeper, " "))
+}
+
 func newTestScanner(t *testing.T) *Scanner {
 	return New(Options{CacheDir: t.TempDir()})
 }
@@ -267,6 +310,7 @@ func TestRecallDebianPrograms(t *testing.T) {
 				union.sos = append(union.sos, tr.sos...)
 			}
 			checkRecall(t, c.name, staticSet(t, sc, prog, union), union)
+			logOrigins(t, sc, c.name, prog, union)
 		})
 	}
 }
@@ -331,6 +375,7 @@ func TestRecallRedis(t *testing.T) {
 			c.Close()
 		})
 	checkRecall(t, "redis-server", staticSet(t, sc, prog, tr), tr)
+	logOrigins(t, sc, "redis-server", prog, tr)
 }
 
 func TestRecallNginx(t *testing.T) {
@@ -376,6 +421,7 @@ http {
 			syscall.Kill(pid, syscall.SIGQUIT)
 		})
 	checkRecall(t, "nginx", staticSet(t, sc, prog, tr), tr)
+	logOrigins(t, sc, "nginx", prog, tr)
 }
 
 // TestLoaderExec: glibc's loader executes a program only when it is the

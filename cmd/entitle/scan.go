@@ -63,7 +63,9 @@ flags, ioctl requests, mmap protections) is resolved by constant propagation
 within the function, following wrappers whose number is a parameter to their
 callers. Dynamic programs: libraries are found as the loader finds them and
 analysed once (cached by build ID); only what the program imports, the
-constructors and the loader count. Sites whose number or arguments are not
+constructors and the loader count, and a function pointer in a library's
+data only when code that counts refers to the data (installed debug symbols,
+such as libc6-dbg, make that finer). Sites whose number or arguments are not
 constant are listed as unresolved; dlopen and exec are listed as limits.
 
   text    entitlements, system calls, unresolved sites and limits
