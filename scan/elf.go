@@ -516,8 +516,15 @@ func (m *module) readFuncs(ef *elf.File) error {
 		}
 		m.objSyms = merged
 	}
-	for name, a := range m.exports {
-		add(a, name)
+	// In name order: of two aliases (_exit and _Exit) the first added
+	// names the function, the same in every run.
+	names := make([]string, 0, len(m.exports))
+	for name := range m.exports {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		add(m.exports[name], name)
 	}
 	for _, a := range m.ehFrameStarts(ef) {
 		add(a, "")
