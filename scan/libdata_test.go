@@ -3,6 +3,7 @@
 package scan
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,4 +143,32 @@ int main(int argc, char **argv) { FILE *f = fopen(argv[0], "r"); if (!f) return 
 	if reportNames(r)["wait4"] {
 		t.Errorf("a program that only opens files can wait4:\n%s", explainSites(r, "wait4"))
 	}
+}
+
+// TestStdoutCharDevice: a stdio program writing to a character device
+// that is not a pseudo-terminal (here /dev/null) asks whether it is a
+// terminal, ioctl(TCGETS), when its FILE buffer is allocated, through
+// FILE vtable functions (function pointers in libc's data, which glibc
+// 2.36 relocates with RELR). wc imports no ioctl of its own.
+func TestStdoutCharDevice(t *testing.T) {
+	needTools(t, "strace")
+	prog := debianProg(t, "wc")
+	dir := t.TempDir()
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	out := filepath.Join(dir, "strace.out")
+	cmd := exec.Command("strace", "-f", "-qq", "-o", out, prog, "/etc/passwd")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = null, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("strace %s: %v\n%s", prog, err, stderr.String())
+	}
+	tr := parseStrace(t, out)
+	if !tr.calls["ioctl"] {
+		t.Skipf("%s made no ioctl writing to %s: %v", prog, os.DevNull, tr.calls)
+	}
+	checkRecall(t, "wc>/dev/null", staticSet(t, New(Options{CacheDir: "off"}), prog, tr), tr)
 }
