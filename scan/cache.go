@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read. (5 was the last in encoding/gob.)
-const cacheVersion = 10
+const cacheVersion = 11
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions and objects, its data blocks (blocks.go), and the

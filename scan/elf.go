@@ -365,6 +365,11 @@ func (m *module) readDynamic(ef *elf.File) error {
 				m.relImports = append(m.relImports, relImport{off, ds.Name})
 			case abs && ds != nil:
 				m.relPtrs = append(m.relPtrs, relPtr{off, ds.Value + add})
+				if elf.ST_BIND(ds.Info) != elf.STB_LOCAL && ds.Name != "" {
+					// The loader binds it as any import: to an earlier
+					// module's definition, if one interposes.
+					m.relImports = append(m.relImports, relImport{off, ds.Name})
+				}
 			}
 		}
 	}
