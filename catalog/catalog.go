@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 	"sort"
 	"strings"
@@ -360,9 +361,9 @@ func isUDPSocket(r policy.Rule) bool {
 	inet, dgram := false, false
 	for _, c := range r.Conds {
 		switch {
-		case c.Arg == 0 && (c.Value == afInet || c.Value == afInet6):
+		case c.Arg == 0 && (c.Value == linux.AF_INET || c.Value == linux.AF_INET6):
 			inet = true
-		case c.Arg == 1 && c.Value == sockDgram:
+		case c.Arg == 1 && c.Value == linux.SOCK_DGRAM:
 			dgram = true
 		}
 	}

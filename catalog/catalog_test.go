@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"os"
 	"regexp"
 	"slices"
@@ -377,21 +378,21 @@ func TestSpotChecks(t *testing.T) {
 		{base, "base", "mprotect", []uint64{0, 4096, 0x5}, eperm_},
 		{jit, "mem.jit", "mmap", []uint64{0, 4096, 0x7, 0x22, 0xFFFFFFFFFFFFFFFF, 0}, allow},
 		{jit, "mem.jit", "mprotect", []uint64{0, 4096, 0x5}, allow},
-		{base, "base", "ioctl", []uint64{1, tcgets}, allow},
-		{base, "base", "ioctl", []uint64{1, tcsets}, eperm_},
-		{tty, "tty", "ioctl", []uint64{1, tcsets}, allow},
-		{tty, "tty", "ioctl", []uint64{1, tiocsti}, eperm_},
-		{tty, "tty", "ioctl", []uint64{1, 0xFFFFFFFF00000000 | tiocsti}, eperm_},
-		{client, "net.client", "socket", []uint64{afInet, sockStream | soCloexec, 0}, allow},
-		{client, "net.client", "socket", []uint64{afInet6, sockDgram, ipprotoUDP}, allow},
-		{base, "base", "socket", []uint64{afInet, sockStream | soCloexec, 0}, eperm_},
-		{client, "net.client", "socket", []uint64{afNetlink, sockRaw, 0}, eperm_},
-		{client, "net.client", "socket", []uint64{afUnix, sockStream, 0}, eperm_},
-		{client, "net.client", "socket", []uint64{afInet, sockRaw, ipprotoICMP}, eperm_},
+		{base, "base", "ioctl", []uint64{1, linux.TCGETS}, allow},
+		{base, "base", "ioctl", []uint64{1, linux.TCSETS}, eperm_},
+		{tty, "tty", "ioctl", []uint64{1, linux.TCSETS}, allow},
+		{tty, "tty", "ioctl", []uint64{1, linux.TIOCSTI}, eperm_},
+		{tty, "tty", "ioctl", []uint64{1, 0xFFFFFFFF00000000 | linux.TIOCSTI}, eperm_},
+		{client, "net.client", "socket", []uint64{linux.AF_INET, linux.SOCK_STREAM | soCloexec, 0}, allow},
+		{client, "net.client", "socket", []uint64{linux.AF_INET6, linux.SOCK_DGRAM, linux.IPPROTO_UDP}, allow},
+		{base, "base", "socket", []uint64{linux.AF_INET, linux.SOCK_STREAM | soCloexec, 0}, eperm_},
+		{client, "net.client", "socket", []uint64{linux.AF_NETLINK, linux.SOCK_RAW, 0}, eperm_},
+		{client, "net.client", "socket", []uint64{linux.AF_UNIX, linux.SOCK_STREAM, 0}, eperm_},
+		{client, "net.client", "socket", []uint64{linux.AF_INET, linux.SOCK_RAW, linux.IPPROTO_ICMP}, eperm_},
 		{client, "net.client", "connect", nil, allow},
 		{client, "net.client", "listen", nil, eperm_},
-		{unixOnly, "net.unix", "socket", []uint64{afUnix, sockStream | soCloexec, 0}, allow},
-		{unixOnly, "net.unix", "socket", []uint64{afInet, sockStream, 0}, eperm_},
+		{unixOnly, "net.unix", "socket", []uint64{linux.AF_UNIX, linux.SOCK_STREAM | soCloexec, 0}, allow},
+		{unixOnly, "net.unix", "socket", []uint64{linux.AF_INET, linux.SOCK_STREAM, 0}, eperm_},
 		{base, "base", "openat", []uint64{0xFFFFFF9C, 0, 0}, eperm_},
 		{files, "fs.read", "openat", []uint64{0xFFFFFFFFFFFFFF9C, 0, 0x80000}, allow},       // O_RDONLY|O_CLOEXEC
 		{files, "fs.read", "openat", []uint64{0xFFFFFFFFFFFFFF9C, 0, 0x1}, eperm_},          // O_WRONLY
@@ -401,9 +402,9 @@ func TestSpotChecks(t *testing.T) {
 		{base, "base", "prlimit64", []uint64{0, 3, 0x7fff0000, 0}, allow},     // RLIMIT_STACK (compilers raise it)
 		{base, "base", "prlimit64", []uint64{1234, 3, 0x7fff0000, 0}, eperm_}, // another process's
 		{base, "base", "prlimit64", []uint64{0, 7, 0x7fff0000, 0}, allow},
-		{base, "base", "prctl", []uint64{prSetName}, allow},
-		{base, "base", "prctl", []uint64{prSetSeccomp}, eperm_},
-		{base, "base", "newfstatat", []uint64{3, 0, 0, atEmptyPath}, allow},
+		{base, "base", "prctl", []uint64{linux.PR_SET_NAME}, allow},
+		{base, "base", "prctl", []uint64{linux.PR_SET_SECCOMP}, eperm_},
+		{base, "base", "newfstatat", []uint64{3, 0, 0, linux.AT_EMPTY_PATH}, allow},
 		{base, "base", "newfstatat", []uint64{0xFFFFFF9C, 0, 0, 0}, eperm_},
 		{base, "base", "sendto", []uint64{3, 0, 10, 0, 0, 0}, allow},
 		{base, "base", "sendto", []uint64{3, 0, 10, 0, 0x7fff0000, 16}, eperm_},
@@ -464,7 +465,7 @@ func TestDenyList(t *testing.T) {
 		want policy.Action
 	}{
 		{"getpid", nil, allow},
-		{"socket", []uint64{afNetlink, sockRaw, 0}, allow}, // no argument rules
+		{"socket", []uint64{linux.AF_NETLINK, linux.SOCK_RAW, 0}, allow}, // no argument rules
 		{"mount", nil, eperm_},
 		{"reboot", nil, eperm_},
 		{"_sysctl", nil, eperm_},
@@ -559,20 +560,20 @@ func TestExplain(t *testing.T) {
 		args [6]uint64
 		want []string
 	}{
-		{"socket", [6]uint64{afUnix, sockStream}, []string{"net.unix"}},
-		{"socket", [6]uint64{afInet, sockStream}, []string{"net.client"}},
-		{"socket", [6]uint64{afNetlink, sockRaw, netlinkRoute}, []string{"net.netlink"}},
-		{"socket", [6]uint64{afPacket, sockRaw}, []string{"net.raw"}},
+		{"socket", [6]uint64{linux.AF_UNIX, linux.SOCK_STREAM}, []string{"net.unix"}},
+		{"socket", [6]uint64{linux.AF_INET, linux.SOCK_STREAM}, []string{"net.client"}},
+		{"socket", [6]uint64{linux.AF_NETLINK, linux.SOCK_RAW, linux.NETLINK_ROUTE}, []string{"net.netlink"}},
+		{"socket", [6]uint64{linux.AF_PACKET, linux.SOCK_RAW}, []string{"net.raw"}},
 		{"socket", [6]uint64{38 /* AF_ALG */, 5}, nil},
 		{"clone", [6]uint64{17}, []string{"proc.spawn"}},
 		{"clone", [6]uint64{0x10000000 | 17}, []string{"admin.namespaces"}},
 		{"clone3", [6]uint64{}, []string{"admin.namespaces"}},
 		{"mmap", [6]uint64{0, 4096, 7, 0x22}, []string{"mem.jit"}},
-		{"ioctl", [6]uint64{0, tcsets}, []string{"tty"}},
-		{"ioctl", [6]uint64{0, tiocsti}, nil},
+		{"ioctl", [6]uint64{0, linux.TCSETS}, []string{"tty"}},
+		{"ioctl", [6]uint64{0, linux.TIOCSTI}, nil},
 		{"openat", [6]uint64{0, 0, 0}, []string{"fs.read"}},
-		{"openat", [6]uint64{0, 0, oWronly}, []string{"fs.write"}},
-		{"openat", [6]uint64{0, 0, oWronly | oCreat, 0o644}, []string{"fs.create"}},
+		{"openat", [6]uint64{0, 0, linux.O_WRONLY}, []string{"fs.write"}},
+		{"openat", [6]uint64{0, 0, linux.O_WRONLY | linux.O_CREAT, 0o644}, []string{"fs.create"}},
 		{"fchmodat", [6]uint64{0, 0, 0o4755}, []string{"fs.chown"}},
 		{"fchmodat", [6]uint64{0, 0, 0o755}, []string{"fs.attr"}},
 		{"kill", [6]uint64{1, 9}, []string{"proc.signal"}},

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 
 	"github.com/entitle-dev/entitle/policy"
@@ -37,11 +38,11 @@ var (
 // is compared without SOCK_NONBLOCK and SOCK_CLOEXEC.
 func inetSockets() []policy.Rule {
 	var rs []policy.Rule
-	for _, fam := range []uint64{afInet, afInet6} {
+	for _, fam := range []uint64{linux.AF_INET, linux.AF_INET6} {
 		for _, tp := range []struct{ typ, proto uint64 }{
-			{sockStream, 0}, {sockStream, ipprotoTCP}, {sockDgram, 0}, {sockDgram, ipprotoUDP},
+			{linux.SOCK_STREAM, 0}, {linux.SOCK_STREAM, linux.IPPROTO_TCP}, {linux.SOCK_DGRAM, 0}, {linux.SOCK_DGRAM, linux.IPPROTO_UDP},
 		} {
-			rs = append(rs, rule("socket", eq32(0, fam), mask32(1, sockTypeMask, tp.typ), eq32(2, tp.proto)))
+			rs = append(rs, rule("socket", eq32(0, fam), mask32(1, linux.SOCK_TYPE_MASK, tp.typ), eq32(2, tp.proto)))
 		}
 	}
 	return rs
@@ -50,7 +51,7 @@ func inetSockets() []policy.Rule {
 // sockopts allows setsockopt at the given levels (any option name).
 func sockopts(levels ...uint64) []policy.Rule { return oneOf("setsockopt", 1, levels) }
 
-var inetLevels = []uint64{solSocket, ipprotoIP, ipprotoTCP, ipprotoUDP, ipprotoIPv6}
+var inetLevels = []uint64{linux.SOL_SOCKET, linux.IPPROTO_IP, linux.IPPROTO_TCP, linux.IPPROTO_UDP, linux.IPPROTO_IPV6}
 
 // openRules applies cond on the flags of open (a1) and openat (a2), with
 // an optional condition on the mode (a2 / a3).
@@ -161,9 +162,9 @@ func newBase() *Entitlement {
 		Rules: concat(
 			// Memory: no executable anonymous memory and never W+X; read-only
 			// executable file mappings (shared libraries) are allowed.
-			each(mmapCalls, mask64(2, protExec, 0)),
-			each(mmapCalls, mask64(2, protWrite, 0), mask64(3, mapAnonymous, 0)),
-			each(s("mprotect", "pkey_mprotect"), mask64(2, protExec, 0)),
+			each(mmapCalls, mask64(2, linux.PROT_EXEC, 0)),
+			each(mmapCalls, mask64(2, linux.PROT_WRITE, 0), mask64(3, linux.MAP_ANONYMOUS, 0)),
+			each(s("mprotect", "pkey_mprotect"), mask64(2, linux.PROT_EXEC, 0)),
 			// Threads only: CLONE_THREAD|CLONE_VM|CLONE_SIGHAND set, no CLONE_NEW*.
 			[]policy.Rule{rule("clone", mask64(0, cloneNewMask|threadMust, threadMust))},
 			// clone3 and openat2 fall back to checkable calls.
@@ -177,15 +178,15 @@ func newBase() *Entitlement {
 			// limit (the Go runtime does at start-up).
 			[]policy.Rule{
 				rule("prlimit64", eq64(2, 0)),
-				rule("prlimit64", eq32(0, 0), eq32(1, rlimitNofile)),
-				rule("prlimit64", eq32(0, 0), eq32(1, rlimitStack)),
-				rule("setrlimit", eq32(0, rlimitNofile)),
-				rule("setrlimit", eq32(0, rlimitStack)),
+				rule("prlimit64", eq32(0, 0), eq32(1, linux.RLIMIT_NOFILE)),
+				rule("prlimit64", eq32(0, 0), eq32(1, linux.RLIMIT_STACK)),
+				rule("setrlimit", eq32(0, linux.RLIMIT_NOFILE)),
+				rule("setrlimit", eq32(0, linux.RLIMIT_STACK)),
 			},
 			// Stat of an open descriptor: glibc 2.33+ implements fstat
 			// with fstatat(fd, "", AT_EMPTY_PATH).
-			each(s("newfstatat", "fstatat64"), mask32(3, atEmptyPath, atEmptyPath)),
-			[]policy.Rule{rule("statx", mask32(2, atEmptyPath, atEmptyPath))},
+			each(s("newfstatat", "fstatat64"), mask32(3, linux.AT_EMPTY_PATH, linux.AT_EMPTY_PATH)),
+			[]policy.Rule{rule("statx", mask32(2, linux.AT_EMPTY_PATH, linux.AT_EMPTY_PATH))},
 			// Connected sockets, and connected AF_UNIX socket pairs: a
 			// SOCK_STREAM or SOCK_SEQPACKET pair cannot be connected
 			// elsewhere (connect fails with EPROTOTYPE, sendto with an
@@ -194,23 +195,23 @@ func newBase() *Entitlement {
 			// address), so it is net.unix's.
 			[]policy.Rule{
 				rule("sendto", eq64(4, 0)),
-				rule("socketpair", eq32(0, afUnix), mask32(1, sockTypeMask, sockStream)),
-				rule("socketpair", eq32(0, afUnix), mask32(1, sockTypeMask, sockSeqpacket)),
+				rule("socketpair", eq32(0, linux.AF_UNIX), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_STREAM)),
+				rule("socketpair", eq32(0, linux.AF_UNIX), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_SEQPACKET)),
 			},
 			// The personality values of Docker's default profile (query,
 			// PER_LINUX, PER_LINUX32, UNAME26).
 			oneOf("personality", 0, []uint64{0x0, 0x8, 0x20000, 0x20008, 0xFFFFFFFF}),
-			ioctls(fionread, fionbio, fioclex, fionclex, tcgets, tcgets2, tiocgwinsz),
-			fcntls(fDupfd, fDupfdCloexec, fGetfd, fSetfd, fGetfl, fSetfl,
-				fSetpipeSz, fGetpipeSz, fAddSeals, fGetSeals),
-			prctls(prSetPdeathsig, prGetPdeathsig, prGetDumpable, prSetDumpable, prGetKeepcaps,
-				prSetName, prGetName, prGetSeccomp, prCapbsetRead, prGetSecurebits,
-				prSetTimerslack, prGetTimerslack, prSetNoNewPrivs, prGetNoNewPrivs, prGetTidAddress,
-				prSetTHPDisable, prGetTHPDisable, prSveSetVL, prSveGetVL, prSmeSetVL, prSmeGetVL,
-				prGetSpeculationCtrl, prSetSpeculationCtrl, prPacResetKeys, prPacSetEnabledKeys,
-				prPacGetEnabledKeys, prSetTaggedAddrCtrl, prGetTaggedAddrCtrl, prGetIOFlusher,
-				prGetMDWE, prGetShadowStackStatus, prSetShadowStackStatus, prLockShadowStackStatus,
-				prGetAuxv, prSetVMA),
+			ioctls(linux.FIONREAD, linux.FIONBIO, linux.FIOCLEX, linux.FIONCLEX, linux.TCGETS, linux.TCGETS2, linux.TIOCGWINSZ),
+			fcntls(linux.F_DUPFD, linux.F_DUPFD_CLOEXEC, linux.F_GETFD, linux.F_SETFD, linux.F_GETFL, linux.F_SETFL,
+				linux.F_SETPIPE_SZ, linux.F_GETPIPE_SZ, linux.F_ADD_SEALS, linux.F_GET_SEALS),
+			prctls(linux.PR_SET_PDEATHSIG, linux.PR_GET_PDEATHSIG, linux.PR_GET_DUMPABLE, linux.PR_SET_DUMPABLE, linux.PR_GET_KEEPCAPS,
+				linux.PR_SET_NAME, linux.PR_GET_NAME, linux.PR_GET_SECCOMP, linux.PR_CAPBSET_READ, linux.PR_GET_SECUREBITS,
+				linux.PR_SET_TIMERSLACK, linux.PR_GET_TIMERSLACK, linux.PR_SET_NO_NEW_PRIVS, linux.PR_GET_NO_NEW_PRIVS, linux.PR_GET_TID_ADDRESS,
+				linux.PR_SET_THP_DISABLE, linux.PR_GET_THP_DISABLE, linux.PR_SVE_SET_VL, linux.PR_SVE_GET_VL, linux.PR_SME_SET_VL, linux.PR_SME_GET_VL,
+				linux.PR_GET_SPECULATION_CTRL, linux.PR_SET_SPECULATION_CTRL, linux.PR_PAC_RESET_KEYS, linux.PR_PAC_SET_ENABLED_KEYS,
+				linux.PR_PAC_GET_ENABLED_KEYS, linux.PR_SET_TAGGED_ADDR_CTRL, linux.PR_GET_TAGGED_ADDR_CTRL, linux.PR_GET_IO_FLUSHER,
+				linux.PR_GET_MDWE, linux.PR_GET_SHADOW_STACK_STATUS, linux.PR_SET_SHADOW_STACK_STATUS, linux.PR_LOCK_SHADOW_STACK_STATUS,
+				linux.PR_GET_AUXV, linux.PR_SET_VMA),
 		),
 	}
 	// Everything base owns is allowed with any arguments except the calls
@@ -238,8 +239,8 @@ func newEntitlements() []*Entitlement {
 				"statmount", "listmount", "cachestat"),
 			Rules: concat(
 				// O_RDONLY without O_CREAT, O_TRUNC, O_TMPFILE.
-				openRules(flagsMasked(oAccMode|oCreat|oTrunc|oTmpfile, 0), nil),
-				ioctls(fsIocGetflags, fsIoc32Getflags, fsIocFsgetxattr),
+				openRules(flagsMasked(linux.O_ACCMODE|linux.O_CREAT|linux.O_TRUNC|linux.O_TMPFILE_BIT, 0), nil),
+				ioctls(linux.FS_IOC_GETFLAGS, linux.FS_IOC32_GETFLAGS, linux.FS_IOC_FSGETXATTR),
 			),
 		},
 		{
@@ -251,10 +252,10 @@ func newEntitlements() []*Entitlement {
 				"fsync", "fdatasync", "sync", "syncfs", "sync_file_range", "sync_file_range2", "arm_sync_file_range"),
 			Rules: concat(
 				// Any access mode (and O_TRUNC), without O_CREAT or O_TMPFILE.
-				openRules(flagsMasked(oAccMode|oCreat|oTmpfile, 0), nil),
-				openRules(flagsMasked(oAccMode|oCreat|oTmpfile, oWronly), nil),
-				openRules(flagsMasked(oAccMode|oCreat|oTmpfile, oRdwr), nil),
-				ioctls(ficlone, ficlonerange, fideduperange),
+				openRules(flagsMasked(linux.O_ACCMODE|linux.O_CREAT|linux.O_TMPFILE_BIT, 0), nil),
+				openRules(flagsMasked(linux.O_ACCMODE|linux.O_CREAT|linux.O_TMPFILE_BIT, linux.O_WRONLY), nil),
+				openRules(flagsMasked(linux.O_ACCMODE|linux.O_CREAT|linux.O_TMPFILE_BIT, linux.O_RDWR), nil),
+				ioctls(linux.FICLONE, linux.FICLONERANGE, linux.FIDEDUPERANGE),
 			),
 		},
 		{
@@ -266,8 +267,8 @@ func newEntitlements() []*Entitlement {
 				"link", "linkat", "symlink", "symlinkat", "openat2"),
 			Rules: concat(
 				// O_CREAT or O_TMPFILE (any access mode), mode without set-ID bits.
-				openRules(flagsMasked(oCreat, oCreat), noSetID),
-				openRules(flagsMasked(oTmpfile, oTmpfile), noSetID),
+				openRules(flagsMasked(linux.O_CREAT, linux.O_CREAT), noSetID),
+				openRules(flagsMasked(linux.O_TMPFILE_BIT, linux.O_TMPFILE_BIT), noSetID),
 				[]policy.Rule{rule("creat", noSetID(1))},
 			),
 		},
@@ -282,7 +283,7 @@ func newEntitlements() []*Entitlement {
 				"setxattrat", "removexattrat", "file_setattr"),
 			Rules: concat(
 				chmodRules(func(a uint8) []policy.Cond { return []policy.Cond{noSetID(a)} }),
-				ioctls(fsIocSetflags, fsIoc32Setflags, fsIocFssetxattr),
+				ioctls(linux.FS_IOC_SETFLAGS, linux.FS_IOC32_SETFLAGS, linux.FS_IOC_FSSETXATTR),
 			),
 		},
 		{
@@ -303,8 +304,8 @@ func newEntitlements() []*Entitlement {
 			Summary: "flock, fcntl record and OFD locks, leases",
 			Owns:    s("flock"),
 			Allow:   s("flock"),
-			Rules: fcntls(fGetlk, fSetlk, fSetlkw, fGetlk64, fSetlk64, fSetlkw64,
-				fOfdGetlk, fOfdSetlk, fOfdSetlkw, fSetlease, fGetlease),
+			Rules: fcntls(linux.F_GETLK, linux.F_SETLK, linux.F_SETLKW, linux.F_GETLK64, linux.F_SETLK64, linux.F_SETLKW64,
+				linux.F_OFD_GETLK, linux.F_OFD_SETLK, linux.F_OFD_SETLKW, linux.F_SETLEASE, linux.F_GETLEASE),
 		},
 		{
 			Name:    "fs.watch",
@@ -316,11 +317,11 @@ func newEntitlements() []*Entitlement {
 			Rules: concat(
 				// fanotify: notification class only, event descriptors
 				// opened read-only, no flag outside fanotifyFlagsOK.
-				[]policy.Rule{rule("fanotify_init", mask32(0, ^uint64(fanotifyFlagsOK)&0xFFFFFFFF, 0), mask32(1, oAccMode, 0))},
-				fcntls(fNotify, fSetown, fGetown, fSetownEx, fGetownEx, fSetsig, fGetsig),
+				[]policy.Rule{rule("fanotify_init", mask32(0, ^uint64(fanotifyFlagsOK)&0xFFFFFFFF, 0), mask32(1, linux.O_ACCMODE, 0))},
+				fcntls(linux.F_NOTIFY, linux.F_SETOWN, linux.F_GETOWN, linux.F_SETOWN_EX, linux.F_GETOWN_EX, linux.F_SETSIG, linux.F_GETSIG),
 				// FIOASYNC turns SIGIO delivery on, as fcntl(F_SETFL, O_ASYNC)
 				// does, to the owner F_SETOWN names (nginx's worker channels).
-				ioctls(fioasync),
+				ioctls(linux.FIOASYNC),
 			),
 		},
 		{
@@ -328,21 +329,21 @@ func newEntitlements() []*Entitlement {
 			Summary: "AF_INET/AF_INET6 TCP and UDP sockets, connect, bind (local address), sendto, IP-level socket options",
 			Owns:    s("socket", "connect", "sendto", "setsockopt"),
 			Allow:   s("connect", "bind", "sendto"),
-			Rules:   concat(inetSockets(), sockopts(inetLevels...), ioctls(siocatmark, tiocoutq)),
+			Rules:   concat(inetSockets(), sockopts(inetLevels...), ioctls(linux.SIOCATMARK, linux.TIOCOUTQ)),
 		},
 		{
 			Name:    "net.server",
 			Summary: "AF_INET/AF_INET6 TCP and UDP sockets, bind, listen, accept",
 			Owns:    s("bind", "listen", "accept", "accept4"),
 			Allow:   s("bind", "listen", "accept", "accept4", "sendto"),
-			Rules:   concat(inetSockets(), sockopts(inetLevels...), ioctls(siocatmark, tiocoutq)),
+			Rules:   concat(inetSockets(), sockopts(inetLevels...), ioctls(linux.SIOCATMARK, linux.TIOCOUTQ)),
 		},
 		{
 			Name:    "net.unix",
 			Summary: "AF_UNIX sockets and datagram socket pairs: connect, bind, listen, accept",
 			Allow:   s("connect", "bind", "listen", "accept", "accept4", "sendto"),
-			Rules: concat([]policy.Rule{rule("socket", eq32(0, afUnix)), rule("socketpair", eq32(0, afUnix))},
-				sockopts(solSocket), ioctls(tiocoutq)),
+			Rules: concat([]policy.Rule{rule("socket", eq32(0, linux.AF_UNIX)), rule("socketpair", eq32(0, linux.AF_UNIX))},
+				sockopts(linux.SOL_SOCKET), ioctls(linux.TIOCOUTQ)),
 		},
 		{
 			Name:    "net.dns",
@@ -355,10 +356,10 @@ func newEntitlements() []*Entitlement {
 			Summary: "AF_NETLINK NETLINK_ROUTE sockets and interface-query ioctls (addresses, routes, links)",
 			Allow:   s("bind", "sendto"),
 			Rules: concat(
-				[]policy.Rule{rule("socket", eq32(0, afNetlink), eq32(2, netlinkRoute))},
-				sockopts(solSocket, solNetlink),
-				ioctls(siocgifname, siocgifconf, siocgifflags, siocgifaddr, siocgifbrdaddr,
-					siocgifnetmask, siocgifmtu, siocgifhwaddr, siocgifindex),
+				[]policy.Rule{rule("socket", eq32(0, linux.AF_NETLINK), eq32(2, linux.NETLINK_ROUTE))},
+				sockopts(linux.SOL_SOCKET, linux.SOL_NETLINK),
+				ioctls(linux.SIOCGIFNAME, linux.SIOCGIFCONF, linux.SIOCGIFFLAGS, linux.SIOCGIFADDR, linux.SIOCGIFBRDADDR,
+					linux.SIOCGIFNETMASK, linux.SIOCGIFMTU, linux.SIOCGIFHWADDR, linux.SIOCGIFINDEX),
 			),
 		},
 		{
@@ -367,13 +368,13 @@ func newEntitlements() []*Entitlement {
 			Allow:   s("bind", "connect", "sendto"),
 			Rules: concat(
 				[]policy.Rule{
-					rule("socket", eq32(0, afPacket)),
-					rule("socket", eq32(0, afInet), mask32(1, sockTypeMask, sockRaw)),
-					rule("socket", eq32(0, afInet6), mask32(1, sockTypeMask, sockRaw)),
-					rule("socket", eq32(0, afInet), mask32(1, sockTypeMask, sockDgram), eq32(2, ipprotoICMP)),
-					rule("socket", eq32(0, afInet6), mask32(1, sockTypeMask, sockDgram), eq32(2, ipprotoICMPv6)),
+					rule("socket", eq32(0, linux.AF_PACKET)),
+					rule("socket", eq32(0, linux.AF_INET), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_RAW)),
+					rule("socket", eq32(0, linux.AF_INET6), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_RAW)),
+					rule("socket", eq32(0, linux.AF_INET), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_DGRAM), eq32(2, linux.IPPROTO_ICMP)),
+					rule("socket", eq32(0, linux.AF_INET6), mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_DGRAM), eq32(2, linux.IPPROTO_ICMPV6)),
 				},
-				sockopts(solSocket, ipprotoIP, ipprotoIPv6, ipprotoICMPv6, solRaw, solPacket),
+				sockopts(linux.SOL_SOCKET, linux.IPPROTO_IP, linux.IPPROTO_IPV6, linux.IPPROTO_ICMPV6, linux.SOL_RAW, linux.SOL_PACKET),
 			),
 		},
 		{
@@ -395,17 +396,17 @@ func newEntitlements() []*Entitlement {
 				"ftruncate", "ftruncate64"),
 			// shmat without SHM_EXEC: an executable, writable mapping is
 			// mem.jit's.
-			Rules: []policy.Rule{rule("shmat", mask32(2, shmExec, 0))},
+			Rules: []policy.Rule{rule("shmat", mask32(2, linux.SHM_EXEC, 0))},
 		},
 		{
 			Name:    "tty",
 			Summary: "terminal ioctls: modes, window size, job control, pseudo-terminals (never TIOCSTI)",
 			Owns:    s("vhangup"),
 			Allow:   s("vhangup"),
-			Rules: ioctls(tcsets, tcsetsw, tcsetsf, tcsets2, tcsetsw2, tcsetsf2, tcsbrk, tcsbrkp, tcxonc, tcflsh,
-				tiocexcl, tiocnxcl, tiocgexcl, tiocsctty, tiocnotty, tiocgpgrp, tiocspgrp, tiocgsid, tiocoutq,
-				tiocswinsz, tiocsbrk, tioccbrk, tiocpkt, tiocgetd,
-				tiocgptn, tiocsptlck, tiocgptlck, tiocgptpeer, tiocgdev),
+			Rules: ioctls(linux.TCSETS, linux.TCSETSW, linux.TCSETSF, linux.TCSETS2, linux.TCSETSW2, linux.TCSETSF2, linux.TCSBRK, linux.TCSBRKP, linux.TCXONC, linux.TCFLSH,
+				linux.TIOCEXCL, linux.TIOCNXCL, linux.TIOCGEXCL, linux.TIOCSCTTY, linux.TIOCNOTTY, linux.TIOCGPGRP, linux.TIOCSPGRP, linux.TIOCGSID, linux.TIOCOUTQ,
+				linux.TIOCSWINSZ, linux.TIOCSBRK, linux.TIOCCBRK, linux.TIOCPKT, linux.TIOCGETD,
+				linux.TIOCGPTN, linux.TIOCSPTLCK, linux.TIOCGPTLCK, linux.TIOCGPTPEER, linux.TIOCGDEV),
 		},
 		{
 			Name:    "proc.spawn",
@@ -415,9 +416,9 @@ func newEntitlements() []*Entitlement {
 			Rules: concat(
 				[]policy.Rule{
 					rule("clone", mask64(0, cloneNewMask, 0)),
-					rule("unshare", mask64(0, cloneNewMask|cloneNewTime, 0)),
+					rule("unshare", mask64(0, cloneNewMask|linux.CLONE_NEWTIME, 0)),
 				},
-				prctls(prSetChildSubreaper, prGetChildSubreaper),
+				prctls(linux.PR_SET_CHILD_SUBREAPER, linux.PR_GET_CHILD_SUBREAPER),
 			),
 		},
 		{
@@ -441,7 +442,7 @@ func newEntitlements() []*Entitlement {
 			Allow: s("setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
 				"setgroups", "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32",
 				"setfsuid32", "setfsgid32", "setgroups32", "capset"),
-			Rules: prctls(prSetKeepcaps, prSetSecurebits, prCapAmbient),
+			Rules: prctls(linux.PR_SET_KEEPCAPS, linux.PR_SET_SECUREBITS, linux.PR_CAP_AMBIENT),
 		},
 		{
 			Name:    "proc.resources",
@@ -452,7 +453,7 @@ func newEntitlements() []*Entitlement {
 			Allow: s("setrlimit", "prlimit64", "setpriority", "nice", "sched_setaffinity", "sched_setparam",
 				"sched_setscheduler", "sched_setattr", "ioprio_set", "set_mempolicy", "get_mempolicy", "mbind",
 				"migrate_pages", "move_pages", "set_mempolicy_home_node", "quotactl", "quotactl_fd"),
-			Rules: prctls(prSchedCore),
+			Rules: prctls(linux.PR_SCHED_CORE),
 		},
 		{
 			Name:    "mem.jit",
@@ -478,7 +479,7 @@ func newEntitlements() []*Entitlement {
 				"lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules"),
 			Allow: s("seccomp", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
 				"lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules"),
-			Rules: prctls(prSetSeccomp, prCapbsetDrop, prSetMDWE),
+			Rules: prctls(linux.PR_SET_SECCOMP, linux.PR_CAPBSET_DROP, linux.PR_SET_MDWE),
 		},
 		{
 			Name:    "time.set",
@@ -509,7 +510,7 @@ func newEntitlements() []*Entitlement {
 			Allow: s("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "bpf", "perf_event_open",
 				"pidfd_getfd", "process_madvise", "personality", "lookup_dcookie", "get_robust_list",
 				"userfaultfd", "acct", "s390_runtime_instr", "sys_debug_setcontext"),
-			Rules: prctls(prSetPtracer, prSetMM),
+			Rules: prctls(linux.PR_SET_PTRACER, linux.PR_SET_MM),
 		},
 		{
 			Name:    "admin.kernel",
@@ -524,7 +525,7 @@ func newEntitlements() []*Entitlement {
 				"keyctl", "add_key", "request_key", "syslog", "sethostname", "setdomainname",
 				"pciconfig_read", "pciconfig_write", "pciconfig_iobase", "rtas",
 				"s390_pci_mmio_read", "s390_pci_mmio_write"),
-			Rules: prctls(prSetIOFlusher),
+			Rules: prctls(linux.PR_SET_IO_FLUSHER),
 		},
 	}
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"errors"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 	"sort"
 
@@ -45,16 +46,16 @@ var RuntimeRules = []policy.Rule{
 	{Syscall: "execve", Action: policy.Allow},
 	{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{
 		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true},
-		{Arg: 2, Op: policy.OpEQ, Value: oWronly | oCloexec, Width32: true}}},
+		{Arg: 2, Op: policy.OpEQ, Value: linux.O_WRONLY | linux.O_CLOEXEC, Width32: true}}},
 	{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{
 		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true},
-		{Arg: 2, Op: policy.OpEQ, Value: oWronly | oCloexec | oLargefileArm64, Width32: true}}},
+		{Arg: 2, Op: policy.OpEQ, Value: linux.O_WRONLY | linux.O_CLOEXEC | oLargefileArm64, Width32: true}}},
 	{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{
 		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true},
-		{Arg: 2, Op: policy.OpEQ, Value: oCloexec, Width32: true}}},
+		{Arg: 2, Op: policy.OpEQ, Value: linux.O_CLOEXEC, Width32: true}}},
 	{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{
 		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true},
-		{Arg: 2, Op: policy.OpEQ, Value: oCloexec | oLargefileArm64, Width32: true}}},
+		{Arg: 2, Op: policy.OpEQ, Value: linux.O_CLOEXEC | oLargefileArm64, Width32: true}}},
 	{Syscall: "getdents64", Action: policy.Allow},
 	{Syscall: "fstatfs", Action: policy.Allow},
 }
@@ -95,11 +96,11 @@ var RuntimeRules = []policy.Rule{
 // anywhere, stat any path relative to the working directory, and fchown its
 // standard descriptors (only with CAP_CHOWN or as their owner).
 var PrivilegeDropRules = []policy.Rule{
-	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapbsetDrop, Width32: true}}},
-	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prSetKeepcaps, Width32: true}}},
-	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientRaise}}},
-	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientLower}}},
-	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: prCapAmbient, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: prCapAmbientClearAll}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.PR_CAPBSET_DROP, Width32: true}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.PR_SET_KEEPCAPS, Width32: true}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT_RAISE}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT_LOWER}}},
+	{Syscall: "prctl", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT, Width32: true}, {Arg: 1, Op: policy.OpEQ, Value: linux.PR_CAP_AMBIENT_CLEAR_ALL}}},
 	{Syscall: "capset", Action: policy.Allow},
 	{Syscall: "setgroups", Action: policy.Allow},
 	{Syscall: "setgroups32", Action: policy.Allow},
@@ -118,7 +119,7 @@ var PrivilegeDropRules = []policy.Rule{
 	{Syscall: "fstatat64", Action: policy.Allow, Conds: []policy.Cond{
 		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: 0, Width32: true}}},
 	{Syscall: "faccessat2", Action: policy.Allow, Conds: []policy.Cond{
-		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 2, Op: policy.OpEQ, Value: xOK, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: atEaccess, Width32: true}}},
+		{Arg: 0, Op: policy.OpEQ, Value: atFDCWD, Width32: true}, {Arg: 2, Op: policy.OpEQ, Value: xOK, Width32: true}, {Arg: 3, Op: policy.OpEQ, Value: linux.AT_EACCESS, Width32: true}}},
 	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 0, Width32: true}}},
 	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 1, Width32: true}}},
 	{Syscall: "fchown", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 2, Width32: true}}},
@@ -128,20 +129,9 @@ var PrivilegeDropRules = []policy.Rule{
 }
 
 const (
-	atFDCWD         = 0xFFFFFFFFFFFFFF9C // -100
-	oWronly         = 0x1
-	oCloexec        = 0x80000
-	oLargefileArm64 = 0x20000
-
-	xOK       = 1
-	atEaccess = 0x200
-
-	prSetKeepcaps        = 8
-	prCapbsetDrop        = 24
-	prCapAmbient         = 47
-	prCapAmbientRaise    = 2
-	prCapAmbientLower    = 3
-	prCapAmbientClearAll = 4
+	atFDCWD         = 1<<64 + linux.AT_FDCWD // -100 as the 64-bit argument
+	oLargefileArm64 = 0x20000                // O_LARGEFILE as arm64's C library passes it (a foreign architecture's value)
+	xOK             = 1                      // access(2)'s X_OK
 )
 
 // Options adapts the rewriting for a container to how it is started.

@@ -169,9 +169,9 @@ func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 			}
 		}
 		var names []string
-		for _, f := range families {
-			if fams[f.v] {
-				names = append(names, f.name)
+		for _, f := range linux.Families {
+			if fams[f.V] {
+				names = append(names, f.Name)
 			}
 		}
 		if len(names) == 0 {

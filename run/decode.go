@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )
@@ -245,8 +246,6 @@ func (d *decoder) call(arch *syscalls.Arch, name string, args [6]uint64) string 
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
-func hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
-
 func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 	switch k {
 	case aInt, aFd:
@@ -262,7 +261,7 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 		}
 		s, ok := d.str(v)
 		if !ok {
-			return hex(v)
+			return linux.Hex(v)
 		}
 		return strconv.Quote(s)
 	case aOpenFlags:
@@ -270,19 +269,19 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 	case aMode:
 		return "0" + strconv.FormatUint(v&0xFFFF, 8)
 	case aAtFlags:
-		return flagNames(v&0xFFFFFFFF, atFlags)
+		return linux.Flags(linux.AtFlags, v&0xFFFFFFFF)
 	case aDomain:
-		return lookupName(v, domains)
+		return linux.Enum(linux.Families, v)
 	case aSockType:
-		s := lookupName(v&0xF, sockTypes)
-		rest := flagNames(v&^0xF&0xFFFFFFFF, sockFlags)
+		s := linux.Enum(linux.SockTypes, v&linux.SOCK_TYPE_MASK)
+		rest := linux.Flags(linux.SockFlags, v&^linux.SOCK_TYPE_MASK&0xFFFFFFFF)
 		if rest != "0" {
 			s += "|" + rest
 		}
 		return s
 	case aCloneFlags:
 		sig := v & 0xFF
-		s := flagNames(v&^0xFF, cloneFlags)
+		s := linux.Flags(linux.CloneFlags, v&^0xFF)
 		if sig != 0 {
 			sn := unix.SignalName(unix.Signal(sig))
 			if sn == "" {
@@ -295,15 +294,18 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 		}
 		return s
 	case aIoctl:
-		return lookupName(v&0xFFFFFFFF, ioctls)
+		return linux.Enum(linux.Ioctls, v&0xFFFFFFFF)
 	case aProt:
 		if v == 0 {
 			return "PROT_NONE"
 		}
-		return flagNames(v, prots)
+		return linux.Flags(linux.ProtFlags, v)
 	case aMapFlags:
-		s := lookupName(v&3, mapTypes)
-		rest := flagNames(v&^3, mapFlags)
+		s := "0"
+		if v&3 != 0 {
+			s = linux.Enum(linux.MapTypes, v&3)
+		}
+		rest := linux.Flags(linux.MapFlags, v&^3)
 		if rest != "0" {
 			s += "|" + rest
 		}
@@ -316,18 +318,18 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 	case aSockaddr:
 		return d.sockaddr(v, next)
 	case aFcntl:
-		return lookupName(v, fcntls)
+		return linux.Enum(linux.FcntlCmds, v)
 	case aPrctl:
-		return lookupName(v, prctls)
+		return linux.Enum(linux.PrctlOpts, v)
 	case aLevel:
-		return lookupName(v, levels)
+		return linux.Enum(linux.Levels, v)
 	case aPtr:
 		if v == 0 {
 			return "NULL"
 		}
-		return hex(v)
+		return linux.Hex(v)
 	}
-	return hex(v)
+	return linux.Hex(v)
 }
 
 func (d *decoder) sockaddr(addr, length uint64) string {
@@ -339,7 +341,7 @@ func (d *decoder) sockaddr(addr, length uint64) string {
 	}
 	b := d.read(addr, int(length))
 	if len(b) < 2 {
-		return hex(addr)
+		return linux.Hex(addr)
 	}
 	fam := binary.NativeEndian.Uint16(b)
 	d.family = int(fam)
@@ -363,147 +365,14 @@ func (d *decoder) sockaddr(addr, length uint64) string {
 		}
 		return fmt.Sprintf("{AF_UNIX, %q}", string(p))
 	}
-	return "{" + lookupName(uint64(fam), domains) + ", ...}"
-}
-
-type named struct {
-	v    uint64
-	name string
-}
-
-func lookupName(v uint64, table []named) string {
-	for _, n := range table {
-		if n.v == v {
-			return n.name
-		}
-	}
-	return hex(v)
-}
-
-func flagNames(v uint64, table []named) string {
-	if v == 0 {
-		return "0"
-	}
-	var parts []string
-	for _, n := range table {
-		if n.v != 0 && v&n.v == n.v {
-			parts = append(parts, n.name)
-			v &^= n.v
-		}
-	}
-	if v != 0 {
-		parts = append(parts, hex(v))
-	}
-	return strings.Join(parts, "|")
+	return "{" + linux.Enum(linux.Families, uint64(fam)) + ", ...}"
 }
 
 func openFlags(v uint64) string {
-	acc := []string{"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"}[v&3]
-	rest := flagNames(v&^3&0xFFFFFFFF, openFlagTable)
+	acc := linux.Enum(linux.AccModes, v&linux.O_ACCMODE)
+	rest := linux.Flags(linux.OpenFlags, v&^linux.O_ACCMODE&0xFFFFFFFF)
 	if rest == "0" {
 		return acc
 	}
 	return acc + "|" + rest
-}
-
-var openFlagTable = []named{
-	{unix.O_TMPFILE, "O_TMPFILE"}, // before O_DIRECTORY, which it contains
-	{unix.O_CREAT, "O_CREAT"}, {unix.O_EXCL, "O_EXCL"}, {unix.O_NOCTTY, "O_NOCTTY"},
-	{unix.O_TRUNC, "O_TRUNC"}, {unix.O_APPEND, "O_APPEND"}, {unix.O_NONBLOCK, "O_NONBLOCK"},
-	{unix.O_SYNC, "O_SYNC"}, {unix.O_DSYNC, "O_DSYNC"}, {unix.O_ASYNC, "O_ASYNC"}, {unix.O_DIRECT, "O_DIRECT"},
-	{unix.O_LARGEFILE, "O_LARGEFILE"}, {unix.O_DIRECTORY, "O_DIRECTORY"}, {unix.O_NOFOLLOW, "O_NOFOLLOW"},
-	{unix.O_NOATIME, "O_NOATIME"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_PATH, "O_PATH"},
-}
-
-var atFlags = []named{
-	{unix.AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {unix.AT_REMOVEDIR, "AT_REMOVEDIR"},
-	{unix.AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"}, {unix.AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"},
-	{unix.AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {unix.AT_STATX_FORCE_SYNC, "AT_STATX_FORCE_SYNC"},
-	{unix.AT_STATX_DONT_SYNC, "AT_STATX_DONT_SYNC"},
-}
-
-var domains = []named{
-	{unix.AF_UNSPEC, "AF_UNSPEC"}, {unix.AF_UNIX, "AF_UNIX"}, {unix.AF_INET, "AF_INET"}, {unix.AF_INET6, "AF_INET6"},
-	{unix.AF_NETLINK, "AF_NETLINK"}, {unix.AF_PACKET, "AF_PACKET"}, {unix.AF_ALG, "AF_ALG"},
-	{unix.AF_VSOCK, "AF_VSOCK"}, {unix.AF_BLUETOOTH, "AF_BLUETOOTH"}, {unix.AF_KEY, "AF_KEY"},
-	{unix.AF_CAN, "AF_CAN"}, {unix.AF_TIPC, "AF_TIPC"}, {unix.AF_XDP, "AF_XDP"},
-}
-
-var sockTypes = []named{
-	{unix.SOCK_STREAM, "SOCK_STREAM"}, {unix.SOCK_DGRAM, "SOCK_DGRAM"}, {unix.SOCK_RAW, "SOCK_RAW"},
-	{unix.SOCK_RDM, "SOCK_RDM"}, {unix.SOCK_SEQPACKET, "SOCK_SEQPACKET"}, {unix.SOCK_PACKET, "SOCK_PACKET"},
-}
-
-var sockFlags = []named{{unix.SOCK_NONBLOCK, "SOCK_NONBLOCK"}, {unix.SOCK_CLOEXEC, "SOCK_CLOEXEC"}}
-
-var cloneFlags = []named{
-	{unix.CLONE_VM, "CLONE_VM"}, {unix.CLONE_FS, "CLONE_FS"}, {unix.CLONE_FILES, "CLONE_FILES"},
-	{unix.CLONE_SIGHAND, "CLONE_SIGHAND"}, {unix.CLONE_PIDFD, "CLONE_PIDFD"}, {unix.CLONE_PTRACE, "CLONE_PTRACE"},
-	{unix.CLONE_VFORK, "CLONE_VFORK"}, {unix.CLONE_PARENT, "CLONE_PARENT"}, {unix.CLONE_THREAD, "CLONE_THREAD"},
-	{unix.CLONE_NEWNS, "CLONE_NEWNS"}, {unix.CLONE_SYSVSEM, "CLONE_SYSVSEM"}, {unix.CLONE_SETTLS, "CLONE_SETTLS"},
-	{unix.CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"}, {unix.CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"},
-	{unix.CLONE_UNTRACED, "CLONE_UNTRACED"}, {unix.CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"},
-	{unix.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {unix.CLONE_NEWUTS, "CLONE_NEWUTS"}, {unix.CLONE_NEWIPC, "CLONE_NEWIPC"},
-	{unix.CLONE_NEWUSER, "CLONE_NEWUSER"}, {unix.CLONE_NEWPID, "CLONE_NEWPID"}, {unix.CLONE_NEWNET, "CLONE_NEWNET"},
-	{unix.CLONE_IO, "CLONE_IO"}, {unix.CLONE_NEWTIME, "CLONE_NEWTIME"},
-}
-
-var ioctls = []named{
-	{unix.TCGETS, "TCGETS"}, {unix.TCSETS, "TCSETS"}, {unix.TCSETSW, "TCSETSW"}, {unix.TCSETSF, "TCSETSF"},
-	{unix.TCGETS2, "TCGETS2"}, {unix.TCSETS2, "TCSETS2"}, {unix.TCSBRK, "TCSBRK"}, {unix.TCXONC, "TCXONC"},
-	{unix.TCFLSH, "TCFLSH"}, {unix.TIOCEXCL, "TIOCEXCL"}, {unix.TIOCNXCL, "TIOCNXCL"},
-	{unix.TIOCSCTTY, "TIOCSCTTY"}, {unix.TIOCGPGRP, "TIOCGPGRP"}, {unix.TIOCSPGRP, "TIOCSPGRP"},
-	{unix.TIOCOUTQ, "TIOCOUTQ"}, {unix.TIOCSTI, "TIOCSTI"}, {unix.TIOCGWINSZ, "TIOCGWINSZ"},
-	{unix.TIOCSWINSZ, "TIOCSWINSZ"}, {unix.TIOCMGET, "TIOCMGET"}, {0x541B, "FIONREAD"},
-	{unix.TIOCLINUX, "TIOCLINUX"}, {unix.TIOCCONS, "TIOCCONS"}, {0x5421, "FIONBIO"},
-	{unix.TIOCNOTTY, "TIOCNOTTY"}, {unix.TIOCSETD, "TIOCSETD"}, {unix.TIOCGETD, "TIOCGETD"},
-	{unix.TIOCGSID, "TIOCGSID"}, {unix.TIOCGPTN, "TIOCGPTN"}, {unix.TIOCSPTLCK, "TIOCSPTLCK"},
-	{unix.TIOCGPTPEER, "TIOCGPTPEER"}, {0x5450, "FIONCLEX"}, {0x5451, "FIOCLEX"},
-	{0x5452, "FIOASYNC"}, {unix.FICLONE, "FICLONE"}, {unix.FICLONERANGE, "FICLONERANGE"},
-	{unix.FIDEDUPERANGE, "FIDEDUPERANGE"}, {unix.FS_IOC_GETFLAGS, "FS_IOC_GETFLAGS"},
-	{unix.FS_IOC_SETFLAGS, "FS_IOC_SETFLAGS"}, {0x2, "FIGETBSZ"}, {0x1, "FIBMAP"},
-	{unix.SIOCGIFCONF, "SIOCGIFCONF"}, {unix.SIOCGIFFLAGS, "SIOCGIFFLAGS"}, {unix.SIOCSIFFLAGS, "SIOCSIFFLAGS"},
-	{unix.SIOCGIFADDR, "SIOCGIFADDR"}, {unix.SIOCGIFINDEX, "SIOCGIFINDEX"}, {unix.SIOCGIFNAME, "SIOCGIFNAME"},
-	{unix.SIOCGIFMTU, "SIOCGIFMTU"}, {unix.SIOCGIFHWADDR, "SIOCGIFHWADDR"}, {unix.SIOCETHTOOL, "SIOCETHTOOL"},
-	{unix.BLKGETSIZE64, "BLKGETSIZE64"}, {unix.BLKSSZGET, "BLKSSZGET"}, {unix.RNDGETENTCNT, "RNDGETENTCNT"},
-}
-
-var prots = []named{{unix.PROT_READ, "PROT_READ"}, {unix.PROT_WRITE, "PROT_WRITE"}, {unix.PROT_EXEC, "PROT_EXEC"}, {unix.PROT_GROWSDOWN, "PROT_GROWSDOWN"}, {unix.PROT_GROWSUP, "PROT_GROWSUP"}}
-
-var mapTypes = []named{{0, "0"}, {unix.MAP_SHARED, "MAP_SHARED"}, {unix.MAP_PRIVATE, "MAP_PRIVATE"}, {unix.MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE"}}
-
-var mapFlags = []named{
-	{unix.MAP_FIXED, "MAP_FIXED"}, {unix.MAP_ANONYMOUS, "MAP_ANONYMOUS"}, {unix.MAP_GROWSDOWN, "MAP_GROWSDOWN"},
-	{unix.MAP_DENYWRITE, "MAP_DENYWRITE"}, {unix.MAP_EXECUTABLE, "MAP_EXECUTABLE"}, {unix.MAP_LOCKED, "MAP_LOCKED"},
-	{unix.MAP_NORESERVE, "MAP_NORESERVE"}, {unix.MAP_POPULATE, "MAP_POPULATE"}, {unix.MAP_NONBLOCK, "MAP_NONBLOCK"},
-	{unix.MAP_STACK, "MAP_STACK"}, {unix.MAP_HUGETLB, "MAP_HUGETLB"}, {unix.MAP_SYNC, "MAP_SYNC"},
-	{unix.MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE"},
-}
-
-var fcntls = []named{
-	{unix.F_DUPFD, "F_DUPFD"}, {unix.F_GETFD, "F_GETFD"}, {unix.F_SETFD, "F_SETFD"}, {unix.F_GETFL, "F_GETFL"},
-	{unix.F_SETFL, "F_SETFL"}, {unix.F_GETLK, "F_GETLK"}, {unix.F_SETLK, "F_SETLK"}, {unix.F_SETLKW, "F_SETLKW"},
-	{unix.F_SETOWN, "F_SETOWN"}, {unix.F_GETOWN, "F_GETOWN"}, {unix.F_SETSIG, "F_SETSIG"}, {unix.F_GETSIG, "F_GETSIG"},
-	{unix.F_SETOWN_EX, "F_SETOWN_EX"}, {unix.F_GETOWN_EX, "F_GETOWN_EX"}, {unix.F_OFD_GETLK, "F_OFD_GETLK"},
-	{unix.F_OFD_SETLK, "F_OFD_SETLK"}, {unix.F_OFD_SETLKW, "F_OFD_SETLKW"}, {unix.F_SETLEASE, "F_SETLEASE"},
-	{unix.F_GETLEASE, "F_GETLEASE"}, {unix.F_NOTIFY, "F_NOTIFY"}, {unix.F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"},
-	{unix.F_SETPIPE_SZ, "F_SETPIPE_SZ"}, {unix.F_GETPIPE_SZ, "F_GETPIPE_SZ"}, {unix.F_ADD_SEALS, "F_ADD_SEALS"},
-	{unix.F_GET_SEALS, "F_GET_SEALS"},
-}
-
-var prctls = []named{
-	{unix.PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"}, {unix.PR_SET_DUMPABLE, "PR_SET_DUMPABLE"},
-	{unix.PR_SET_KEEPCAPS, "PR_SET_KEEPCAPS"}, {unix.PR_SET_NAME, "PR_SET_NAME"}, {unix.PR_GET_NAME, "PR_GET_NAME"},
-	{unix.PR_CAPBSET_READ, "PR_CAPBSET_READ"}, {unix.PR_CAPBSET_DROP, "PR_CAPBSET_DROP"},
-	{unix.PR_SET_SECCOMP, "PR_SET_SECCOMP"}, {unix.PR_GET_SECCOMP, "PR_GET_SECCOMP"},
-	{unix.PR_SET_SECUREBITS, "PR_SET_SECUREBITS"}, {unix.PR_SET_MM, "PR_SET_MM"},
-	{unix.PR_SET_PTRACER, "PR_SET_PTRACER"}, {unix.PR_SET_CHILD_SUBREAPER, "PR_SET_CHILD_SUBREAPER"},
-	{unix.PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"}, {unix.PR_CAP_AMBIENT, "PR_CAP_AMBIENT"},
-	{unix.PR_SET_VMA, "PR_SET_VMA"}, {unix.PR_SET_MDWE, "PR_SET_MDWE"},
-}
-
-var levels = []named{
-	{unix.SOL_SOCKET, "SOL_SOCKET"}, {unix.SOL_IP, "SOL_IP"}, {unix.SOL_IPV6, "SOL_IPV6"}, {unix.SOL_TCP, "SOL_TCP"},
-	{unix.SOL_UDP, "SOL_UDP"}, {unix.SOL_NETLINK, "SOL_NETLINK"}, {unix.SOL_PACKET, "SOL_PACKET"},
-	{unix.SOL_RAW, "SOL_RAW"}, {unix.SOL_ICMPV6, "SOL_ICMPV6"}, {unix.SOL_ALG, "SOL_ALG"},
 }

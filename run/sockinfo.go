@@ -4,6 +4,7 @@ package run
 
 import (
 	"bufio"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"os"
 	"strconv"
 	"strings"
@@ -45,8 +46,8 @@ func (s sockInfo) String() string {
 		}
 		return "UDP" + v
 	}
-	t := lookupName(uint64(s.typ), sockTypes)
-	return lookupName(uint64(s.family), domains) + " " + strings.ToLower(strings.TrimPrefix(t, "SOCK_"))
+	t := linux.Enum(linux.SockTypes, uint64(s.typ))
+	return linux.Enum(linux.Families, uint64(s.family)) + " " + strings.ToLower(strings.TrimPrefix(t, "SOCK_"))
 }
 
 // fdSocket reads what descriptor fd of process pid (a thread id from a

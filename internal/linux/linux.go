@@ -1,10 +1,15 @@
 // Package linux is the one home of the Linux ABI facts entitle uses outside
 // the code that makes system calls: seccomp return values, classic BPF
-// opcodes and limits, errno numbers and names, socket families and clone
-// flags. They are the kernel's UAPI values, spelt as the kernel spells
-// them, and defined for every GOOS, so that the pure packages (policy,
-// sim, compiler, profile, export, catalog) build everywhere; a Linux test
-// checks each against golang.org/x/sys/unix.
+// opcodes and limits, errno numbers and names, and the names and values of
+// the constants argument rules test and the decoder prints (open, *at,
+// socket, clone, mmap, ioctl, fcntl, prctl..., in tables in names.go), with
+// one renderer of flags (Flags) and of values (Enum). They are the kernel's
+// UAPI values, spelt as the kernel spells them, and defined for every GOOS,
+// so that the pure packages (policy, sim, compiler, profile, export,
+// catalog) build everywhere; a Linux test checks each against
+// golang.org/x/sys/unix. They are the values of the architectures entitle
+// supports, which agree on them but for four open(2) flags arm and arm64
+// number differently (open_armlike.go); the catalog uses none of those.
 package linux
 
 //go:generate go run ./internal/gen
@@ -84,25 +89,6 @@ const (
 	EACCES       = 13
 	ENOSYS       = 38
 	EAFNOSUPPORT = 97
-)
-
-// Socket families and types, clone namespace flags.
-const (
-	AF_UNIX    = 1
-	AF_INET    = 2
-	AF_INET6   = 10
-	AF_NETLINK = 16
-	AF_VSOCK   = 40
-
-	SOCK_STREAM = 1
-
-	CLONE_NEWNS     = 0x00020000
-	CLONE_NEWCGROUP = 0x02000000
-	CLONE_NEWUTS    = 0x04000000
-	CLONE_NEWIPC    = 0x08000000
-	CLONE_NEWUSER   = 0x10000000
-	CLONE_NEWPID    = 0x20000000
-	CLONE_NEWNET    = 0x40000000
 )
 
 // ErrnoName returns the kernel's name of errno e ("EPERM"), or "" if e is

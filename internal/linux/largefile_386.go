@@ -1,0 +1,5 @@
+//go:build 386
+
+package linux
+
+const largefile = 0x8000

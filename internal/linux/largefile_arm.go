@@ -1,0 +1,5 @@
+//go:build arm
+
+package linux
+
+const largefile = 0x20000

@@ -1,0 +1,5 @@
+//go:build arm64
+
+package linux
+
+const largefile = 0

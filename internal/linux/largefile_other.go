@@ -1,0 +1,5 @@
+//go:build !arm && !arm64 && !386
+
+package linux
+
+const largefile = 0
