@@ -69,6 +69,14 @@ var (
 
 // Rules returns the go-landlock configuration and rules for c.
 func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
+	cfg, rules, grants, err := c.rules(false)
+	_ = grants // none: merged into rules
+	return cfg, rules, err
+}
+
+// rules is Rules; with deferFS the file rights granted beneath paths are
+// returned as grants instead of rules, for NewRulesetFD to add itself.
+func (c Config) rules(deferFS bool) (landlock.Config, []landlock.Rule, []PathRule, error) {
 	cfg := landlock.Config{
 		HandledAccessFS:  landlock.AccessFSSet(handledFS),
 		HandledAccessNet: landlock.AccessNetSet(ll.AccessNetBindTCP | ll.AccessNetConnectTCP),
@@ -91,15 +99,20 @@ func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
 	}
 	if c.Layers.Mount {
 		cfg.HandledAccessFS = 0
-		return cfg, rules, nil
+		return cfg, rules, nil, nil
 	}
 	grant := c.Layers.FS & handledFS
+	var grants []PathRule
 	if grant != 0 {
-		fs, err := c.fsRules(grant)
+		fs, err := c.fsGrants(grant)
 		if err != nil {
-			return landlock.Config{}, nil, err
+			return landlock.Config{}, nil, nil, err
 		}
-		rules = append(rules, fs...)
+		if deferFS {
+			grants = fs
+		} else {
+			rules = append(rules, pathRules(fs)...)
+		}
 	}
 	exec := c.Exec
 	if c.Scoped && grant&ll.AccessFSExecute != 0 {
@@ -114,13 +127,13 @@ func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
 	if (grant&ll.AccessFSExecute == 0 || c.Scoped) && len(exec) > 0 {
 		rules = append(rules, landlock.PathAccess(ll.AccessFSExecute|ll.AccessFSReadFile, exec...))
 	}
-	return cfg, rules, nil
+	return cfg, rules, grants, nil
 }
 
-// fsRules grants the entitlements' file rights beneath "/" (or, with
+// fsGrants grants the entitlements' file rights beneath "/" (or, with
 // c.Paths, beneath those paths), except what the limits keep out: the
 // privileged pseudo-filesystems unless Layers.PseudoFS, and c.Protected.
-func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
+func (c Config) fsGrants(grant uint64) ([]PathRule, error) {
 	b := &fsBuilder{}
 	if !c.Layers.PseudoFS {
 		mounts, err := readMounts()
@@ -165,11 +178,16 @@ func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
 			}
 		}
 	}
-	// One rule per set of rights, with its paths in the order granted.
+	return b.granted, nil
+}
+
+// pathRules turns grants into go-landlock rules: one per set of rights,
+// with its paths in the order granted.
+func pathRules(grants []PathRule) []landlock.Rule {
 	var rules []landlock.Rule
 	paths := map[uint64][]string{}
 	var order []uint64
-	for _, g := range b.granted {
+	for _, g := range grants {
 		if _, ok := paths[g.Rights]; !ok {
 			order = append(order, g.Rights)
 		}
@@ -178,7 +196,7 @@ func (c Config) fsRules(grant uint64) ([]landlock.Rule, error) {
 	for _, r := range order {
 		rules = append(rules, landlock.PathAccess(landlock.AccessFSSet(r), paths[r]...).IgnoreIfMissing())
 	}
-	return rules, nil
+	return rules
 }
 
 // fsBuilder turns grants and limits into Landlock path-beneath rules.
@@ -391,7 +409,7 @@ func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	if ABI() == 0 {
 		return -1, 0, nil
 	}
-	cfg, rules, err := c.Rules()
+	cfg, rules, grants, err := c.rules(true)
 	if err != nil {
 		return -1, 0, err
 	}
@@ -399,7 +417,61 @@ func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	if err != nil {
 		return -1, 0, fmt.Errorf("landlock ruleset: %w", err)
 	}
+	if fd >= 0 && len(grants) > 0 {
+		if err := addGrants(fd, grants, uint64(cfg.HandledAccessFS)&supportedFS(ABI())); err != nil {
+			unix.Close(fd)
+			return -1, 0, fmt.Errorf("landlock ruleset: %w", err)
+		}
+	}
 	return fd, flags, nil
+}
+
+// addGrants adds a path-beneath rule to the ruleset fd for each grant, with
+// the rights the ruleset handles (as go-landlock's best effort does; a
+// path gone since the walk is skipped, as IgnoreIfMissing does). The rules
+// are added by two goroutines at once: there can be hundreds (the entries
+// of /etc around its secrets), each an open, a landlock_add_rule and a
+// close, and `entitle run` waits for them.
+func addGrants(fd int, grants []PathRule, handled uint64) error {
+	add := func(gs []PathRule) error {
+		for _, g := range gs {
+			r := g.Rights & handled
+			if r == 0 {
+				continue
+			}
+			pfd, err := unix.Open(g.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+			if err != nil {
+				if err == unix.ENOENT || err == unix.ENOTDIR {
+					continue
+				}
+				return fmt.Errorf("open %s: %w", g.Path, err)
+			}
+			err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: r, ParentFd: pfd}, 0)
+			if err == unix.EINVAL && r&^fileRights != 0 {
+				// a directory when walked, a file now: its file rights
+				err = nil
+				if rf := r & fileRights; rf != 0 {
+					err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: rf, ParentFd: pfd}, 0)
+				}
+			}
+			unix.Close(pfd)
+			if err != nil {
+				return fmt.Errorf("landlock_add_rule %s: %w", g.Path, err)
+			}
+		}
+		return nil
+	}
+	if len(grants) < 32 {
+		return add(grants)
+	}
+	half := len(grants) / 2
+	errc := make(chan error, 1)
+	go func() { errc <- add(grants[half:]) }()
+	err := add(grants[:half])
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
 }
 
 // RestrictSelf enforces a ruleset from NewRulesetFD on the calling thread,

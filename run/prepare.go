@@ -4,6 +4,7 @@ package run
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -149,6 +150,32 @@ func compileBody(body *policy.Policy) ([]bpf.RawInstruction, error) {
 // splitFilter joins the head for pid, sock and lay to body (from
 // compileBody of splitPolicy(p)) and returns the raw sock_filter records.
 func splitFilter(p *policy.Policy, self []policy.Rule, body []bpf.RawInstruction, pid, sock int, lay layout) ([]byte, error) {
+	h, err := newHead(p, self, sock, lay)
+	if err != nil {
+		return nil, err
+	}
+	return h.join(pid, body), nil
+}
+
+// head is the head of a split filter compiled before the fork, with a
+// stand-in for the child's pid that join replaces.
+type head struct {
+	insns []bpf.RawInstruction
+	pidAt []int // the instructions that compare with the stand-in
+}
+
+// pidStandIns are values no pid takes (pids are below 2^22) to compile
+// the head with; the first that no other instruction of the head uses as
+// its constant is taken.
+var pidStandIns = []uint32{0xfffffff5, 0xffffffe5, 0xffffffd5, 0xffffffc5}
+
+// newHead compiles the head for sock and lay, and the stand-in for the
+// pid. The signal-to-self rules are one 64-bit equality each on the first
+// argument, which the compiler lowers to a test of the high word (0, for
+// the stand-in as for any pid) and a JEQ of the low word: join writes the
+// pid into those JEQs only. A head where the stand-in shows up anywhere
+// else is compiled again with the next one.
+func newHead(p *policy.Policy, self []policy.Rule, sock int, lay layout) (*head, error) {
 	execArgs := [6]uint64{lay.Path, lay.Argv, lay.Env}
 	sendArgs := [6]uint64{uint64(sock), lay.Handshake, 0}
 	full := *p
@@ -156,28 +183,56 @@ func splitFilter(p *policy.Policy, self []policy.Rule, body []bpf.RawInstruction
 	if err := handshakeAllowed(&full, execArgs, sendArgs); err != nil {
 		return nil, err
 	}
-	h := policy.Policy{Arches: p.Arches, DefaultAction: headFallthrough}
-	for _, r := range self {
-		r.Conds = []policy.Cond{r.Conds[0]}
-		r.Conds[0].Value = uint64(pid)
-		h.Rules = append(h.Rules, r)
+	for _, stand := range pidStandIns {
+		h := policy.Policy{Arches: p.Arches, DefaultAction: headFallthrough}
+		for _, r := range self {
+			r.Conds = []policy.Cond{r.Conds[0]}
+			r.Conds[0].Value = uint64(stand)
+			h.Rules = append(h.Rules, r)
+		}
+		h.Rules = append(h.Rules, pinnedRules(execArgs, sendArgs)...)
+		prog, err := compiler.Compile(&h)
+		if err != nil {
+			return nil, fmt.Errorf("compile the filter's head: %w", err)
+		}
+		hd := &head{insns: prog.Insns}
+		clash := false
+		for i, in := range prog.Insns {
+			if in.K != stand {
+				continue
+			}
+			if in.Op != unix.BPF_JMP|unix.BPF_JEQ|unix.BPF_K {
+				clash = true
+				break
+			}
+			hd.pidAt = append(hd.pidAt, i)
+		}
+		if !clash && (len(self) == 0) == (len(hd.pidAt) == 0) {
+			return hd, nil
+		}
 	}
-	h.Rules = append(h.Rules, pinnedRules(execArgs, sendArgs)...)
-	head, err := compiler.Compile(&h)
-	if err != nil {
-		return nil, fmt.Errorf("compile the filter's head: %w", err)
-	}
+	return nil, errors.New("compile the filter's head: every stand-in for the pid is taken")
+}
+
+// join returns the head with pid in place of the stand-in, followed by
+// body, as raw sock_filter records.
+func (h *head) join(pid int, body []bpf.RawInstruction) []byte {
 	fall := headFallthrough.Ret()
-	out := make([]byte, 0, 8*(len(head.Insns)+len(body)))
-	for i, in := range head.Insns {
-		if in.Op == unix.BPF_RET|unix.BPF_K && in.K == fall {
+	out := make([]byte, 0, 8*(len(h.insns)+len(body)))
+	at := h.pidAt
+	for i, in := range h.insns {
+		switch {
+		case len(at) > 0 && at[0] == i:
+			in.K = uint32(pid)
+			at = at[1:]
+		case in.Op == unix.BPF_RET|unix.BPF_K && in.K == fall:
 			// ja to the body's first instruction
-			in = bpf.RawInstruction{Op: unix.BPF_JMP | unix.BPF_JA, K: uint32(len(head.Insns) - i - 1)}
+			in = bpf.RawInstruction{Op: unix.BPF_JMP | unix.BPF_JA, K: uint32(len(h.insns) - i - 1)}
 		}
 		out = appendInsn(out, in)
 	}
 	for _, in := range body {
 		out = appendInsn(out, in)
 	}
-	return out, nil
+	return out
 }

@@ -251,6 +251,18 @@ func Run(cfg Config) (*Report, error) {
 		insns, err := compileBody(b)
 		bodyDone <- &body{insns, self, err}
 	}()
+	// The signals to forward, registered while the rest is prepared (the
+	// first registration starts the runtime's signal thread, 0.1-0.4 ms).
+	sigs := make(chan os.Signal, 8)
+	sigReady := make(chan struct{})
+	go func() {
+		defer close(sigReady)
+		notifyUnlessIgnored(sigs, forwarded...)
+	}()
+	defer func() {
+		<-sigReady
+		signal.Stop(sigs)
+	}()
 	layers, err := cfg.layers(&p)
 	if err != nil {
 		return nil, &Error{ExitInternal, err}
@@ -382,6 +394,35 @@ func Run(cfg Config) (*Report, error) {
 			spec.ctty = jc.tty
 		}
 	}
+	// Everything that does not depend on the child's pid is ready before
+	// the fork: after it, until the child's execve, every page this
+	// process writes is copied first (the child shares them), which made
+	// that work two to four times slower when it ran after the fork.
+	<-sigReady
+	bd := <-bodyDone
+	var hd *head
+	if bd != nil && bd.err == nil {
+		hd, bd.err = newHead(&p, bd.self, spec.sockFD(), spec.lay)
+	}
+	rs := ruleset{fd: -1}
+	if rsDone != nil {
+		rs, rsDone = <-rsDone, nil
+	}
+	if rs.fd >= 0 {
+		defer unix.Close(rs.fd)
+	}
+	if llDone != nil {
+		ll, llDone = <-llDone, nil
+		defer ll.stop(false)
+	}
+	if bd != nil && bd.err != nil || rs.err != nil {
+		closeChildEnds()
+		streams.abort()
+		if rs.err != nil {
+			return nil, &Error{ExitInternal, fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", rs.err)}
+		}
+		return nil, &Error{ExitInternal, bd.err}
+	}
 	pid, pidfd, err := forkInit(spec)
 	closeChildEnds()
 	if err != nil {
@@ -389,21 +430,6 @@ func Run(cfg Config) (*Report, error) {
 		return nil, &Error{ExitInternal, fmt.Errorf("fork the init child: %w", err)}
 	}
 	streams.start()
-	// The signals to forward, registered while the filter is compiled
-	// (the first registration starts the runtime's signal thread, 0.1-0.4
-	// ms). A signal that comes before has its default action: entitle
-	// ends, and the child, finding the socket closed, too, before the
-	// command starts.
-	sigs := make(chan os.Signal, 8)
-	sigReady := make(chan struct{})
-	go func() {
-		defer close(sigReady)
-		notifyUnlessIgnored(sigs, forwarded...)
-	}()
-	defer func() {
-		<-sigReady
-		signal.Stop(sigs)
-	}()
 	proc := &child{pid: pid, pidfd: pidfd}
 	defer proc.close()
 	var cmdDone atomic.Bool
@@ -448,32 +474,23 @@ func Run(cfg Config) (*Report, error) {
 		proc.wait()
 		streams.wait()
 	}
-	// Now that the child's pid is known: the head of its filter
-	// (signals-to-self rules with its pid, execve and the handshake
-	// pinned to the layout), joined to the body compiled meanwhile, and
-	// the rules for its own /proc entries added to the Landlock ruleset
-	// built meanwhile.
+	// Now that the child's pid is known: it goes into the head of the
+	// filter (the signal-to-self rules; execve and the handshake are
+	// pinned to the layout), joined to the body, and into the rules for
+	// the child's own /proc entries, added to the Landlock ruleset.
 	var prog []byte
-	if b := <-bodyDone; b == nil {
+	if hd == nil {
 		prog, err = childFilter(&p, pid, spec.sockFD(), spec.lay)
-	} else if err = b.err; err == nil {
-		prog, err = splitFilter(&p, b.self, b.insns, pid, spec.sockFD(), spec.lay)
+	} else {
+		prog = hd.join(pid, bd.insns)
 	}
 	if err == nil && len(prog)/8 > maxInsns {
 		err = fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
 	}
-	rs := ruleset{fd: -1}
-	if rsDone != nil {
-		rs, rsDone = <-rsDone, nil
-	}
-	if rs.fd >= 0 {
-		defer unix.Close(rs.fd)
-		if rs.err == nil {
-			rs.err = lc.AddProcSelf(rs.fd, pid)
+	if rs.fd >= 0 && err == nil {
+		if err = lc.AddProcSelf(rs.fd, pid); err != nil {
+			err = fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)
 		}
-	}
-	if rs.err != nil {
-		err = fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", rs.err)
 	}
 	if err != nil {
 		abort()
@@ -492,10 +509,7 @@ func Run(cfg Config) (*Report, error) {
 		text string
 		fds  []int
 	)
-	<-sigReady // before the command can run
-	if llDone != nil {
-		ll, llDone = <-llDone, nil
-		defer ll.stop(false)
+	if ll != nil {
 		ll.setPID(pid)
 	}
 	if err = unix.Sendmsg(sock, msg, oob, nil, 0); err == nil || err == unix.EPIPE {
@@ -503,6 +517,12 @@ func Run(cfg Config) (*Report, error) {
 		// a step failed (then the message may have found the child gone:
 		// its answer says why), or the child is gone.
 		kind, text, fds, err = recvMsg(sock)
+		if err == unix.ECONNRESET {
+			// The child exited with our message unread, after queuing
+			// its own: the reset is reported first (and cleared), the
+			// child's answer comes next.
+			kind, text, fds, err = recvMsg(sock)
+		}
 	} else {
 		err = fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)
 	}
