@@ -345,24 +345,6 @@ func TestSystemd(t *testing.T) {
 	}
 }
 
-func TestDescribe(t *testing.T) {
-	for _, c := range []struct {
-		sys  string
-		cond policy.Cond
-		want string
-	}{
-		{"ioctl", policy.Cond{Arg: 1, Op: policy.OpEQ, Value: 0x5413, Width32: true}, "request == TIOCGWINSZ (0x5413)"},
-		{"clone", policy.Cond{Arg: 0, Op: policy.OpMaskedEQ, Mask: 0x10000100, Value: 0x100}, "flags has CLONE_VM, lacks CLONE_NEWUSER"},
-		{"sendto", policy.Cond{Arg: 4, Op: policy.OpEQ}, "dest_addr == NULL"},
-		{"kill", policy.Cond{Arg: 0, Op: policy.OpEQ, Value: ownPID, Width32: true}, "pid == own pid"},
-		{"read", policy.Cond{Arg: 0, Op: policy.OpEQ, Value: 3}, policy.Cond{Arg: 0, Op: policy.OpEQ, Value: 3}.String()},
-	} {
-		if got := DescribeCond(c.sys, c.cond); got != c.want {
-			t.Errorf("%s %v: %q, want %q", c.sys, c.cond, got, c.want)
-		}
-	}
-}
-
 func TestSystemdLayers(t *testing.T) {
 	for _, c := range []struct {
 		names     []string

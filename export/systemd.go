@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/policy/render"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
@@ -184,7 +185,7 @@ func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 	w("# arguments here, but entitle allows them only as follows:\n")
 	for _, s := range d.Conditional {
 		for _, r := range cond[s] {
-			w("#   %s: %s\n", s, DescribeConds(s, r.Conds))
+			w("#   %s: %s\n", s, render.Conds(s, r.Conds))
 		}
 	}
 	if len(d.Hardening) > 0 {

@@ -13,8 +13,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/entitle-dev/entitle/catalog"
-	"github.com/entitle-dev/entitle/export"
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/policy/render"
 	"github.com/entitle-dev/entitle/syscalls"
 	"github.com/spf13/cobra"
 )
@@ -173,11 +173,11 @@ func showEntitlement(out io.Writer, e *catalog.Entitlement, arches []*syscalls.A
 					what = r.Action.String()
 				}
 				if what == "allow" {
-					fmt.Fprintf(out, "  %s: %s\n", r.Syscall, export.DescribeConds(r.Syscall, r.Conds))
+					fmt.Fprintf(out, "  %s: %s\n", r.Syscall, render.Conds(r.Syscall, r.Conds))
 				} else {
 					when := ""
 					if len(r.Conds) > 0 {
-						when = " when " + export.DescribeConds(r.Syscall, r.Conds)
+						when = " when " + render.Conds(r.Syscall, r.Conds)
 					}
 					fmt.Fprintf(out, "  %s: %s%s\n", r.Syscall, what, when)
 				}
@@ -285,7 +285,7 @@ func which(out io.Writer, s string, arches []*syscalls.Arch) {
 	fmt.Fprintf(out, "%s:\n", s)
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	for _, g := range grants {
-		fmt.Fprintf(w, "  %s\t%s\n", g.Entitlement, export.DescribeConds(s, g.Conds))
+		fmt.Fprintf(w, "  %s\t%s\n", g.Entitlement, render.Conds(s, g.Conds))
 	}
 	w.Flush()
 	for _, e := range append([]*catalog.Entitlement{catalog.Base()}, catalog.All()...) {
