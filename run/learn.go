@@ -11,6 +11,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/run/internal/decode"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )
@@ -62,14 +63,14 @@ var sockCalls = map[string]bool{
 
 // callSocket is what a call's socket is: for socket(2) its arguments,
 // for calls on a descriptor what the descriptor really is.
-func callSocket(pid int, name string, args [6]uint64) (sockInfo, bool) {
+func callSocket(pid int, name string, args [6]uint64) (decode.Socket, bool) {
 	if name == "socket" {
-		return sockInfo{int(int32(args[0])), int(args[1] & 0xF), int(int32(args[2]))}, true
+		return decode.Socket{Family: int(int32(args[0])), Type: int(args[1] & 0xF), Proto: int(int32(args[2]))}, true
 	}
 	if sockCalls[name] {
-		return fdSocket(pid, args[0])
+		return decode.FDSocket(pid, args[0])
 	}
-	return sockInfo{}, false
+	return decode.Socket{}, false
 }
 
 // semantic returns the entitlements meant for this use of a socket,
@@ -78,10 +79,10 @@ func callSocket(pid int, name string, args [6]uint64) (sockInfo, bool) {
 // to port 53 is net.dns's (name lookups) and any other connect
 // net.client's; bind is net.server's (or net.client's: a local address);
 // socket itself is decided by what follows it.
-func semantic(name string, si sockInfo, port int) []string {
+func semantic(name string, si decode.Socket, port int) []string {
 	switch {
-	case si.inet():
-		dgram := si.typ == unix.SOCK_DGRAM
+	case si.Inet():
+		dgram := si.Type == unix.SOCK_DGRAM
 		switch name {
 		case "socket", "setsockopt", "getsockopt":
 			if dgram {
@@ -105,11 +106,11 @@ func semantic(name string, si sockInfo, port int) []string {
 		case "ioctl":
 			return []string{"net.client", "net.server"}
 		}
-	case si.family == unix.AF_UNIX:
+	case si.Family == unix.AF_UNIX:
 		return []string{"net.unix"}
-	case si.family == unix.AF_NETLINK:
+	case si.Family == unix.AF_NETLINK:
 		return []string{"net.netlink"}
-	case si.family == unix.AF_PACKET, si.family == unix.AF_INET || si.family == unix.AF_INET6:
+	case si.Family == unix.AF_PACKET, si.Family == unix.AF_INET || si.Family == unix.AF_INET6:
 		return []string{"net.raw"}
 	}
 	return nil
@@ -119,7 +120,7 @@ func semantic(name string, si sockInfo, port int) []string {
 // preferred first: those meant for the call's socket (see semantic) when
 // the call is on one, else catalog.Explain's choice and then the narrowest.
 // nil: nothing grants it; empty: base does.
-func candidates(arch *syscalls.Arch, name string, args [6]uint64, si *sockInfo, port int) []string {
+func candidates(arch *syscalls.Arch, name string, args [6]uint64, si *decode.Socket, port int) []string {
 	first := catalog.Explain(arch, name, args)
 	if len(first) == 0 {
 		return first

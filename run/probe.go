@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/entitle-dev/entitle/run/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
 	"golang.org/x/sys/unix"
 )
@@ -27,7 +28,7 @@ var nscdPaths = []string{"/var/run/nscd/socket", "/run/nscd/socket"}
 
 // probe returns what a harmless probe is ("glibc's nscd lookup") and the
 // errno to answer it with, or "" when the call is not one.
-func probe(pid int, name string, args [6]uint64, ip uint64, d *decoder) (string, unix.Errno) {
+func probe(pid int, name string, args [6]uint64, ip uint64, d *decode.Decoder) (string, unix.Errno) {
 	switch name {
 	case "socket":
 		// glibc's __nscd_open_socket: socket(AF_UNIX, SOCK_STREAM|
@@ -62,7 +63,7 @@ func probe(pid int, name string, args [6]uint64, ip uint64, d *decoder) (string,
 // devNullOpen reports whether a denied call opens exactly "/dev/null" with
 // plain flags (an access mode, O_CREAT, O_TRUNC, O_APPEND, O_NOCTTY,
 // O_NONBLOCK, O_CLOEXEC, O_LARGEFILE) and returns them.
-func devNullOpen(name string, args [6]uint64, d *decoder) (int, bool) {
+func devNullOpen(name string, args [6]uint64, d *decode.Decoder) (int, bool) {
 	var pathArg, flags uint64
 	switch name {
 	case "open":
@@ -78,7 +79,7 @@ func devNullOpen(name string, args [6]uint64, d *decoder) (int, bool) {
 	if flags&^plain != 0 || flags&unix.O_ACCMODE == unix.O_ACCMODE {
 		return 0, false
 	}
-	if p, ok := d.str(pathArg); !ok || p != "/dev/null" {
+	if p, ok := d.Str(pathArg); !ok || p != "/dev/null" {
 		return 0, false
 	}
 	return int(flags), true
@@ -99,11 +100,11 @@ func (s *supervisor) answerDevNull(id uint64, flags int) bool {
 }
 
 // unixPath reads the path of an AF_UNIX socket address.
-func unixPath(d *decoder, addr, length uint64) (string, bool) {
+func unixPath(d *decode.Decoder, addr, length uint64) (string, bool) {
 	if addr == 0 || length < 3 || length > 110 {
 		return "", false
 	}
-	b := d.read(addr, int(length))
+	b := d.Read(addr, int(length))
 	if len(b) < 3 || binary.NativeEndian.Uint16(b) != unix.AF_UNIX {
 		return "", false
 	}
@@ -119,7 +120,7 @@ func unixPath(d *decoder, addr, length uint64) (string, bool) {
 // return address of the system-call wrapper both lie in libc's mappings.
 // Only x86_64 keeps that return address where it can be read (on the
 // stack; /proc/PID/syscall gives the stack pointer).
-func calledFromLibc(pid int, ip uint64, d *decoder) bool {
+func calledFromLibc(pid int, ip uint64, d *decode.Decoder) bool {
 	if runtime.GOARCH != "amd64" {
 		return false
 	}
@@ -135,7 +136,7 @@ func calledFromLibc(pid int, ip uint64, d *decoder) bool {
 	if err != nil {
 		return false
 	}
-	rb := d.read(sp, 8)
+	rb := d.Read(sp, 8)
 	if len(rb) != 8 {
 		return false
 	}

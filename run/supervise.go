@@ -14,6 +14,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/run/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
@@ -140,10 +141,10 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	}
 	args := n.Data.Args
 	pid := int(n.Pid)
-	d := &decoder{pid: pid, family: -1}
-	call := d.call(arch, name, args)
+	d := decode.New(pid)
+	call := d.Call(arch, name, args)
 	native := arch != nil && arch == syscalls.Native()
-	var si *sockInfo
+	var si *decode.Socket
 	probeWhat, probeErrno := "", unix.Errno(0)
 	if native {
 		if info, ok := callSocket(pid, name, args); ok {
@@ -155,7 +156,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		probeWhat, probeErrno = probe(pid, name, args, n.Data.InstructionPointer, d)
 	}
 	nullFlags, devNull := devNullOpen(name, args, d)
-	d.close()
+	d.Close()
 	if !seccomp.NotifIDValid(s.fd, n.ID) {
 		return // the call was interrupted or the process died: nothing to answer
 	}
@@ -200,9 +201,9 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	var cands []string
 	if arch != nil {
 		port := -1
-		if d.family == unix.AF_INET || d.family == unix.AF_INET6 {
-			port = d.port
-		} else if d.family == unix.AF_UNSPEC {
+		if d.Family() == unix.AF_INET || d.Family() == unix.AF_INET6 {
+			port = d.Port()
+		} else if d.Family() == unix.AF_UNSPEC {
 			port = 0
 		}
 		cands = candidates(arch, name, args, si, port)
@@ -310,7 +311,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		s.print(fmt.Sprintf("entitle: %s %s: %s", verb, getWhat(), why))
 	}
 	if kill {
-		if tgid := readTgid(pid); tgid > 0 {
+		if tgid := decode.Tgid(pid); tgid > 0 {
 			unix.Kill(tgid, unix.SIGKILL)
 		}
 	}
@@ -336,7 +337,7 @@ func (s *supervisor) pick(cands []string) string {
 
 // annotateFd adds what the descriptor is to a decoded call:
 // "listen(3<TCP>, 511)".
-func annotateFd(call, name string, fd uint64, si sockInfo) string {
+func annotateFd(call, name string, fd uint64, si decode.Socket) string {
 	prefix := name + "(" + strconv.FormatInt(int64(int32(fd)), 10)
 	if !strings.HasPrefix(call, prefix) {
 		return call
@@ -419,23 +420,9 @@ func Union(granted, needed []string) []string { return union(granted, needed) }
 // readComm returns the process's command name, quoted by quoteName (the
 // command sets it), or "?".
 func readComm(pid int) string {
-	b, err := procRead("/proc/"+strconv.Itoa(pid)+"/comm", 64)
+	b, err := decode.ProcRead("/proc/"+strconv.Itoa(pid)+"/comm", 64)
 	if err != nil {
 		return "?"
 	}
 	return quoteName(strings.TrimSuffix(string(b), "\n"))
-}
-
-func readTgid(pid int) int {
-	b, err := procRead("/proc/"+strconv.Itoa(pid)+"/status", 4096)
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "Tgid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
 }

@@ -1,6 +1,10 @@
 //go:build linux
 
-package run
+// Package decode renders a system call the supervisor was notified of the
+// way strace does: its name and its arguments decoded (paths and socket
+// addresses read from the caller's memory, flags and constants by name),
+// and says what a socket descriptor of another process really is.
+package decode
 
 import (
 	"encoding/binary"
@@ -141,8 +145,8 @@ var signatures = map[string][]argKind{
 	"setpriority":       {aInt, aInt, aInt},
 }
 
-// decoder reads a stopped process's memory for one notification.
-type decoder struct {
+// Decoder reads a stopped process's memory for one notification.
+type Decoder struct {
 	pid    int
 	mem    int // /proc/PID/mem, open (+1: 0 means not opened)
 	bad    bool
@@ -150,7 +154,20 @@ type decoder struct {
 	port   int // its port (AF_INET, AF_INET6)
 }
 
-func (d *decoder) close() {
+// New returns a decoder of the calls of thread pid (the pid of a seccomp
+// notification); Close releases what it opened.
+func New(pid int) *Decoder { return &Decoder{pid: pid, family: -1} }
+
+// Family is the address family of the socket address the last Call
+// decoded, -1 when it decoded none; Port is that address's port (AF_INET,
+// AF_INET6).
+func (d *Decoder) Family() int { return d.family }
+
+// Port is the port of the socket address the last Call decoded.
+func (d *Decoder) Port() int { return d.port }
+
+// Close releases what the decoder opened.
+func (d *Decoder) Close() {
 	if d.mem > 0 {
 		unix.Close(d.mem - 1)
 		d.mem = 0
@@ -162,7 +179,7 @@ func (d *decoder) close() {
 // is refused, /proc/PID/mem with raw system calls (not *os.File: a denied
 // call waits for the supervisor). The caller checks that the notification
 // is still valid afterwards (the pid still names the caller).
-func (d *decoder) read(addr uint64, n int) []byte {
+func (d *Decoder) Read(addr uint64, n int) []byte {
 	if addr == 0 || d.bad {
 		return nil
 	}
@@ -195,9 +212,9 @@ func (d *decoder) read(addr uint64, n int) []byte {
 	return buf[:m]
 }
 
-// procRead reads up to max bytes of a small /proc file with raw system
+// ProcRead reads up to max bytes of a small /proc file with raw system
 // calls (see read).
-func procRead(path string, max int) ([]byte, error) {
+func ProcRead(path string, max int) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -212,11 +229,11 @@ func procRead(path string, max int) ([]byte, error) {
 }
 
 // str reads a NUL-terminated string of at most 4096 bytes, page by page.
-func (d *decoder) str(addr uint64) (string, bool) {
+func (d *Decoder) Str(addr uint64) (string, bool) {
 	var out []byte
 	for len(out) < 4096 {
 		chunk := 4096 - int(addr%4096)
-		b := d.read(addr, chunk)
+		b := d.Read(addr, chunk)
 		if len(b) == 0 {
 			return string(out), len(out) > 0
 		}
@@ -229,7 +246,7 @@ func (d *decoder) str(addr uint64) (string, bool) {
 	return string(out) + "...", true
 }
 
-func (d *decoder) call(arch *syscalls.Arch, name string, args [6]uint64) string {
+func (d *Decoder) Call(arch *syscalls.Arch, name string, args [6]uint64) string {
 	sig, ok := signatures[name]
 	if !ok || arch == nil || arch != syscalls.Native() {
 		sig = []argKind{aHex, aHex, aHex}
@@ -246,7 +263,7 @@ func (d *decoder) call(arch *syscalls.Arch, name string, args [6]uint64) string 
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
-func (d *decoder) arg(name string, k argKind, v, next uint64) string {
+func (d *Decoder) arg(name string, k argKind, v, next uint64) string {
 	switch k {
 	case aInt, aFd:
 		return strconv.FormatInt(int64(int32(v)), 10)
@@ -259,7 +276,7 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 		if v == 0 {
 			return "NULL"
 		}
-		s, ok := d.str(v)
+		s, ok := d.Str(v)
 		if !ok {
 			return linux.Hex(v)
 		}
@@ -332,14 +349,14 @@ func (d *decoder) arg(name string, k argKind, v, next uint64) string {
 	return linux.Hex(v)
 }
 
-func (d *decoder) sockaddr(addr, length uint64) string {
+func (d *Decoder) sockaddr(addr, length uint64) string {
 	if addr == 0 {
 		return "NULL"
 	}
 	if length > 128 {
 		length = 128
 	}
-	b := d.read(addr, int(length))
+	b := d.Read(addr, int(length))
 	if len(b) < 2 {
 		return linux.Hex(addr)
 	}
