@@ -174,6 +174,7 @@ type Version int
 // The entitlement sets.
 const (
 	V1     Version = Version(catalog.V1)
+	V2     Version = Version(catalog.V2) // base also allows querying the ambient capabilities and setting the own RLIMIT_CORE
 	Latest Version = Version(catalog.Latest)
 )
 

@@ -193,7 +193,11 @@ func (r Request) check() error {
 // the self pid and the architectures.
 func build(names []string, r Request) (*policy.Policy, error) {
 	load()
-	granted := []*Entitlement{theBase}
+	v, err := r.Version.resolve()
+	if err != nil {
+		return nil, err
+	}
+	granted := []*Entitlement{baseOf(v)}
 	seen := map[string]bool{}
 	var errs []error
 	for _, n := range names {

@@ -40,7 +40,8 @@ func (e *Entitlement) clone() *Entitlement {
 
 var (
 	loadOnce sync.Once
-	theBase  *Entitlement
+	theBase  *Entitlement   // V1's base
+	bases    []*Entitlement // base of each version, index Version-1
 	theList  []*Entitlement // sorted by name
 	byName   map[string]*Entitlement
 )
@@ -48,6 +49,11 @@ var (
 func load() {
 	loadOnce.Do(func() {
 		theBase = newBase()
+		for v := V1; v <= Latest; v++ {
+			b := theBase.clone()
+			b.Rules = append(b.Rules, baseAdded(v)...)
+			bases = append(bases, b)
+		}
 		theList = newEntitlements()
 		sort.Slice(theList, func(i, j int) bool { return theList[i].Name < theList[j].Name })
 		byName = map[string]*Entitlement{}
@@ -62,7 +68,13 @@ func load() {
 // which Build replaces with Request.SelfPID.
 func Base() *Entitlement {
 	load()
-	return theBase.clone()
+	return baseOf(Latest).clone()
+}
+
+// baseOf is base in version v (resolved: not the zero Version).
+func baseOf(v Version) *Entitlement {
+	load()
+	return bases[v-V1]
 }
 
 // Never returns, sorted, the system calls no entitlement grants: obsolete,
@@ -302,7 +314,7 @@ func collect(es []*Entitlement, selfPID int, portScoped bool) *grantSet {
 				continue
 			}
 			r.Conds = slices.Clone(r.Conds)
-			if e == theBase && slices.Contains(selfSignalCalls, r.Syscall) && isSelfRule(r) {
+			if e.Name == "base" && slices.Contains(selfSignalCalls, r.Syscall) && isSelfRule(r) {
 				if selfPID == 0 {
 					if slices.Contains(containerSignalCalls, r.Syscall) {
 						addU(r.Syscall)
@@ -479,7 +491,7 @@ func Grantors(arch *syscalls.Arch, name string) []Grant {
 		}
 	}
 	var out []Grant
-	for _, e := range append([]*Entitlement{theBase}, theList...) {
+	for _, e := range append([]*Entitlement{baseOf(Latest)}, theList...) {
 		if slices.Contains(e.Allow, name) {
 			out = append(out, Grant{Entitlement: e.Name})
 			continue
@@ -524,7 +536,7 @@ func Explain(arch *syscalls.Arch, name string, args [6]uint64) []string {
 		}
 		return false
 	}
-	if allows(theBase) {
+	if allows(baseOf(Latest)) {
 		return []string{}
 	}
 	var best *Entitlement

@@ -1,6 +1,11 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/entitle-dev/entitle/internal/linux"
+	"github.com/entitle-dev/entitle/policy"
+)
 
 // Version names an entitlement set: what base and every entitlement grant
 // (system calls, argument rules, the layers beyond seccomp). A released
@@ -21,9 +26,29 @@ type Version int
 const (
 	// V1 is the catalog of entitle's first versioned release.
 	V1 Version = 1
+	// V2 adds to base what C programs do at start that nobody else can
+	// see: the query prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET)
+	// (journalctl and other systemd tools) and setting the process's own
+	// RLIMIT_CORE (gpg turns core dumps off; a core file is written under
+	// the process's Landlock domain, and no_new_privs and the capabilities
+	// the entitlements keep bound the hard limit).
+	V2 Version = 2
 	// Latest is the newest entitlement set, what the zero Version means.
-	Latest = V1
+	Latest = V2
 )
+
+// baseAdded are the rules base gains in each version after V1.
+func baseAdded(v Version) []policy.Rule {
+	var out []policy.Rule
+	if v >= V2 {
+		out = append(out,
+			rule("prctl", eq32(0, linux.PR_CAP_AMBIENT), eq64(1, linux.PR_CAP_AMBIENT_IS_SET)),
+			rule("prlimit64", eq32(0, 0), eq32(1, linux.RLIMIT_CORE)),
+			rule("setrlimit", eq32(0, linux.RLIMIT_CORE)),
+		)
+	}
+	return out
+}
 
 // Versions returns every entitlement set, oldest first.
 func Versions() []Version {

@@ -67,6 +67,7 @@ var argsOf = sync.OnceValue(func() map[string]map[uint8]argInfo {
 	set([]string{"fcntl", "fcntl64"}, 1, argInfo{"cmd", kindEnum, linux.FcntlCmds, true})
 	set([]string{"ioctl"}, 1, argInfo{"request", kindEnum, linux.Ioctls, true})
 	set([]string{"prctl"}, 0, argInfo{"option", kindEnum, linux.PrctlOpts, true})
+	set([]string{"prctl"}, 1, argInfo{"arg2", kindNum, nil, false})
 	set([]string{"personality"}, 0, argInfo{"persona", kindEnum, personas, true})
 	set([]string{"prlimit64"}, 0, argInfo{"pid", kindNum, nil, true})
 	set([]string{"prlimit64"}, 1, argInfo{"resource", kindEnum, linux.Rlimits, true})
