@@ -423,7 +423,12 @@ func Run(cfg Config) (*Report, error) {
 		}
 		return nil, &Error{ExitInternal, bd.err}
 	}
+	// As os/exec does: no descriptor is created without close-on-exec
+	// while the fork copies the table (the child marks them all anyway),
+	// and forks of this process are one at a time.
+	syscall.ForkLock.Lock()
 	pid, pidfd, err := forkInit(spec)
+	syscall.ForkLock.Unlock()
 	closeChildEnds()
 	if err != nil {
 		streams.abort()

@@ -370,3 +370,32 @@ func TestInitChild(t *testing.T) {
 		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }
+
+// TestConcurrentRuns: library callers may run commands from several
+// goroutines at once (no Subreaper); each gets its own filter and status.
+func TestConcurrentRuns(t *testing.T) {
+	need(t, "sh")
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			mode := Explain
+			if i%2 == 0 {
+				mode = Quiet
+			}
+			rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Mode: mode,
+				Args: []string{"sh", "-c", fmt.Sprintf("exit %d", i)}, Log: io.Discard, Stderr: io.Discard})
+			if err != nil || rep.ExitCode != i {
+				errs <- fmt.Sprintf("run %d: %v %+v", i, err, rep)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
