@@ -115,6 +115,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if err != nil {
 				return fail(err)
 			}
+			cfg.Signals = early.signals()
 			rep, err := entrun.Run(cfg)
 			if err != nil {
 				var re *entrun.Error
