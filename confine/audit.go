@@ -43,7 +43,11 @@ type Follower struct {
 	domain  string              // its (first) domain, once the kernel named it
 	domains map[string]bool     // every domain that process created (one per thread for a library)
 	pending map[string][]Denial // denials of domains not yet identified
-	fn      func(Denial)
+	// Before SetPID: the domains allocated (domain → the allocating
+	// process's pid) and the seccomp records, held for SetPID to match.
+	early        map[string]string
+	earlySeccomp []map[string]string
+	fn           func(Denial)
 	// OnSeccomp, if set before the sandbox starts, receives the logged
 	// seccomp decisions of the sandbox's first process.
 	OnSeccomp func(SeccompRecord)
@@ -55,7 +59,8 @@ type Follower struct {
 var ErrAuditOff = errors.New("kernel audit is off, so Landlock records no denial (enable it with `auditctl -e 1`)")
 
 // FollowAudit starts following Landlock's audit records; call SetPID with
-// the sandbox's first process before it creates its domain. fn is called
+// the sandbox's first process (records that come before are held for it).
+// fn is called
 // from the follower's goroutine, once per denial. Errors: no permission to
 // read the audit log (not root), ErrAuditOff.
 func FollowAudit(fn func(Denial)) (*Follower, error) {
@@ -68,7 +73,7 @@ func FollowAudit(fn func(Denial)) (*Follower, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Follower{pending: map[string][]Denial{}, domains: map[string]bool{}, fn: fn, freed: make(chan struct{})}
+	f := &Follower{pending: map[string][]Denial{}, domains: map[string]bool{}, early: map[string]string{}, fn: fn, freed: make(chan struct{})}
 	if f.log, err = FollowAuditLog(f.record); err != nil {
 		return nil, err
 	}
@@ -114,11 +119,42 @@ func auditEnabled(fd int) error {
 }
 
 // SetPID names the sandbox's first process (the one that creates its
-// Landlock domain).
+// Landlock domain). It may come after that process has started: `entitle
+// run` learns the pid once the child has called execve (the child shares
+// the supervisor's address space until then), and the records of a
+// domain allocated before are held until now.
 func (f *Follower) SetPID(pid int) {
 	f.mu.Lock()
 	f.pid = pid
+	p := strconv.Itoa(pid)
+	var deliver []Denial
+	for dom, by := range f.early {
+		if by == p {
+			f.claim(dom)
+			deliver = append(deliver, f.pending[dom]...)
+		}
+		delete(f.pending, dom)
+	}
+	f.early = nil
+	seccomp, on := f.earlySeccomp, f.OnSeccomp
+	f.earlySeccomp = nil
 	f.mu.Unlock()
+	for _, d := range deliver {
+		f.fn(d)
+	}
+	for _, fields := range seccomp {
+		if fields["pid"] == p && on != nil {
+			on(seccompRecord(pid, fields))
+		}
+	}
+}
+
+// claim records dom as the sandbox's (f.mu held).
+func (f *Follower) claim(dom string) {
+	if f.domain == "" {
+		f.domain = dom
+	}
+	f.domains[dom] = true
 }
 
 // Close stops following. Records still in flight may be dropped.
@@ -157,24 +193,32 @@ const (
 	maxPendingPerDomain = 64
 )
 
+// seccompRecord is the SeccompRecord of an audit record's fields.
+func seccompRecord(pid int, fields map[string]string) SeccompRecord {
+	r := SeccompRecord{PID: pid, Comm: fields["comm"]}
+	if v, err := strconv.ParseUint(fields["arch"], 16, 32); err == nil {
+		r.Arch = uint32(v)
+	}
+	if v, err := strconv.ParseUint(fields["syscall"], 10, 32); err == nil {
+		r.Syscall = uint32(v)
+	}
+	if v, err := strconv.ParseUint(strings.TrimPrefix(fields["code"], "0x"), 16, 32); err == nil {
+		r.Code = uint32(v)
+	}
+	return r
+}
+
 func (f *Follower) record(typ int, text string) {
 	fields := ParseAuditFields(text)
 	if typ == auditSeccomp {
 		f.mu.Lock()
 		pid, on := f.pid, f.OnSeccomp
+		if pid == 0 && f.early != nil && len(f.earlySeccomp) < maxPending {
+			f.earlySeccomp = append(f.earlySeccomp, fields)
+		}
 		f.mu.Unlock()
 		if on != nil && pid != 0 && fields["pid"] == strconv.Itoa(pid) {
-			r := SeccompRecord{PID: pid, Comm: fields["comm"]}
-			if v, err := strconv.ParseUint(fields["arch"], 16, 32); err == nil {
-				r.Arch = uint32(v)
-			}
-			if v, err := strconv.ParseUint(fields["syscall"], 10, 32); err == nil {
-				r.Syscall = uint32(v)
-			}
-			if v, err := strconv.ParseUint(strings.TrimPrefix(fields["code"], "0x"), 16, 32); err == nil {
-				r.Code = uint32(v)
-			}
-			on(r)
+			on(seccompRecord(pid, fields))
 		}
 		return
 	}
@@ -188,11 +232,12 @@ func (f *Follower) record(typ int, text string) {
 	case auditLandlockDomain:
 		switch {
 		case fields["status"] == "allocated" && f.pid != 0 && fields["pid"] == strconv.Itoa(f.pid):
-			if f.domain == "" {
-				f.domain = dom
-			}
-			f.domains[dom] = true
+			f.claim(dom)
 			deliver = f.pending[dom]
+		case fields["status"] == "allocated" && f.pid == 0 && f.early != nil && len(f.early) < maxPending:
+			f.early[dom] = fields["pid"] // SetPID decides, and keeps the pending denials until then
+			f.mu.Unlock()
+			return
 		case fields["status"] == "deallocated" && dom == f.domain:
 			defer close(f.freed)
 		}

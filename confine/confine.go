@@ -524,6 +524,26 @@ func (c Config) AddProcSelf(fd, pid int) error {
 	return nil
 }
 
+// ProcSelfPaths returns the command's own /proc entries that AddProcSelf
+// grants, named through /proc/self and /proc/thread-self, so that the
+// command's first process can add their rules itself before it runs the
+// command (where it is one thread, whose tid is its pid), and the rights
+// for them; nil when the file rights include no writing.
+func (c Config) ProcSelfPaths() (paths []string, rights uint64) {
+	w := c.ProcSelfRights() & supportedFS(ABI())
+	if w == 0 {
+		return nil, 0
+	}
+	for _, f := range procSelfWritable {
+		if rest, ok := strings.CutPrefix(f, "task/PID/"); ok {
+			paths = append(paths, "/proc/thread-self/"+rest)
+		} else {
+			paths = append(paths, "/proc/self/"+f)
+		}
+	}
+	return paths, w
+}
+
 // supportedFS are the file rights Landlock ABI abi knows (a ruleset
 // built best-effort handles no others): 13 in ABI 1, then REFER (2),
 // TRUNCATE (3), IOCTL_DEV (5); RESOLVE_UNIX is newer than this package's

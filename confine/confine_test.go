@@ -8,7 +8,9 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -274,5 +276,80 @@ func TestAddProcSelf(t *testing.T) {
 	defer unix.Close(fd)
 	if err := c.AddProcSelf(fd, os.Getpid()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProcSelfPaths: the /proc/self and /proc/thread-self names of the
+// command's own entries are the entries AddProcSelf grants by pid (the
+// same files; for the task entries, those of the calling thread, which in
+// the command's one-thread first process is the process).
+func TestProcSelfPaths(t *testing.T) {
+	rw, _ := catalog.LayersOf([]string{"fs.read", "fs.write"})
+	c := Config{Layers: rw}
+	paths, rights := c.ProcSelfPaths()
+	if ABI() == 0 {
+		if paths != nil {
+			t.Fatalf("no Landlock: %q", paths)
+		}
+		return
+	}
+	if len(paths) != len(procSelfWritable) || rights == 0 {
+		t.Fatalf("paths %q, rights %#x", paths, rights)
+	}
+	ro, _ := catalog.LayersOf([]string{"fs.read"})
+	if p, r := (Config{Layers: ro}).ProcSelfPaths(); p != nil || r != 0 {
+		t.Errorf("fs.read: %q %#x", p, r)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pid, tid := strconv.Itoa(os.Getpid()), strconv.Itoa(unix.Gettid())
+	for i, f := range procSelfWritable {
+		byPid := "/proc/" + pid + "/" + strings.ReplaceAll(f, "PID", tid)
+		var a, b unix.Stat_t
+		if err := unix.Stat(byPid, &a); err != nil {
+			continue // as AddProcSelf: only the entries that exist
+		}
+		if err := unix.Stat(paths[i], &b); err != nil {
+			t.Errorf("%s: %v", paths[i], err)
+			continue
+		}
+		if a.Dev != b.Dev || a.Ino != b.Ino {
+			t.Errorf("%s is not %s", paths[i], byPid)
+		}
+	}
+}
+
+// TestFollowerLatePID: records of the sandbox's domain that come before
+// SetPID (entitle run learns the pid once the child has called execve)
+// are held and delivered then; another sandbox's are not.
+func TestFollowerLatePID(t *testing.T) {
+	var got []Denial
+	var seccomp []SeccompRecord
+	f := &Follower{pending: map[string][]Denial{}, domains: map[string]bool{}, early: map[string]string{}, fn: func(d Denial) { got = append(got, d) }, freed: make(chan struct{})}
+	f.OnSeccomp = func(r SeccompRecord) { seccomp = append(seccomp, r) }
+	f.record(auditLandlockAccess, `audit(1.1:1): domain=aa blockers=fs.read_file path="/etc/ours"`)
+	f.record(auditLandlockAccess, `audit(1.1:2): domain=bb blockers=fs.read_file path="/etc/theirs"`)
+	f.record(auditLandlockDomain, `audit(1.1:3): domain=aa status=allocated mode=enforcing pid=77 uid=0 exe="/bin/cat" comm="cat"`)
+	f.record(auditLandlockDomain, `audit(1.1:4): domain=bb status=allocated mode=enforcing pid=88 uid=0 exe="/bin/cat" comm="cat"`)
+	f.record(auditLandlockAccess, `audit(1.1:5): domain=aa blockers=fs.write_file path="/etc/ours2"`)
+	f.record(auditSeccomp, `audit(1.1:6): auid=0 uid=0 pid=77 comm="cat" arch=c000003e syscall=165 code=0x80000000`)
+	f.record(auditSeccomp, `audit(1.1:7): auid=0 uid=0 pid=88 comm="cat" arch=c000003e syscall=165 code=0x80000000`)
+	if len(got) != 0 || len(seccomp) != 0 {
+		t.Fatalf("delivered before SetPID: %+v %+v", got, seccomp)
+	}
+	f.SetPID(77)
+	if len(got) != 2 || got[0].Path != "/etc/ours" || got[1].Path != "/etc/ours2" {
+		t.Fatalf("after SetPID: %+v", got)
+	}
+	if len(seccomp) != 1 || seccomp[0].PID != 77 || seccomp[0].Syscall != 165 {
+		t.Fatalf("seccomp records after SetPID: %+v", seccomp)
+	}
+	f.record(auditLandlockAccess, `audit(1.1:8): domain=aa blockers=fs.read_file path="/etc/later"`)
+	f.record(auditLandlockAccess, `audit(1.1:9): domain=bb blockers=fs.read_file path="/etc/theirs2"`)
+	if len(got) != 3 || got[2].Path != "/etc/later" {
+		t.Fatalf("after SetPID, later records: %+v", got)
+	}
+	if f.domain != "aa" {
+		t.Fatalf("domain %q", f.domain)
 	}
 }

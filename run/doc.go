@@ -6,20 +6,23 @@
 // # Mechanism
 //
 // Run looks the command up in PATH first (127 when it is not found, 126 when
-// it cannot be executed, before anything runs), then forks an init child:
-// a copy of this process that runs no Go code but a few system calls
+// it cannot be executed, before anything runs), then starts an init child:
+// a child of this process that runs no Go code but a few system calls
 // prepared before the fork (fork.go; package syscall does the same between
 // its fork and execve). It is given the command's standard streams, the
 // preserved descriptors and one end of an AF_UNIX SOCK_SEQPACKET
-// socketpair, and waits on the socket. What does not depend on the child's
-// pid is prepared at the same time as the rest, before the fork: the body
-// of the filter (the policy without its signal-to-self rules) and the
-// Landlock ruleset. After the fork the supervisor compiles the head of the
-// filter (the signal-to-self rules with the child's pid and the pinned
-// execve and sendmsg; everything else jumps to the body, see prepare.go),
-// adds the rules for the child's own /proc entries to the ruleset, and
-// sends both. The child sets NO_NEW_PRIVS, drops the capabilities the
-// entitlements do not keep, enforces the ruleset, installs the filter,
+// socketpair. Everything is prepared before the fork, in parallel: the
+// body of the filter (the policy without its signal-to-self rules), its
+// head (the signal-to-self rules with a stand-in for the pid and the
+// pinned execve and sendmsg; everything else jumps to the body, see
+// prepare.go) and the Landlock ruleset. The child writes its own pid into
+// the head and adds the rules for its own /proc entries to the ruleset, so
+// it needs nothing from the supervisor, and on amd64 it is a vfork: it
+// shares this address space until execve (a policy that cannot be split
+// is compiled whole for the pid after an ordinary fork and sent to the
+// child, which waits for it). The child sets NO_NEW_PRIVS, drops the
+// capabilities the entitlements do not keep, enforces the ruleset,
+// installs the filter,
 // sends the listener descriptor back with SCM_RIGHTS and calls execve. The
 // socket is close-on-exec: end-of-file tells the supervisor the command is
 // running; otherwise the child reports why execve failed (126/127) or which
@@ -52,8 +55,9 @@
 // Signals to self: the catalog's base allows kill/tgkill/tkill/
 // rt_sigqueueinfo/rt_tgsigqueueinfo only with the process's own pid. The
 // supervisor does not know the child's pid when it builds the policy, so
-// Build uses a placeholder (catalog.OwnPID-1) that the supervisor replaces
-// with the child's pid when it compiles the child's filter after the fork;
+// Build uses a placeholder (catalog.OwnPID-1) that the child replaces with
+// its own pid in the head of its filter (or the supervisor, when it
+// compiles a policy that cannot be split for the child after the fork);
 // the command keeps that pid across execve. Descendants have other
 // pids: they signal their own threads through proc.spawn (tgkill, tkill) or
 // proc.signal.

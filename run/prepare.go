@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/entitle-dev/entitle/compiler"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/net/bpf"
@@ -235,4 +237,64 @@ func (h *head) join(pid int, body []bpf.RawInstruction) []byte {
 		out = appendInsn(out, in)
 	}
 	return out
+}
+
+// filterMessage is the message to the init child when the policy could
+// not be split (splitPolicy): the filter compiled whole for pid, and the
+// ruleset rs (with its flags) completed with the rules for the child's
+// own /proc entries, as an SCM_RIGHTS control message.
+func filterMessage(p *policy.Policy, pid int, spec *forkSpec, rs int, rsFlags uint32, lc *confinement.Config) (msg, oob []byte, err error) {
+	prog, err := childFilter(p, pid, spec.sockFD(), spec.lay)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(prog)/8 > maxInsns {
+		return nil, nil, fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
+	}
+	hdr := initHeader{Insns: uint32(len(prog) / 8)}
+	if rs >= 0 {
+		if err := lc.AddProcSelf(rs, pid); err != nil {
+			return nil, nil, fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)
+		}
+		hdr.Ruleset, hdr.RulesetFlags = 1, rsFlags
+		oob = unix.UnixRights(rs)
+	}
+	msg = append(unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), initHeaderSize), prog...)
+	return msg, oob, nil
+}
+
+// selfContain prepares s for a child that completes its filter and
+// ruleset itself (forkSpec.selfContained): the message with the head
+// joined to body, the pid to be written at the head's JEQs, the ruleset
+// rs (with its flags; -1: none) and the child's own /proc entries to add
+// to it. The child then shares this address space until execve where
+// the architecture allows (haveVfork).
+func (s *forkSpec) selfContain(h *head, body []bpf.RawInstruction, rs int, rsFlags uint32, lc *confinement.Config) error {
+	prog := h.join(0, body)
+	if len(prog)/8 > maxInsns {
+		return fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
+	}
+	hdr := initHeader{Insns: uint32(len(prog) / 8)}
+	s.rulesetFD = -1
+	if rs >= 0 {
+		hdr.Ruleset, hdr.RulesetFlags = 1, rsFlags
+		s.rulesetFD = rs
+		paths, rights := lc.ProcSelfPaths()
+		for _, p := range paths {
+			b, err := unix.BytePtrFromString(p)
+			if err != nil {
+				return err
+			}
+			s.procPaths = append(s.procPaths, b)
+		}
+		s.procAttr = &procRuleAttr{access: rights}
+	}
+	copy(s.msg, unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), initHeaderSize))
+	copy(s.msg[initHeaderSize:], prog)
+	s.pidAt = s.pidAt[:0]
+	for _, i := range h.pidAt {
+		s.pidAt = append(s.pidAt, initHeaderSize+8*i+4) // sock_filter's k
+	}
+	s.selfContained, s.vfork = true, haveVfork
+	return nil
 }

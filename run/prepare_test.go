@@ -3,12 +3,15 @@
 package run
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/sim"
 	"github.com/entitle-dev/entitle/syscalls"
@@ -125,4 +128,62 @@ func loadSim(t *testing.T, raw []byte) *sim.Program {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestSelfContain: the message a self-contained child completes (its pid
+// written at pidAt) is the filter the supervisor would have sent it
+// (head.join), for every entitlement set of TestSplitFilter, with and
+// without a ruleset.
+func TestSelfContain(t *testing.T) {
+	const pid, sock = 4242, 7
+	lay := layout{Path: 0x1234_5000, Argv: 0x2345_6000, Env: 0x3456_7000, Handshake: 0x4567_8000}
+	for _, set := range [][]string{{}, {"fs.read"}, {"fs.read", "proc.signal"}, {"proc.exec", "proc.spawn"}, {"fs.read", "fs.write"}} {
+		p, err := Build(catalog.Request{Entitlements: set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, self, ok := splitPolicy(p)
+		if !ok {
+			t.Fatalf("%v: cannot be split", set)
+		}
+		bodyProg, err := compileBody(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := newHead(p, self, sock, lay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := h.join(pid, bodyProg)
+		for _, rs := range []int{-1, 9} {
+			s := &forkSpec{msg: make([]byte, initHeaderSize+maxInsns*8)}
+			c := confinement.Config{}
+			if len(set) > 0 {
+				if c.Layers, err = catalog.LayersOf(set); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.selfContain(h, bodyProg, rs, 3, &c); err != nil {
+				t.Fatal(err)
+			}
+			if !s.selfContained || s.vfork != haveVfork || s.rulesetFD != rs || (len(self) > 0) != (len(s.pidAt) > 0) {
+				t.Fatalf("%v: spec %+v", set, s)
+			}
+			for _, at := range s.pidAt { // what the child does
+				binary.NativeEndian.PutUint32(s.msg[at:], pid)
+			}
+			hdr := (*initHeader)(unsafe.Pointer(&s.msg[0]))
+			got := s.msg[initHeaderSize : initHeaderSize+8*int(hdr.Insns)]
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%v ruleset %d: the completed filter differs from join's", set, rs)
+			}
+			if (hdr.Ruleset == 1) != (rs >= 0) || rs >= 0 && hdr.RulesetFlags != 3 {
+				t.Fatalf("%v ruleset %d: header %+v", set, rs, *hdr)
+			}
+			wantProc := rs >= 0 && c.ProcSelfRights() != 0 && confinement.ABI() > 0
+			if (len(s.procPaths) > 0) != wantProc {
+				t.Fatalf("%v ruleset %d: %d /proc rules, want them: %v", set, rs, len(s.procPaths), wantProc)
+			}
+		}
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"unsafe"
 
 	"github.com/entitle-dev/entitle/catalog"
 	confinement "github.com/entitle-dev/entitle/confine"
@@ -448,6 +447,19 @@ func Run(cfg Config) (*Report, error) {
 		}
 		return nil, &Error{ExitInternal, bd.err}
 	}
+	// With the filter's head and body compiled, the child completes the
+	// filter itself: the message is ready before the fork, and the child
+	// writes its pid into it and adds its /proc rules to the ruleset; it
+	// then need not wait for this process, which can share its address
+	// space with it until execve (vfork: no page tables copied, no page
+	// copied on write, nothing for execve to tear down).
+	if hd != nil {
+		if err := spec.selfContain(hd, bd.insns, rs.fd, rs.flags, lc); err != nil {
+			closeChildEnds()
+			streams.abort()
+			return nil, &Error{ExitInternal, err}
+		}
+	}
 	// As os/exec does: no descriptor is created without close-on-exec
 	// while the fork copies the table (the child marks them all anyway),
 	// and forks of this process are one at a time.
@@ -508,36 +520,6 @@ func Run(cfg Config) (*Report, error) {
 		proc.wait()
 		streams.wait()
 	}
-	// Now that the child's pid is known: it goes into the head of the
-	// filter (the signal-to-self rules; execve and the handshake are
-	// pinned to the layout), joined to the body, and into the rules for
-	// the child's own /proc entries, added to the Landlock ruleset.
-	var prog []byte
-	if hd == nil {
-		prog, err = childFilter(&p, pid, spec.sockFD(), spec.lay)
-	} else {
-		prog = hd.join(pid, bd.insns)
-	}
-	if err == nil && len(prog)/8 > maxInsns {
-		err = fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
-	}
-	if rs.fd >= 0 && err == nil {
-		if err = lc.AddProcSelf(rs.fd, pid); err != nil {
-			err = fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)
-		}
-	}
-	if err != nil {
-		abort()
-		return nil, &Error{ExitInternal, err}
-	}
-	hdr := initHeader{}
-	var oob []byte
-	if rs.fd >= 0 {
-		hdr.Ruleset, hdr.RulesetFlags = 1, rs.flags
-		oob = unix.UnixRights(rs.fd)
-	}
-	hdr.Insns = uint32(len(prog) / 8)
-	msg := append(unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), initHeaderSize), prog...)
 	var (
 		kind byte
 		text string
@@ -546,19 +528,31 @@ func Run(cfg Config) (*Report, error) {
 	if ll != nil {
 		ll.setPID(pid)
 	}
-	if err = unix.Sendmsg(sock, msg, oob, nil, 0); err == nil || err == unix.EPIPE {
-		// First answer: the filter is installed (with the listener), or
-		// a step failed (then the message may have found the child gone:
-		// its answer says why), or the child is gone.
+	if spec.selfContained {
+		// The child's first answer: the filter is installed (with the
+		// listener), or a step failed, or the child is gone.
 		kind, text, fds, err = recvMsg(sock)
-		if err == unix.ECONNRESET {
-			// The child exited with our message unread, after queuing
-			// its own: the reset is reported first (and cleared), the
-			// child's answer comes next.
-			kind, text, fds, err = recvMsg(sock)
-		}
 	} else {
-		err = fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)
+		// Now that the child's pid is known: the filter compiled whole
+		// for it, and the rules for its own /proc entries.
+		var msg, oob []byte
+		if msg, oob, err = filterMessage(&p, pid, spec, rs.fd, rs.flags, lc); err != nil {
+			abort()
+			return nil, &Error{ExitInternal, err}
+		}
+		if err = unix.Sendmsg(sock, msg, oob, nil, 0); err == nil || err == unix.EPIPE {
+			// First answer: as above (a failed step's answer may come
+			// after our message found the child gone).
+			kind, text, fds, err = recvMsg(sock)
+			if err == unix.ECONNRESET {
+				// The child exited with our message unread, after
+				// queuing its own: the reset is reported first (and
+				// cleared), the child's answer comes next.
+				kind, text, fds, err = recvMsg(sock)
+			}
+		} else {
+			err = fmt.Errorf("send the filter to the init child (%d bytes): %w", len(msg), err)
+		}
 	}
 	if err != nil || kind != msgOK {
 		for _, fd := range fds {

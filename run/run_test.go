@@ -399,3 +399,35 @@ func TestConcurrentRuns(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestUnsplitPolicy: a policy whose signal-to-self calls have a stricter
+// rule cannot be split (splitPolicy): its filter is compiled whole for the
+// child's pid after the fork and sent to it, which waits; the command runs
+// under it, in each mode, with its Landlock ruleset, and the stricter rule
+// holds. The ordinary path, which the other tests take, is the
+// self-contained child.
+func TestUnsplitPolicy(t *testing.T) {
+	need(t, "/bin/sh")
+	allow := []string{"fs.read", "fs.write", "fs.create", "proc.spawn", "proc.exec"}
+	p, err := Build(catalog.Request{Entitlements: allow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Rules = append(p.Rules, policy.Rule{Syscall: "kill", Action: policy.Errno(1), Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 0}}})
+	if _, _, ok := splitPolicy(p); ok {
+		t.Fatal("the test policy can be split")
+	}
+	for _, mode := range []Mode{Explain, Quiet} {
+		var out, log syncBuffer
+		// kill -0 $$ is kill(pid, 0): the stricter rule refuses it; the
+		// command's own comm is writable (its /proc rules).
+		rep, err := Run(Config{Policy: p, Entitlements: allow, Mode: mode, Stdout: &out, Stderr: &log, Log: io.Discard,
+			Args: []string{"/bin/sh", "-c", `echo renamed > /proc/self/comm && read c < /proc/self/comm && echo $c; kill -0 $$ && echo signalled || echo refused`}})
+		if err != nil {
+			t.Fatalf("mode %v: %v", mode, err)
+		}
+		if rep.ExitCode != 0 || out.String() != "renamed\nrefused\n" {
+			t.Fatalf("mode %v: exit %d, out %q, log %q", mode, rep.ExitCode, out.String(), log.String())
+		}
+	}
+}
