@@ -92,7 +92,7 @@ func TestOCIEquivalent(t *testing.T) {
 				if got.DefaultAction != policy.Errno(1) {
 					t.Errorf("default %s, want errno(EPERM)", got.DefaultAction)
 				}
-				prog, err := compiler.Compile(got)
+				prog, err := compiler.Compile(got.Policy)
 				if err != nil {
 					t.Fatal(err)
 				}
