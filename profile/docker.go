@@ -157,13 +157,17 @@ func dockerSelected(call *mobyseccomp.Syscall, arch string, caps []string, kerne
 	return true, nil
 }
 
+// hostRelease returns the running kernel's release; tests replace it to
+// see when it is asked.
+var hostRelease = runningKernel
+
 // parseKernel reads "major.minor" (anything after it, such as
 // ".25-gentoo", is ignored, as moby ignores it). Empty means the running
 // kernel.
 func parseKernel(s string) (*mobyseccomp.KernelVersion, error) {
 	what := "Options.Kernel"
 	if s == "" {
-		r, err := runningKernel()
+		r, err := hostRelease()
 		if err != nil {
 			return nil, fmt.Errorf("reading the kernel version for minKernel: %w (set the kernel version explicitly)", err)
 		}
