@@ -289,14 +289,14 @@ func goldenCorpus(t *testing.T) []goldenCase {
 					// without a table (s390 next to s390x) is an error
 					// unless the architectures are chosen.
 					if p, err := profile.DockerDefault(opts); err == nil {
-						add("docker/"+suffix, p)
+						add("docker/"+suffix, p.Policy)
 					} else if arches != nil {
 						t.Fatalf("docker default %s: %v", suffix, err)
 					}
 					if podmanErr == nil {
 						opts.IgnoreUnknown = true
 						if p, err := profile.Parse(podman, opts); err == nil {
-							add("podman/"+suffix, p)
+							add("podman/"+suffix, p.Policy)
 						} else if arches != nil {
 							t.Fatalf("podman %s: %v", suffix, err)
 						}
@@ -319,7 +319,7 @@ func goldenCorpus(t *testing.T) []goldenCase {
 			{HostArch: syscalls.AARCH64, Kernel: "5.10", IgnoreUnknown: true},
 		} {
 			if p, err := profile.Parse(data, o); err == nil {
-				add(fmt.Sprintf("profile-seed/%s/%d", filepath.Base(path), oi), p)
+				add(fmt.Sprintf("profile-seed/%s/%d", filepath.Base(path), oi), p.Policy)
 			}
 		}
 	}
@@ -431,7 +431,7 @@ func BenchmarkCompileDockerDefault(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := compiler.Compile(p); err != nil {
+		if _, err := compiler.Compile(p.Policy); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -179,7 +179,7 @@ func TestKernelDockerDefault(t *testing.T) {
 			fmt.Println(err)
 			os.Exit(3)
 		}
-		installOrExit(p)
+		installOrExit(p.Policy)
 		var b strings.Builder
 		buf := make([]byte, 4096)
 		_, err = unix.Getcwd(buf)

@@ -35,7 +35,7 @@ func compareProfileJSON(t *testing.T, data []byte, opts profile.Options) (int, m
 	total := 0
 	exc := map[string]bool{}
 	for _, level := range []int{1, 2} {
-		n, e := compareProfileWithLibseccomp(t, p, raw, level)
+		n, e := compareProfileWithLibseccomp(t, p.Policy, raw.Policy, level)
 		total += n
 		for k := range e {
 			exc[k] = true
@@ -167,7 +167,7 @@ func TestLibseccompGeneratedOCI(t *testing.T) {
 				total, defects := 0, 0
 				exc := map[string]bool{}
 				for _, level := range []int{1, 2} {
-					n, d, e := compareWithLibseccomp(t, p, level, true)
+					n, d, e := compareWithLibseccomp(t, p.Policy, level, true)
 					total += n
 					defects += d
 					for k := range e {

@@ -172,7 +172,7 @@ func dockerDefault(t testing.TB) *policy.Policy {
 		t.Fatal(err)
 	}
 	p.Arches = []*syscalls.Arch{syscalls.X86_64, syscalls.X86, syscalls.X32}
-	return p
+	return p.Policy
 }
 
 // diffInputs lists the inputs to compare for one arch: every number of its
@@ -535,7 +535,7 @@ func BenchmarkPodmanDefault(b *testing.B) {
 		testenv.Skipf(b, "%s: %v (install golang-github-containers-common)", path, err)
 	}
 	p.Arches = []*syscalls.Arch{syscalls.X86_64, syscalls.X86, syscalls.X32}
-	benchProfile(b, "podman default", p)
+	benchProfile(b, "podman default", p.Policy)
 }
 
 func benchProfile(b *testing.B, name string, p *policy.Policy) {

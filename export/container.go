@@ -229,7 +229,7 @@ func ForContainerWith(p *policy.Policy, opts Options) (*Container, error) {
 // Spec returns c as an OCI runtime-spec seccomp object: c.Policy written
 // by profile.ToOCI, and an entry naming c.Denied with the default action.
 func (c *Container) Spec() (*specs.LinuxSeccomp, error) {
-	s, err := profile.ToOCI(c.Policy)
+	s, err := profile.ToOCI(&profile.Profile{Policy: c.Policy})
 	if err != nil {
 		return nil, err
 	}

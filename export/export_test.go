@@ -10,6 +10,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/compiler"
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
 	"github.com/entitle-dev/entitle/sim"
@@ -92,7 +93,7 @@ func TestOCIEquivalent(t *testing.T) {
 				if got.DefaultAction != policy.Errno(1) {
 					t.Errorf("default %s, want errno(EPERM)", got.DefaultAction)
 				}
-				prog, err := compiler.Compile(got)
+				prog, err := compiler.Compile(got.Policy)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -345,6 +346,42 @@ func TestSystemd(t *testing.T) {
 	l, _ := catalog.Build(catalog.Request{Violation: policy.Log})
 	if _, err := Systemd(l, "log"); err == nil {
 		t.Error("log accepted")
+	}
+}
+
+// TestSystemdFamilies: RestrictAddressFamilies= lists the families the
+// socket rules name, and is left out when a rule allows sockets of any
+// family (it would deny what the policy allows).
+func TestSystemdFamilies(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra []policy.Rule
+		want  []string // nil: no directive
+	}{
+		{"catalog only", nil, []string{"AF_UNIX AF_INET AF_INET6"}},
+		{"a rule with a family", []policy.Rule{{Syscall: "socket", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: linux.AF_NETLINK, Width32: true}}}},
+			[]string{"AF_UNIX AF_INET AF_INET6 AF_NETLINK"}},
+		{"a rule on the type only", []policy.Rule{{Syscall: "socket", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: linux.SOCK_STREAM, Width32: true}}}}, nil},
+		{"a rule on a range of families", []policy.Rule{{Syscall: "socketpair", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpLT, Value: linux.AF_INET6}}}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := catalog.Build(catalog.Request{Entitlements: []string{"fs.read", "net.client"}, Extra: tt.extra})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := Systemd(p, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			kv, err := ParseDropIn(d.Text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := kv["RestrictAddressFamilies"]; !slices.Equal(got, tt.want) {
+				t.Errorf("RestrictAddressFamilies=%q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -56,7 +56,8 @@ var systemdArch = map[*syscalls.Arch]string{
 // answers clone3 with ENOSYS under it, which is what base does),
 // MemoryDenyWriteExecute=yes (no W+X mappings, mprotect without PROT_EXEC),
 // LockPersonality=yes (personality) and RestrictAddressFamilies= (the
-// socket families p allows).
+// socket families p allows, when each of its socket rules names the family:
+// policy.EqualValues).
 func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -158,20 +159,13 @@ func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 	if cond["personality"] != nil && !uncond["personality"] {
 		d.Hardening = append(d.Hardening, "LockPersonality=yes")
 	}
-	if !uncond["socket"] && !uncond["socketpair"] {
-		fams := map[uint64]bool{}
-		for _, s := range []string{"socket", "socketpair"} {
-			for _, r := range cond[s] {
-				for _, c := range r.Conds {
-					if c.Arg == 0 && c.Op == policy.OpEQ {
-						fams[c.Value] = true
-					}
-				}
-			}
-		}
+	// The families p's socket rules allow, when each rule names its
+	// family: a rule that allows other families (a user's rule on the
+	// type only) leaves the directive out, which would deny them.
+	if fams, ok := policy.EqualValues(append(slices.Clone(cond["socket"]), cond["socketpair"]...), 0); ok && !uncond["socket"] && !uncond["socketpair"] {
 		var names []string
 		for _, f := range linux.Families {
-			if fams[f.V] {
+			if _, found := slices.BinarySearch(fams, f.V); found {
 				names = append(names, f.Name)
 			}
 		}

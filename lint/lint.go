@@ -204,10 +204,11 @@ func Lint(data []byte, opts Options) (*Report, error) {
 		}
 		add(sev, rule, w.Where, "%s", w.Message)
 	}
-	p, err := profile.Parse(data, lenient)
+	prof, err := profile.Parse(data, lenient)
 	if err != nil {
 		return nil, err
 	}
+	p := prof.Policy
 
 	lintArches(add, &raw, p)
 	lintGrants(add, p)

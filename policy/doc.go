@@ -20,6 +20,10 @@
 // values above 4095). ParseAction and Action.String read and write actions
 // in entitle's and libseccomp's spellings.
 //
+// A Policy holds decisions only. What a container runtime reads beside them
+// (OCI's filter flags and notification listener) is package profile's
+// Profile.
+//
 // The package is pure: it builds on every GOOS and touches no kernel
 // interface (the SECCOMP_RET_* values come from internal/linux).
 package policy

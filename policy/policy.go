@@ -154,11 +154,6 @@ type Policy struct {
 	BadArchAction Action // zero: kill-process
 	UnknownAction Action // zero: errno(ENOSYS)
 	Rules         []Rule
-
-	// Carried for OCI round trips; the compiler ignores them.
-	Flags            []string
-	ListenerPath     string
-	ListenerMetadata string
 }
 
 // ArchList returns the architectures the policy decides (the native one if

@@ -1,5 +1,8 @@
 // Package profile reads and writes seccomp profiles in the two JSON formats
-// container runtimes use, and converts them to and from *policy.Policy:
+// container runtimes use, and converts them to and from a Profile: the
+// *policy.Policy the profile decides, with the OCI fields that are not
+// decisions (filter flags, the notification listener) beside it, so that
+// reading and writing a profile back keeps every field. The formats are:
 //
 //   - the OCI runtime-spec LinuxSeccomp object (specs.LinuxSeccomp), which
 //     runc, crun and youki load; and
@@ -11,7 +14,10 @@
 // Parse accepts either format. Docker conditions are resolved with explicit
 // Options (host architecture, capabilities, kernel version) instead of being
 // read from the running host, so a profile can be resolved for another
-// machine.
+// machine. The one fact taken from the host is deliberate: when a profile
+// has minKernel conditions and Options.Kernel is empty, the running
+// kernel's version is read (uname), only then, as moby does when it
+// starts a container; off Linux that is an error asking for the version.
 //
 // # Semantics
 //

@@ -10,7 +10,6 @@ import (
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
-	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
@@ -24,7 +23,7 @@ func Builtins() []string { return []string{DockerDefaultName} }
 // github.com/moby/profiles/seccomp) resolved with opts. Names no syscall
 // table knows are always skipped: the profile names calls of architectures
 // entitle has no table for (riscv_hwprobe, spu_run, ...).
-func DockerDefault(opts Options) (*policy.Policy, error) {
+func DockerDefault(opts Options) (*Profile, error) {
 	opts.IgnoreUnknown = true
 	def, err := dockerDefault()
 	if err != nil {
@@ -39,7 +38,7 @@ func DockerDefault(opts Options) (*policy.Policy, error) {
 
 // Load returns the built-in profile called nameOrPath, or parses the file
 // at that path.
-func Load(nameOrPath string, opts Options) (*policy.Policy, error) {
+func Load(nameOrPath string, opts Options) (*Profile, error) {
 	if nameOrPath == DockerDefaultName {
 		return DockerDefault(opts)
 	}
@@ -52,8 +51,9 @@ func Load(nameOrPath string, opts Options) (*policy.Policy, error) {
 
 // FromDocker resolves a Docker/Podman profile (archMap, includes, excludes)
 // for opts.HostArch, opts.Caps and opts.Kernel the way moby does, and
-// converts the result into a validated policy. s is not modified.
-func FromDocker(s *mobyseccomp.Seccomp, opts Options) (*policy.Policy, error) {
+// converts the result into a profile with a validated policy. s is not
+// modified.
+func FromDocker(s *mobyseccomp.Seccomp, opts Options) (*Profile, error) {
 	if s == nil {
 		return nil, errors.New("nil seccomp profile")
 	}
@@ -157,13 +157,17 @@ func dockerSelected(call *mobyseccomp.Syscall, arch string, caps []string, kerne
 	return true, nil
 }
 
+// hostRelease returns the running kernel's release; tests replace it to
+// see when it is asked.
+var hostRelease = runningKernel
+
 // parseKernel reads "major.minor" (anything after it, such as
 // ".25-gentoo", is ignored, as moby ignores it). Empty means the running
 // kernel.
 func parseKernel(s string) (*mobyseccomp.KernelVersion, error) {
 	what := "Options.Kernel"
 	if s == "" {
-		r, err := runningKernel()
+		r, err := hostRelease()
 		if err != nil {
 			return nil, fmt.Errorf("reading the kernel version for minKernel: %w (set the kernel version explicitly)", err)
 		}

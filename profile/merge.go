@@ -2,7 +2,6 @@ package profile
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/entitle-dev/entitle/policy"
 )
@@ -141,76 +140,13 @@ func sameCond(a, b policy.Cond) bool {
 }
 
 // overlap reports whether some argument vector can satisfy both rules: on
-// every argument both constrain, some value satisfies both conditions.
+// every argument both constrain, some value satisfies both conditions
+// (policy.Cond.Overlaps, exact). runc's conditions compare 64 bits.
 func overlap(a, b [6]*policy.Cond) bool {
 	for i := 0; i < 6; i++ {
-		if a[i] != nil && b[i] != nil && !CondsIntersect(*a[i], *b[i], 64) {
+		if a[i] != nil && b[i] != nil && !a[i].Overlaps(*b[i], 64) {
 			return false
 		}
 	}
 	return true
-}
-
-// CondsIntersect reports whether some argument value satisfies both a and
-// b on an architecture whose arguments are bits wide. It is exact: it
-// tests the values at which either condition can change its answer.
-func CondsIntersect(a, b policy.Cond, bits int) bool {
-	for _, v := range witnesses(a, b) {
-		if a.Match(v, bits) && b.Match(v, bits) {
-			return true
-		}
-	}
-	return false
-}
-
-// witnesses returns values that cover every region of the value space the
-// two conditions distinguish: for comparisons the bounds and their
-// neighbours, for masked comparisons the smallest and largest value with
-// the masked bits set as required, within each range.
-func witnesses(cs ...policy.Cond) []uint64 {
-	var pts []uint64
-	for _, c := range cs {
-		v := c.Value
-		pts = append(pts, v, v-1, v+1, v&0xFFFFFFFF, (v+1)&0xFFFFFFFF, (v-1)&0xFFFFFFFF)
-	}
-	pts = append(pts, 0, math.MaxUint64, 0xFFFFFFFF, 0x100000000)
-	var out []uint64
-	out = append(out, pts...)
-	for _, c := range cs {
-		if c.Op != policy.OpMaskedEQ {
-			continue
-		}
-		want := c.Value & c.Mask
-		for _, lo := range pts {
-			// smallest x >= lo with x&mask == want, and the values with
-			// every free bit set or clear
-			if x, ok := nextMasked(lo, c.Mask, want); ok {
-				out = append(out, x)
-			}
-		}
-		out = append(out, want, want|^c.Mask)
-	}
-	return out
-}
-
-// nextMasked returns the smallest x >= lo with x & mask == want.
-func nextMasked(lo, mask, want uint64) (uint64, bool) {
-	free := ^mask
-	// Candidate built from lo's free bits: if it is >= lo, done;
-	// otherwise increment the free part.
-	x := lo&free | want
-	if x >= lo {
-		return x, true
-	}
-	// increment the free bits of x as a number in the free positions
-	f := x&free | mask // set fixed bits so the carry skips them
-	f++
-	if f == 0 {
-		return 0, false
-	}
-	x = f&free | want
-	if x < lo {
-		return 0, false
-	}
-	return x, true
 }

@@ -34,8 +34,12 @@ type Options struct {
 	// includes/excludes.caps. Nil means Docker's default set
 	// (DefaultCaps).
 	Caps []string
-	// Kernel is the kernel version "major.minor" compared with minKernel.
-	// Empty means the running kernel (uname).
+	// Kernel is the kernel version "major.minor" compared with the
+	// profile's includes/excludes.minKernel conditions. Empty means the
+	// running kernel: Parse then reads its release (uname), but only when
+	// it has a minKernel condition to decide (a profile without one never
+	// touches the host), and fails off Linux. Set it to resolve a profile
+	// for another machine or independently of this one.
 	Kernel string
 	// Lenient reads the profile as runc does: unknown and duplicate JSON
 	// keys are ignored (the last duplicate wins), an errno of 0 is
@@ -98,14 +102,34 @@ func (o *Options) caps() []string {
 	return o.Caps
 }
 
+// Profile is a seccomp profile as runtimes read it: the policy it decides
+// and the fields of the OCI object that are not decisions, which the policy
+// model (and the compiler) do not hold. Profiles read by Parse and written
+// by Marshal keep every one of them, so a round trip loses nothing.
+type Profile struct {
+	// Policy is what the profile decides; it is embedded, so p.Rules and
+	// p.Evaluate are the policy's.
+	*policy.Policy
+	// Flags are the seccomp(2) filter flags (SECCOMP_FILTER_FLAG_*) the
+	// runtime loads the filter with. Nil means the profile has no "flags"
+	// key (runc then adds SECCOMP_FILTER_FLAG_SPEC_ALLOW where the kernel
+	// has it); an empty list is "flags": [], no flags at all.
+	Flags []string
+	// ListenerPath and ListenerMetadata are where runc sends the
+	// user-notification listener and what it sends with it.
+	ListenerPath     string
+	ListenerMetadata string
+}
+
 // Parse reads a seccomp profile in either JSON format (OCI LinuxSeccomp or
-// Docker/Podman) and resolves it into a validated policy.
+// Docker/Podman) and resolves it into a validated policy, with the OCI
+// fields that are not decisions beside it.
 //
 // Unless opts.Lenient is set, JSON that runc would read into a weaker
 // filter than it says is an error naming the key's line and column:
 // unknown keys ("arg" for "args"), keys in another letter case, duplicate
 // keys, and an errno of 0.
-func Parse(data []byte, opts Options) (*policy.Policy, error) {
+func Parse(data []byte, opts Options) (*Profile, error) {
 	if len(data) > MaxProfileSize {
 		return nil, fmt.Errorf("profile is %d bytes, more than the %d a seccomp profile can sensibly be: is this the right file?", len(data), MaxProfileSize)
 	}
@@ -127,13 +151,13 @@ func Parse(data []byte, opts Options) (*policy.Policy, error) {
 // that). Its Evaluate is therefore not what the runtime decides when rules
 // of one call contradict each other; it is for tools that replay the
 // profile into libseccomp, and for lint.
-func RuncRules(data []byte, opts Options) (*policy.Policy, error) {
+func RuncRules(data []byte, opts Options) (*Profile, error) {
 	opts.runcOrder = true
 	return Parse(data, opts)
 }
 
 // ParseFile reads and parses the profile at path (see Parse).
-func ParseFile(path string, opts Options) (*policy.Policy, error) {
+func ParseFile(path string, opts Options) (*Profile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -193,9 +217,9 @@ type entry struct {
 	call  *specs.LinuxSyscall
 }
 
-// FromOCI converts an OCI runtime-spec seccomp object into a validated
-// policy.
-func FromOCI(s *specs.LinuxSeccomp, opts Options) (*policy.Policy, error) {
+// FromOCI converts an OCI runtime-spec seccomp object into a profile with
+// a validated policy.
+func FromOCI(s *specs.LinuxSeccomp, opts Options) (*Profile, error) {
 	if s == nil {
 		return nil, errors.New("nil seccomp profile")
 	}
@@ -208,7 +232,7 @@ func FromOCI(s *specs.LinuxSeccomp, opts Options) (*policy.Policy, error) {
 
 // convert applies runc's semantics to a resolved profile. arches and
 // archField are the architectures and where they came from (for errors).
-func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entries []entry, opts Options) (*policy.Policy, error) {
+func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entries []entry, opts Options) (*Profile, error) {
 	if s.DefaultAction == "" {
 		if len(entries) == 0 {
 			return nil, errors.New(`profile has no defaultAction and no syscalls (runtimes treat this as "seccomp disabled", which is not a policy): set defaultAction, for example "SCMP_ACT_ERRNO"`)
@@ -224,21 +248,20 @@ func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entri
 		// BadArchAction stays unset: kill-process. runc keeps libseccomp's
 		// default, kill-thread, which leaves a multi-threaded process
 		// running without the thread; entitle kills the process.
-		ListenerPath:     s.ListenerPath,
-		ListenerMetadata: s.ListenerMetadata,
 	}
+	prof := &Profile{Policy: p, ListenerPath: s.ListenerPath, ListenerMetadata: s.ListenerMetadata}
 
 	if p.Arches, err = resolveArches(arches, archField, opts); err != nil {
 		return nil, err
 	}
 
 	if s.Flags != nil {
-		p.Flags = make([]string, 0, len(s.Flags))
+		prof.Flags = make([]string, 0, len(s.Flags))
 		for i, f := range s.Flags {
 			if !knownFlag(string(f)) {
 				return nil, fmt.Errorf("unknown seccomp flag %q in flags[%d]: use one of %s", f, i, strings.Join(knownFlags, ", "))
 			}
-			p.Flags = append(p.Flags, string(f))
+			prof.Flags = append(prof.Flags, string(f))
 		}
 	}
 
@@ -270,7 +293,7 @@ func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entri
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return p, nil
+	return prof, nil
 }
 
 // resolveArches maps SCMP_ARCH_* names to tables. Options.Arches overrides

@@ -129,17 +129,17 @@ func TestDockerDefault(t *testing.T) {
 				t.Errorf("arches %v, want %v", archNames(p.Arches), archNames(tt.arches))
 			}
 			for _, n := range tt.has {
-				if len(ruleStrings(p, n)) == 0 {
+				if len(ruleStrings(p.Policy, n)) == 0 {
 					t.Errorf("no rule for %s", n)
 				}
 			}
 			for _, n := range tt.hasNot {
-				if rs := ruleStrings(p, n); len(rs) != 0 {
+				if rs := ruleStrings(p.Policy, n); len(rs) != 0 {
 					t.Errorf("unexpected rules %v", rs)
 				}
 			}
 			for n, want := range tt.wantRules {
-				if got := ruleStrings(p, n); !slices.Equal(got, want) {
+				if got := ruleStrings(p.Policy, n); !slices.Equal(got, want) {
 					t.Errorf("rules for %s:\n got %q\nwant %q", n, got, want)
 				}
 			}
@@ -217,7 +217,7 @@ func TestParse(t *testing.T) {
 		arches []*syscalls.Arch // nil: want nil
 		rules  []string
 		flags  []string
-		check  func(t *testing.T, p *policy.Policy)
+		check  func(t *testing.T, p *Profile)
 	}{
 		{
 			name:  "minimal OCI",
@@ -349,7 +349,7 @@ func TestParse(t *testing.T) {
 			json:  `{"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_SPEC_ALLOW","SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],"listenerPath":"/run/agent.sock","listenerMetadata":"x=1"}`,
 			def:   policy.Allow,
 			flags: []string{"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
-			check: func(t *testing.T, p *policy.Policy) {
+			check: func(t *testing.T, p *Profile) {
 				if p.ListenerPath != "/run/agent.sock" || p.ListenerMetadata != "x=1" {
 					t.Errorf("listener %q %q", p.ListenerPath, p.ListenerMetadata)
 				}

@@ -152,7 +152,7 @@ func TestLibseccompMerging(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, pr := range tt.probe {
-				if got := decide(p, "setns", pr[0], pr[1]); got != tt.want[i] {
+				if got := decide(p.Policy, "setns", pr[0], pr[1]); got != tt.want[i] {
 					t.Errorf("setns(%d, %d) = %v, want %v", pr[0], pr[1], got, tt.want[i])
 				}
 			}
@@ -174,7 +174,7 @@ func TestLibseccompMerging(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := decide(p, "setns", 1, 2); got != policy.Allow {
+		if got := decide(p.Policy, "setns", 1, 2); got != policy.Allow {
 			t.Errorf("lenient: %v, want the first rule's allow", got)
 		}
 	}

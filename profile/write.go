@@ -13,8 +13,9 @@ import (
 )
 
 // ToOCI converts p into an OCI runtime-spec seccomp object that runc loads
-// with exactly p's meaning. Rules with the same action and conditions share
-// one entry; the output is deterministic.
+// with exactly the meaning of p's policy, with p's flags and listener.
+// Rules with the same action and conditions share one entry; the output is
+// deterministic. A policy alone is written as &Profile{Policy: pol}.
 //
 // It fails, rather than writing a weaker profile, when p uses something
 // OCI cannot express under runc's semantics: two conditions on the same
@@ -25,16 +26,17 @@ import (
 // overrides a less restrictive rule (runc drops such rules). UnknownAction
 // is not written: runc returns errno(ENOSYS) for numbers above the
 // profile's highest and the default action for other unknown numbers.
-func ToOCI(p *policy.Policy) (*specs.LinuxSeccomp, error) {
-	if p == nil {
+func ToOCI(prof *Profile) (*specs.LinuxSeccomp, error) {
+	if prof == nil || prof.Policy == nil {
 		return nil, errors.New("nil policy")
 	}
+	p := prof.Policy
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
 	out := &specs.LinuxSeccomp{
-		ListenerPath:     p.ListenerPath,
-		ListenerMetadata: p.ListenerMetadata,
+		ListenerPath:     prof.ListenerPath,
+		ListenerMetadata: prof.ListenerMetadata,
 	}
 	var err error
 	if out.DefaultAction, out.DefaultErrnoRet, err = ociAction(p.DefaultAction); err != nil {
@@ -46,9 +48,9 @@ func ToOCI(p *policy.Policy) (*specs.LinuxSeccomp, error) {
 	for _, a := range p.Arches {
 		out.Architectures = append(out.Architectures, specs.Arch(a.OCIName()))
 	}
-	if p.Flags != nil {
-		out.Flags = make([]specs.LinuxSeccompFlag, 0, len(p.Flags))
-		for _, f := range p.Flags {
+	if prof.Flags != nil {
+		out.Flags = make([]specs.LinuxSeccompFlag, 0, len(prof.Flags))
+		for _, f := range prof.Flags {
 			if !knownFlag(f) {
 				return nil, fmt.Errorf("unknown seccomp flag %q: use one of %s", f, strings.Join(knownFlags, ", "))
 			}
@@ -236,7 +238,7 @@ type ociJSON struct {
 }
 
 // Marshal writes p as indented OCI JSON (ToOCI), with a trailing newline.
-func Marshal(p *policy.Policy) ([]byte, error) {
+func Marshal(p *Profile) ([]byte, error) {
 	s, err := ToOCI(p)
 	if err != nil {
 		return nil, err

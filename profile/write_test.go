@@ -69,9 +69,9 @@ func sameDecisions(t *testing.T, a, b *policy.Policy) {
 	}
 }
 
-// canonical describes a policy's structure with its rules in a fixed order,
-// without duplicates.
-func canonical(p *policy.Policy) string {
+// canonical describes a profile's structure with its rules in a fixed
+// order, without duplicates.
+func canonical(p *Profile) string {
 	var rules []string
 	for _, r := range p.Rules {
 		rules = append(rules, r.String())
@@ -88,7 +88,7 @@ func canonical(p *policy.Policy) string {
 	return b.String()
 }
 
-func roundTrip(t *testing.T, p *policy.Policy, opts Options) *policy.Policy {
+func roundTrip(t *testing.T, p *Profile, opts Options) *Profile {
 	t.Helper()
 	data, err := Marshal(p)
 	if err != nil {
@@ -123,7 +123,7 @@ func TestRoundTripDockerDefault(t *testing.T) {
 			if got, want := canonical(q), canonical(p); got != want {
 				t.Errorf("structure changed:\n got %s\nwant %s", got, want)
 			}
-			sameDecisions(t, p, q)
+			sameDecisions(t, p.Policy, q.Policy)
 			// Writing is a fixed point.
 			a, _ := Marshal(p)
 			b, _ := Marshal(q)
@@ -138,11 +138,11 @@ func TestRoundTripHandMade(t *testing.T) {
 	x64x32 := []*syscalls.Arch{syscalls.X86_64, syscalls.X32}
 	tests := []struct {
 		name string
-		p    *policy.Policy
+		p    *Profile
 	}{
 		{
 			name: "allow list with conditions",
-			p: &policy.Policy{
+			p: &Profile{Policy: &policy.Policy{
 				DefaultAction: policy.KillProcess,
 				Arches:        x64x32,
 				Rules: []policy.Rule{
@@ -160,7 +160,7 @@ func TestRoundTripHandMade(t *testing.T) {
 					{Syscall: "exit_group", Action: policy.Allow},
 					{Syscall: "close", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpGT, Value: 2}, {Arg: 1, Op: policy.OpGE, Value: 0}}},
 					{Syscall: "kill", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 0}}},
-				},
+				}},
 				Flags:            []string{"SECCOMP_FILTER_FLAG_LOG"},
 				ListenerPath:     "/run/l.sock",
 				ListenerMetadata: "meta",
@@ -168,7 +168,7 @@ func TestRoundTripHandMade(t *testing.T) {
 		},
 		{
 			name: "deny list, native arch, no flags",
-			p: &policy.Policy{
+			p: &Profile{Policy: &policy.Policy{
 				DefaultAction: policy.Allow,
 				BadArchAction: policy.KillThread,
 				Rules: []policy.Rule{
@@ -178,13 +178,13 @@ func TestRoundTripHandMade(t *testing.T) {
 					{Syscall: "kexec_load", Action: policy.KillProcess},
 					{Syscall: "clone", Action: eperm, Conds: []policy.Cond{{Arg: 0, Op: policy.OpMaskedEQ, Mask: unix.CLONE_NEWUSER, Value: unix.CLONE_NEWUSER}}},
 					{Syscall: "read", Action: policy.Allow}, // equals the default: dropped
-				},
+				}},
 				Flags: []string{},
 			},
 		},
 		{
 			name: "same kind, different errno: first listed wins",
-			p: &policy.Policy{
+			p: &Profile{Policy: &policy.Policy{
 				DefaultAction: policy.Allow,
 				Arches:        []*syscalls.Arch{syscalls.X86_64},
 				Rules: []policy.Rule{
@@ -195,7 +195,7 @@ func TestRoundTripHandMade(t *testing.T) {
 					{Syscall: "openat", Action: eperm, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 1}}},        // never applies
 					{Syscall: "openat", Action: policy.Allow, Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 2}}}, // never applies
 				},
-			},
+			}},
 		},
 	}
 	for _, tt := range tests {
@@ -204,7 +204,7 @@ func TestRoundTripHandMade(t *testing.T) {
 				t.Fatal(err)
 			}
 			q := roundTrip(t, tt.p, x64)
-			sameDecisions(t, tt.p, q)
+			sameDecisions(t, tt.p.Policy, q.Policy)
 			wantArches := tt.p.Arches
 			if wantArches == nil {
 				wantArches = []*syscalls.Arch{x64.HostArch}
@@ -228,7 +228,7 @@ func TestRoundTripHandMade(t *testing.T) {
 }
 
 func TestToOCI(t *testing.T) {
-	p := &policy.Policy{
+	p := &Profile{Policy: &policy.Policy{
 		DefaultAction: eperm,
 		Arches:        []*syscalls.Arch{syscalls.X86_64, syscalls.X86},
 		Rules: []policy.Rule{
@@ -241,7 +241,7 @@ func TestToOCI(t *testing.T) {
 			{Syscall: "clone3", Action: policy.Errno(uint16(unix.ENOSYS))},
 			{Syscall: "read", Action: policy.Allow}, // duplicate
 		},
-	}
+	}}
 	s, err := ToOCI(p)
 	if err != nil {
 		t.Fatal(err)
@@ -283,23 +283,24 @@ func TestToOCI(t *testing.T) {
 }
 
 func TestToOCIErrors(t *testing.T) {
-	base := func(rules ...policy.Rule) *policy.Policy {
-		return &policy.Policy{DefaultAction: eperm, Rules: rules}
+	base := func(rules ...policy.Rule) *Profile {
+		return &Profile{Policy: &policy.Policy{DefaultAction: eperm, Rules: rules}}
 	}
 	tests := []struct {
 		name string
-		p    *policy.Policy
+		p    *Profile
 		want []string
 	}{
 		{"nil", nil, []string{"nil policy"}},
-		{"invalid policy", &policy.Policy{}, []string{"no default action"}},
+		{"nil policy", &Profile{}, []string{"nil policy"}},
+		{"invalid policy", &Profile{Policy: &policy.Policy{}}, []string{"no default action"}},
 		{"32-bit less-than", base(policy.Rule{Syscall: "read", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpLT, Value: 3, Width32: true}}}),
 			[]string{"rule 1", "32-bit comparison", "cannot be written"}},
 		{"two conditions on one argument", base(policy.Rule{Syscall: "read", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpGE, Value: 3}, {Arg: 0, Op: policy.OpLE, Value: 9}}}),
 			[]string{"rule 1", "two conditions on argument 0", "runc ORs"}},
 		{"trap with data", base(policy.Rule{Syscall: "read", Action: policy.Trap(5)}), []string{"trap(5)", "cannot be written"}},
-		{"trap default with data", &policy.Policy{DefaultAction: policy.Trap(5)}, []string{"default action", "trap(5)"}},
-		{"bad-arch errno", &policy.Policy{DefaultAction: eperm, BadArchAction: eperm}, []string{"bad-architecture action errno(EPERM)"}},
+		{"trap default with data", &Profile{Policy: &policy.Policy{DefaultAction: policy.Trap(5)}}, []string{"default action", "trap(5)"}},
+		{"bad-arch errno", &Profile{Policy: &policy.Policy{DefaultAction: eperm, BadArchAction: eperm}}, []string{"bad-architecture action errno(EPERM)"}},
 		{"default-equal rule overriding an allow", base(
 			policy.Rule{Syscall: "ptrace", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 1}}},
 			policy.Rule{Syscall: "ptrace", Action: eperm},
@@ -312,7 +313,7 @@ func TestToOCIErrors(t *testing.T) {
 			policy.Rule{Syscall: "openat", Action: policy.Errno(uint16(unix.EACCES)), Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: 1}}},
 			policy.Rule{Syscall: "openat", Action: policy.Allow},
 		), []string{"rule 1", "overrides rule 2", "without conditions decide every call of openat"}},
-		{"unknown flag", &policy.Policy{DefaultAction: eperm, Flags: []string{"SECCOMP_FILTER_FLAG_BOGUS"}}, []string{`unknown seccomp flag "SECCOMP_FILTER_FLAG_BOGUS"`}},
+		{"unknown flag", &Profile{Policy: &policy.Policy{DefaultAction: eperm}, Flags: []string{"SECCOMP_FILTER_FLAG_BOGUS"}}, []string{`unknown seccomp flag "SECCOMP_FILTER_FLAG_BOGUS"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ system call.`,
 			if err != nil {
 				return err
 			}
-			prog, err := compiler.Compile(p)
+			prog, err := compiler.Compile(p.Policy)
 			if err != nil {
 				return fmt.Errorf("compile %s: %w", args[0], err)
 			}

@@ -52,7 +52,7 @@ func (of *operandFlags) load(arg string, warn io.Writer) (*policy.Policy, error)
 		if err != nil {
 			return nil, err
 		}
-		return p, nil
+		return p.Policy, nil
 	case isFile:
 		f, err := policyfile.Load(arg)
 		if err != nil {

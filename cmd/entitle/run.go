@@ -106,8 +106,11 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if profPath != "" {
 				cfg.Profile = true
 				var opts profile.Options
+				var prof *profile.Profile
 				if opts, err = pf.options(c.ErrOrStderr()); err == nil {
-					cfg.Policy, err = profile.Load(profPath, opts)
+					if prof, err = profile.Load(profPath, opts); err == nil {
+						cfg.Policy = prof.Policy
+					}
 				}
 			} else {
 				cfg.Policy, err = entrun.Build(creq)
@@ -218,7 +221,7 @@ func writeWidened(path string, granted []string, rep *entrun.Report, file *polic
 		if perr != nil {
 			return perr
 		}
-		data, err = profile.Marshal(p)
+		data, err = profile.Marshal(&profile.Profile{Policy: p})
 	} else {
 		out := &policyfile.File{Entitlements: names, Rules: rules, RuleComments: ruleComments, Comments: map[string]string{}}
 		if file != nil {

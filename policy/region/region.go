@@ -6,7 +6,8 @@
 //
 // The regions come from the rules' constants: each condition accepts a
 // union of cubes in the 64-bit value space of its argument (bits fixed by
-// a mask, the others free; a range is a union of prefix cubes), and the
+// a mask, the others free; a range is a union of prefix cubes: package
+// policy's Cond.Cubes), and the
 // values of an argument are split bit by bit until every condition of the
 // call is constant on each part. The parts are disjoint and cover all
 // values, so evaluating both policies (policy.Policy.Evaluate, the
@@ -28,7 +29,7 @@ import (
 const MaxRegions = 1 << 18
 
 // Field is the constraint a region puts on one argument: the bits in
-// Mask equal those of Value; Mask 0 means any value.
+// Mask equal those of Value; Mask 0 means any value (a policy.Cube).
 type Field struct{ Mask, Value uint64 }
 
 // Region is a set of argument vectors, one Field per argument.
@@ -79,50 +80,17 @@ func (r Region) String() string {
 }
 
 // cubesOf returns fields whose union is the set of values c accepts on an
-// argument of an architecture whose arguments are width bits wide.
+// argument of an architecture whose arguments are width bits wide: c's
+// cubes (policy.Cond.Cubes).
 func cubesOf(c policy.Cond, width int) ([]Field, error) {
-	full := uint64(1<<64 - 1)
-	if width == 32 || c.Width32 {
-		full = 1<<32 - 1
+	if c.Op == policy.OpInvalid || c.Op > policy.OpMaskedEQ {
+		return nil, fmt.Errorf("invalid operator %v", c.Op)
 	}
-	v := c.Value & full
-	// below: [0, x) as prefix cubes; above: (x, full].
-	below := func(x uint64) []Field {
-		var out []Field
-		for m := x; m != 0; m &= m - 1 {
-			j := bits.TrailingZeros64(m)
-			hi := full &^ (uint64(1)<<j - 1)
-			out = append(out, Field{hi, x &^ (uint64(1) << j) & hi})
-		}
-		return out
+	var out []Field
+	for _, q := range c.Cubes(width) {
+		out = append(out, Field(q))
 	}
-	above := func(x uint64) []Field {
-		var out []Field
-		for m := ^x & full; m != 0; m &= m - 1 {
-			j := bits.TrailingZeros64(m)
-			hi := full &^ (uint64(1)<<j - 1)
-			out = append(out, Field{hi, (x | uint64(1)<<j) & hi})
-		}
-		return out
-	}
-	switch c.Op {
-	case policy.OpMaskedEQ:
-		m := c.Mask & full
-		return []Field{{m, c.Value & m}}, nil
-	case policy.OpEQ:
-		return []Field{{full, v}}, nil
-	case policy.OpNE:
-		return append(below(v), above(v)...), nil
-	case policy.OpLT:
-		return below(v), nil
-	case policy.OpLE:
-		return append(below(v), Field{full, v}), nil
-	case policy.OpGT:
-		return above(v), nil
-	case policy.OpGE:
-		return append(above(v), Field{full, v}), nil
-	}
-	return nil, fmt.Errorf("invalid operator %v", c.Op)
+	return out, nil
 }
 
 // crule is a rule with each condition as a union of fields.

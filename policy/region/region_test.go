@@ -36,7 +36,7 @@ func docker(t testing.TB) *policy.Policy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.Policy
 }
 
 func TestCompareIdentical(t *testing.T) {
@@ -197,7 +197,7 @@ func podman(t testing.TB) *policy.Policy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.Policy
 }
 
 // BenchmarkCompareDockerPodman: the exact difference of Docker's and
