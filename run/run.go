@@ -245,6 +245,60 @@ func Run(cfg Config) (*Report, error) {
 		}
 		p.DefaultAction = policy.Notify
 	}
+	layers, err := cfg.layers(&p)
+	if err != nil {
+		return nil, &Error{ExitInternal, err}
+	}
+	extra, err := preserved(cfg.PreserveFDs)
+	if err != nil {
+		return nil, &Error{ExitInternal, err}
+	}
+	im := &initOpts{Notify: notify, MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
+	var lc *confinement.Config // the Landlock layer, completed once the child's pid is known
+	var notice string
+	if layers != nil {
+		req := cfg.Request
+		if req == nil {
+			req = &confinement.Request{}
+		}
+		c := confinement.Config{Layers: *layers, Exec: execChain(execFiles), Scoped: req.Scoped()}
+		if c.Paths, c.Protected, err = req.Apply(&c.Layers); err != nil {
+			return nil, &Error{ExitInternal, err}
+		}
+		if st := c.Check(); len(st.Missing) > 0 {
+			if cfg.Strict {
+				return nil, &Error{ExitInternal, fmt.Errorf("--strict: this kernel cannot enforce: %s; not running the command", strings.Join(st.Missing, "; "))}
+			}
+			notice = "this kernel cannot enforce: " + strings.Join(st.Missing, "; ")
+		}
+		im.DropCaps, im.Caps = !c.Layers.AllCaps, c.Layers.Caps
+		lc = &c
+	}
+	// The Landlock ruleset, started first: it takes longest of what is
+	// prepared at once (the rules for the child's own /proc entries are
+	// added by the child, or after the fork).
+	type ruleset struct {
+		fd    int
+		flags uint32
+		err   error
+	}
+	var rsDone chan ruleset
+	if lc != nil {
+		rsDone = make(chan ruleset, 1)
+		c := *lc
+		c.ProcSelf = 0
+		go func() {
+			fd, flags, err := c.NewRulesetFD()
+			rsDone <- ruleset{fd, flags, err}
+		}()
+		defer func() {
+			if rsDone != nil { // an early return
+				if rs := <-rsDone; rs.fd >= 0 {
+					unix.Close(rs.fd)
+				}
+			}
+		}()
+	}
 	// Most of the filter does not depend on the child's pid: compiled
 	// while the rest is prepared (prepare.go).
 	type body struct {
@@ -287,59 +341,6 @@ func Run(cfg Config) (*Report, error) {
 		}()
 	} else {
 		close(sigReady)
-	}
-	layers, err := cfg.layers(&p)
-	if err != nil {
-		return nil, &Error{ExitInternal, err}
-	}
-	extra, err := preserved(cfg.PreserveFDs)
-	if err != nil {
-		return nil, &Error{ExitInternal, err}
-	}
-	im := &initOpts{Notify: notify, MDWE: cfg.Mode != Complain && !allowsJIT(cfg.Policy)}
-	var lc *confinement.Config // the Landlock layer, completed once the child's pid is known
-	var notice string
-	if layers != nil {
-		req := cfg.Request
-		if req == nil {
-			req = &confinement.Request{}
-		}
-		c := confinement.Config{Layers: *layers, Exec: execChain(execFiles), Scoped: req.Scoped()}
-		if c.Paths, c.Protected, err = req.Apply(&c.Layers); err != nil {
-			return nil, &Error{ExitInternal, err}
-		}
-		if st := c.Check(); len(st.Missing) > 0 {
-			if cfg.Strict {
-				return nil, &Error{ExitInternal, fmt.Errorf("--strict: this kernel cannot enforce: %s; not running the command", strings.Join(st.Missing, "; "))}
-			}
-			notice = "this kernel cannot enforce: " + strings.Join(st.Missing, "; ")
-		}
-		im.DropCaps, im.Caps = !c.Layers.AllCaps, c.Layers.Caps
-		lc = &c
-	}
-	// The Landlock ruleset, built while the rest is prepared; the rules
-	// that name the child's pid are added after the fork.
-	type ruleset struct {
-		fd    int
-		flags uint32
-		err   error
-	}
-	var rsDone chan ruleset
-	if lc != nil {
-		rsDone = make(chan ruleset, 1)
-		c := *lc
-		c.ProcSelf = 0
-		go func() {
-			fd, flags, err := c.NewRulesetFD()
-			rsDone <- ruleset{fd, flags, err}
-		}()
-		defer func() {
-			if rsDone != nil { // an early return
-				if rs := <-rsDone; rs.fd >= 0 {
-					unix.Close(rs.fd)
-				}
-			}
-		}()
 	}
 	if memErr != nil && cfg.Mode != Complain {
 		for _, f := range extra {
