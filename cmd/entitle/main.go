@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/entitle-dev/entitle/catalog"
 	entrun "github.com/entitle-dev/entitle/run"
 )
 
@@ -89,6 +90,7 @@ func newRoot(args []string) *cobra.Command {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "run" {
 		early.start()
+		go catalog.Preload() // while the flags are parsed
 	}
 	os.Exit(run(os.Args[1:]))
 }
