@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/entitle-dev/entitle/run/internal/decode"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
 	"golang.org/x/sys/unix"
 )

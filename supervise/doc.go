@@ -1,6 +1,6 @@
 //go:build linux
 
-// Package run implements `entitle run`: it runs a command confined by a
+// Package supervise runs a command confined by a
 // seccomp filter and explains every denial.
 //
 // # Mechanism
@@ -140,4 +140,4 @@
 // the Go runtime of entitle and not restored before execve (the original
 // value is private to package syscall); descendants in other PID
 // namespaces are reported with the pid the supervisor sees.
-package run
+package supervise

@@ -1,10 +1,11 @@
 //go:build linux
 
-package run
+package launch
 
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
@@ -38,7 +39,7 @@ func TestSplitFilter(t *testing.T) {
 	}
 	for _, set := range sets {
 		for _, notify := range []bool{false, true} {
-			p, err := Build(catalog.Request{Entitlements: set})
+			p, err := build(set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +99,7 @@ func TestSplitFilter(t *testing.T) {
 // TestSplitPolicyRefuses: a policy with a stricter rule for a
 // signal-to-self call, or the placeholder elsewhere, is compiled whole.
 func TestSplitPolicyRefuses(t *testing.T) {
-	p, err := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	p, err := build([]string{"fs.read"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +113,13 @@ func TestSplitPolicyRefuses(t *testing.T) {
 	if _, _, ok := splitPolicy(&q); ok {
 		t.Error("the placeholder in another rule: split")
 	}
+}
+
+// build is the policy supervise.Build makes: the signal-to-self rules name
+// the placeholder, base keeps this process's user and group.
+func build(names []string) (*policy.Policy, error) {
+	return catalog.Build(catalog.Request{Entitlements: names, SelfPID: selfPID,
+		Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}})
 }
 
 func loadSim(t *testing.T, raw []byte) *sim.Program {
