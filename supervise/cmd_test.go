@@ -4,6 +4,7 @@ package supervise
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/syscalls"
 )
 
 // need skips the test unless the kernel tests can run and the programs
@@ -37,10 +39,23 @@ func need(t testing.TB, progs ...string) {
 
 type result struct {
 	*Report
-	stdout, log string
+	stdout, log string // the command's standard output and error
+	events      []Event
 }
 
-// confine runs args under base + allow in mode and returns the report.
+// denials returns the run's seccomp denials.
+func (r result) denials() []*Denial {
+	var out []*Denial
+	for _, e := range r.events {
+		if d, ok := e.(*Denial); ok && d.Layer == Seccomp {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// confine runs args under base + allow in mode, with every event, and
+// returns the report.
 func confine(t testing.TB, mode Mode, allow []string, args ...string) result {
 	t.Helper()
 	p, err := Build(catalog.Request{Entitlements: allow})
@@ -48,11 +63,31 @@ func confine(t testing.TB, mode Mode, allow []string, args ...string) result {
 		t.Fatal(err)
 	}
 	var out, log syncBuffer
-	rep, err := Run(Config{Policy: p, Entitlements: allow, Mode: mode, Args: args, Stdout: &out, Stderr: &log, Log: &log})
-	if err != nil {
+	var ev events
+	c := &Cmd{Path: args[0], Args: args, Policy: p, Entitlements: allow, Mode: mode, Stdout: &out, Stderr: &log,
+		Events: ev.add, Every: true}
+	if err := c.Run(); err != nil {
 		t.Fatalf("Run(%q): %v", args, err)
 	}
-	return result{rep, out.String(), log.String()}
+	return result{c.Report, out.String(), log.String(), ev.all()}
+}
+
+// events collects a run's events.
+type events struct {
+	mu sync.Mutex
+	e  []Event
+}
+
+func (ev *events) add(e Event) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.e = append(ev.e, e)
+}
+
+func (ev *events) all() []Event {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return slices.Clone(ev.e)
 }
 
 // syncBuffer is a bytes.Buffer safe for the supervisor and the copier of
@@ -87,80 +122,63 @@ func loopbackServer(t *testing.T) string {
 	return "http://" + ln.Addr().String() + "/x"
 }
 
-// TestPrograms runs real Debian programs with the entitlements they need
-// (no denial, expected output), then with one of them missing: the
-// explanation names exactly that entitlement.
-func TestPrograms(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "src", "a.txt"), []byte("hello\n"), 0o644)
-	url := ""
-	cases := []struct {
-		name    string
-		prog    string
-		args    func(run int) []string
-		allow   []string
-		missing string
-		want    string // in stdout
-	}{
-		{"ls", "ls", func(int) []string { return []string{"ls", dir + "/src"} }, []string{"fs.read"}, "fs.read", "a.txt"},
-		{"sh", "sh", func(i int) []string {
-			return []string{"sh", "-c", fmt.Sprintf("echo hi > %s/sh%d && cat %s/sh%d", dir, i, dir, i)}
-		}, []string{"fs.read", "fs.create", "proc.spawn", "proc.exec"}, "proc.exec", "hi"},
-		{"python3", "/usr/bin/python3", func(i int) []string {
-			return []string{"/usr/bin/python3", "-c", fmt.Sprintf("import os; os.mkdir(%q); print(os.listdir(%q))", fmt.Sprintf("%s/py%d", dir, i), dir+"/src")}
-		}, []string{"fs.read", "fs.create"}, "fs.create", "a.txt"},
-		{"tar", "tar", func(i int) []string {
-			return []string{"tar", "cvf", fmt.Sprintf("%s/t%d.tar", dir, i), "-C", dir, "src"}
-		}, []string{"fs.read", "fs.create", "net.unix"}, "fs.create", "src/a.txt"},
-		{"curl", "curl", func(int) []string { return []string{"curl", "-sS", url} }, []string{"fs.read", "net.client", "net.unix"}, "net.client", "hello from /x"},
-		{"sqlite3", "sqlite3", func(i int) []string {
-			return []string{"sqlite3", fmt.Sprintf("%s/db%d", dir, i), "create table t(x); insert into t values(42); select x*2 from t;"}
-		}, []string{"fs.read", "fs.write", "fs.create", "fs.lock", "fs.chown", "net.unix"}, "fs.lock", "84"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			need(t, c.prog)
-			if c.name == "curl" {
-				url = loopbackServer(t)
-			}
-			r := confine(t, Explain, c.allow, c.args(1)...)
-			if r.Denied != 0 || r.ExitCode != 0 || !strings.Contains(r.stdout, c.want) {
-				t.Fatalf("with %v: exit %d, %d denied, stdout %q, log:\n%s", c.allow, r.ExitCode, r.Denied, r.stdout, r.log)
-			}
-			less := slices.DeleteFunc(slices.Clone(c.allow), func(s string) bool { return s == c.missing })
-			r = confine(t, Explain, less, c.args(2)...)
-			if r.Denied == 0 || !slices.Equal(r.Needed, []string{c.missing}) {
-				t.Fatalf("without %s: needed %v (want exactly [%s]), log:\n%s", c.missing, r.Needed, c.missing, r.log)
-			}
-			if !strings.Contains(r.log, "needs "+c.missing+" — add --allow "+c.missing) || !strings.Contains(r.log, "to allow them: --allow ") {
-				t.Fatalf("explanation does not name %s:\n%s", c.missing, r.log)
-			}
-			t.Logf("without %s:\n%s", c.missing, r.log)
-		})
-	}
-}
-
-// TestExplainLine checks one denial line exactly.
-func TestExplainLine(t *testing.T) {
+// TestExplainDenial: one denial, as its typed event says it: the call
+// decoded, the entitlement that would allow it, the answer, and the
+// summary after it. (cmd/entitle's TestExplainLine checks its line.)
+func TestExplainDenial(t *testing.T) {
 	need(t, "mkdir")
 	dir := t.TempDir()
 	r := confine(t, Explain, []string{"fs.read"}, "mkdir", "-m", "0755", dir+"/x")
-	if r.ExitCode != 1 || len(r.Lines) != 2 {
-		t.Fatalf("exit %d, lines %q", r.ExitCode, r.Lines)
+	ds := r.denials()
+	if r.ExitCode != 1 || r.Denied != 1 || len(ds) != 1 {
+		t.Fatalf("exit %d, denied %d, denials %+v", r.ExitCode, r.Denied, ds)
 	}
+	d := ds[0]
 	// mkdir -m creates with 0755 ... (coreutils passes the mode to mkdir(2))
-	want := fmt.Sprintf(`entitle: denied mkdir(%q, 0755) by pid `, dir+"/x")
-	if !strings.HasPrefix(r.Lines[0], want) || !strings.HasSuffix(r.Lines[0], " (mkdir): needs fs.create — add --allow fs.create") {
-		t.Fatalf("line %q, want %q...", r.Lines[0], want)
+	if d.Syscall != "mkdir" || d.Call != fmt.Sprintf(`mkdir(%q, 0755)`, dir+"/x") || d.Comm != "mkdir" || d.PID == 0 ||
+		d.Arch != syscalls.Native() || d.Args[1] != 0o755 || d.Repeat {
+		t.Errorf("denial %+v", d)
 	}
-	if r.Lines[1] != "entitle: 1 call denied; to allow them: --allow fs.read,fs.create" {
-		t.Fatalf("summary %q", r.Lines[1])
+	if !slices.Equal(d.Entitlements, []string{"fs.create"}) || d.Reason != "" || d.Action != policy.Errno(1) {
+		t.Errorf("explanation %+v", d)
+	}
+	if !slices.Equal(r.Needed, []string{"fs.create"}) || len(r.Learned) != 1 || !strings.HasPrefix(r.Learned[0].Reason, "mkdir(") {
+		t.Errorf("needed %v, learned %+v", r.Needed, r.Learned)
+	}
+	if s, ok := r.events[len(r.events)-1].(*Summary); !ok || s.Report != r.Report || s.When().IsZero() {
+		t.Errorf("last event %#v, want the summary", r.events[len(r.events)-1])
 	}
 	if _, err := os.Stat(dir + "/x"); err == nil {
 		t.Fatal("the directory was created")
+	}
+}
+
+// TestRepeat: a denial that repeats an earlier one (same call, same
+// explanation) is sent only with Every, marked Repeat; both runs count it.
+func TestRepeat(t *testing.T) {
+	need(t, "sh", "mkdir")
+	dir := t.TempDir()
+	allow := []string{"fs.read", "proc.spawn", "proc.exec"}
+	p, _ := Build(catalog.Request{Entitlements: allow})
+	for _, every := range []bool{false, true} {
+		var ev events
+		c := &Cmd{Path: "sh", Args: []string{"sh", "-c", "mkdir " + dir + "/a; mkdir " + dir + "/a; true"}, Policy: p, Entitlements: allow,
+			Stderr: io.Discard, Events: ev.add, Every: every}
+		if err := c.Run(); err != nil {
+			t.Fatal(err)
+		}
+		var sent, repeats int
+		for _, e := range ev.all() {
+			if d, ok := e.(*Denial); ok && d.Syscall == "mkdir" {
+				sent++
+				if d.Repeat {
+					repeats++
+				}
+			}
+		}
+		if want := map[bool]int{false: 1, true: 2}[every]; c.Report.Denied != 2 || sent != want || repeats != want-1 {
+			t.Errorf("every=%v: denied %d, sent %d (%d repeats), want 2, %d", every, c.Report.Denied, sent, repeats, want)
+		}
 	}
 }
 
@@ -175,12 +193,17 @@ func TestComplainThenPolicy(t *testing.T) {
 	if r.ExitCode != 0 || r.Denied == 0 || !strings.Contains(r.stdout, "h") {
 		t.Fatalf("complain: exit %d, denied %d, out %q, log:\n%s", r.ExitCode, r.Denied, r.stdout, r.log)
 	}
+	for _, d := range r.denials() {
+		if d.Action != policy.Allow {
+			t.Errorf("complain mode answered %s with %v", d.Call, d.Action)
+		}
+	}
 	want := []string{"fs.create", "fs.read", "proc.exec", "proc.spawn"}
 	if !slices.Equal(r.Needed, want) {
 		t.Fatalf("needed %v, want %v", r.Needed, want)
 	}
 	os.RemoveAll(dir + "/d")
-	r2 := confine(t, Explain, Union(nil, r.Needed), "sh", "-c", script)
+	r2 := confine(t, Explain, r.Needed, "sh", "-c", script)
 	if r2.ExitCode != 0 || r2.Denied != 0 {
 		t.Fatalf("widened policy: exit %d, denied %d, log:\n%s", r2.ExitCode, r2.Denied, r2.log)
 	}
@@ -200,12 +223,12 @@ except PermissionError as e:
 	if !strings.Contains(r.stdout, "denied 1") || !slices.Equal(r.Needed, []string{"proc.exec"}) {
 		t.Fatalf("out %q, needed %v, log:\n%s", r.stdout, r.Needed, r.log)
 	}
-	if !strings.Contains(r.log, `execve("/usr/bin/python3", `) {
-		t.Fatalf("log:\n%s", r.log)
+	if !slices.ContainsFunc(r.denials(), func(d *Denial) bool { return strings.HasPrefix(d.Call, `execve("/usr/bin/python3", `) }) {
+		t.Fatalf("denials %+v", r.denials())
 	}
 }
 
-// TestNotGrantable: TIOCSTI is never granted; the line says so.
+// TestNotGrantable: TIOCSTI is never granted; the denial says why.
 func TestNotGrantable(t *testing.T) {
 	need(t, "/usr/bin/python3")
 	r := confine(t, Explain, []string{"fs.read"}, "/usr/bin/python3", "-c", `
@@ -215,17 +238,25 @@ try:
 except OSError as e:
     print("errno", e.errno)
 `)
-	if !strings.Contains(r.log, "ioctl(0, TIOCSTI, 0x") || !strings.Contains(r.log, "not grantable (") || len(r.Ungrantable) != 1 {
-		t.Fatalf("log:\n%s", r.log)
+	var sti *Denial
+	for _, d := range r.denials() {
+		if strings.HasPrefix(d.Call, "ioctl(0, TIOCSTI, 0x") {
+			sti = d
+		}
+	}
+	if sti == nil || sti.Entitlements != nil || sti.Reason == "" || sti.RawRule || len(r.Ungrantable) != 1 {
+		t.Fatalf("denial %+v, ungrantable %q", sti, r.Ungrantable)
 	}
 }
 
+// TestQuiet: no supervisor, no events but the summary; the kernel
+// answers.
 func TestQuiet(t *testing.T) {
 	need(t, "mkdir")
 	dir := t.TempDir()
 	r := confine(t, Quiet, []string{"fs.read"}, "mkdir", dir+"/q")
-	if r.ExitCode != 1 || r.Denied != 0 || len(r.Lines) != 0 || !strings.Contains(r.log, "Operation not permitted") || strings.Contains(r.log, "entitle:") {
-		t.Fatalf("exit %d, lines %q, log %q", r.ExitCode, r.Lines, r.log)
+	if r.ExitCode != 1 || r.Denied != 0 || len(r.events) != 1 || !strings.Contains(r.log, "Operation not permitted") {
+		t.Fatalf("exit %d, events %+v, log %q", r.ExitCode, r.events, r.log)
 	}
 	r = confine(t, Quiet, []string{"fs.read", "fs.create"}, "mkdir", dir+"/q")
 	if r.ExitCode != 0 {
@@ -240,51 +271,57 @@ func TestExitCodes(t *testing.T) {
 	os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644)
 	garbage := filepath.Join(dir, "garbage")
 	os.WriteFile(garbage, []byte("\x7fELF garbage"), 0o755)
+	const exited = ErrorKind(-1)
 	for _, c := range []struct {
 		args []string
+		kind ErrorKind
 		code int
 		err  string
 	}{
-		{[]string{"sh", "-c", "exit 0"}, 0, ""},
-		{[]string{"sh", "-c", "exit 3"}, 3, ""},
-		{[]string{"sh", "-c", "kill -TERM $$"}, 128 + 15, ""},
-		{[]string{"no-such-command-xyz"}, ExitNotFound, "command not found"},
-		{[]string{dir + "/missing"}, ExitNotFound, "command not found"},
-		{[]string{noexec}, ExitCannotExec, "permission denied"},
-		{[]string{dir}, ExitCannotExec, "is a directory"},
-		{[]string{garbage}, ExitCannotExec, "exec format error"},
+		{[]string{"sh", "-c", "exit 0"}, exited, 0, ""},
+		{[]string{"sh", "-c", "exit 3"}, exited, 3, ""},
+		{[]string{"sh", "-c", "kill -TERM $$"}, exited, 128 + 15, ""},
+		{[]string{"no-such-command-xyz"}, NotFound, 0, "no-such-command-xyz: command not found"},
+		{[]string{dir + "/missing"}, NotFound, 0, "command not found"},
+		{[]string{noexec}, CannotExec, 0, "permission denied"},
+		{[]string{dir}, CannotExec, 0, "is a directory"},
+		{[]string{garbage}, CannotExec, 0, "exec format error"},
 	} {
 		p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
 		var log syncBuffer
-		rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: c.args, Log: &log, Stderr: &log})
-		code := -1
+		cmd := &Cmd{Path: c.args[0], Args: c.args, Policy: p, Entitlements: []string{"fs.read"}, Stderr: &log}
+		err := cmd.Run()
+		kind, code := exited, -1
 		if err != nil {
 			e, ok := err.(*Error)
 			if !ok {
 				t.Fatalf("%q: %T %v", c.args, err, err)
 			}
-			code = e.Code
+			kind = e.Kind
 			if !strings.Contains(e.Error(), c.err) {
 				t.Errorf("%q: error %q, want %q", c.args, e.Error(), c.err)
 			}
 		} else {
-			code = rep.ExitCode
+			code = cmd.Report.ExitCode
+			if c.code == 128+15 && cmd.Report.Signal != 15 {
+				t.Errorf("%q: signal %v, want SIGTERM", c.args, cmd.Report.Signal)
+			}
 		}
-		if code != c.code {
-			t.Errorf("%q: exit %d, want %d (%v, log %q)", c.args, code, c.code, err, log.String())
+		if kind != c.kind || kind == exited && code != c.code {
+			t.Errorf("%q: kind %d, exit %d, want %d, %d (%v, log %q)", c.args, kind, code, c.kind, c.code, err, log.String())
 		}
 	}
 }
 
 // TestFailClosed: when the filter cannot be compiled or installed the
-// command does not run and the status is 125.
+// command does not run: a Setup error.
 func TestFailClosed(t *testing.T) {
 	need(t, "touch")
 	dir := t.TempDir()
 	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read", "fs.create"}})
 	p.Rules = append(p.Rules, policy.Rule{Syscall: "no_such_call", Action: policy.Allow})
-	_, err := Run(Config{Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Args: []string{"touch", dir + "/ran"}})
-	if e, ok := err.(*Error); !ok || e.Code != ExitInternal {
+	err := Command(p, "touch", dir+"/ran").Run()
+	if e, ok := err.(*Error); !ok || e.Kind != Setup {
 		t.Fatalf("err %v", err)
 	}
 	if _, err := os.Stat(dir + "/ran"); err == nil {
@@ -292,79 +329,115 @@ func TestFailClosed(t *testing.T) {
 	}
 }
 
-// TestOnEvent: the typed event sink gets one denial per denied call and a
-// summary, as the JSON stream does.
-func TestOnEvent(t *testing.T) {
+// TestRefusals: what Start refuses before anything runs, as typed errors:
+// a policy that does not deny (outside Quiet), descriptors to preserve
+// that were not passed.
+func TestRefusals(t *testing.T) {
+	need(t, "true")
+	allowAll := &policy.Policy{DefaultAction: policy.Allow}
+	var nd *NotDenyingError
+	if err := Command(allowAll, "true").Run(); !errors.As(err, &nd) || nd.Action != policy.Allow || err.(*Error).Kind != Setup {
+		t.Errorf("allow-all policy in Explain mode: %v", err)
+	}
+	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	var pe *PreserveError
+	c := Command(p, "true")
+	c.PreserveFDs = 1000000
+	if err := c.Run(); !errors.As(err, &pe) || pe.FD != -1 {
+		t.Errorf("PreserveFDs 1000000: %v", err)
+	}
+	c = Command(p, "true")
+	c.PreserveFDs = 900 // far above what this process has open
+	if err := c.Run(); !errors.As(err, &pe) || pe.FD < 3 || pe.Err != nil {
+		t.Errorf("PreserveFDs 900: %v", err)
+	}
+	c = Command(p, "true")
+	if err := c.Wait(); err == nil {
+		t.Error("Wait before Start: no error")
+	}
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err == nil {
+		t.Error("a second Start: no error")
+	}
+}
+
+// TestEvents: the sink gets one denial per denied call and the summary
+// last, stamped with the time.
+func TestEvents(t *testing.T) {
 	need(t, "mkdir")
 	dir := t.TempDir()
 	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
-	var mu sync.Mutex
-	var got []Event
-	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"mkdir", dir + "/x"},
-		Log: io.Discard, Stderr: io.Discard, OnEvent: func(e Event) { mu.Lock(); got = append(got, e); mu.Unlock() }})
-	if err != nil {
+	var got events
+	c := Command(p, "mkdir", dir+"/x")
+	c.Entitlements, c.Stderr, c.Events = []string{"fs.read"}, io.Discard, got.add
+	if err := c.Run(); err != nil {
 		t.Fatal(err)
 	}
 	var denial, summary bool
-	for _, e := range got {
-		switch {
-		case e.Event == "denial" && e.Layer == "seccomp" && e.Syscall == "mkdir" && e.Flag == "--allow fs.create" && e.Action == "errno(EPERM)":
-			denial = true
-		case e.Event == "summary" && e.Exit != nil && *e.Exit == rep.ExitCode && e.Denied == 1:
-			summary = true
+	for _, e := range got.all() {
+		switch e := e.(type) {
+		case *Denial:
+			denial = denial || e.Layer == Seccomp && e.Syscall == "mkdir" && slices.Equal(e.Entitlements, []string{"fs.create"}) && e.Action == policy.Errno(1) && !e.When().IsZero()
+		case *Summary:
+			summary = e.Report == c.Report && e.Report.Denied == 1
 		}
 	}
 	if !denial || !summary {
-		t.Errorf("events %+v: want the mkdir denial and the summary", got)
+		t.Errorf("events %+v: want the mkdir denial and the summary", got.all())
 	}
 }
 
 // TestDevNull: a shell's `> /dev/null` (O_CREAT|O_WRONLY|O_TRUNC, which
 // is fs.create's) and git's O_RDWR open of /dev/null are answered in
 // explain mode with a /dev/null descriptor the supervisor opened: not a
-// denial, not reported. Any other path stays denied, and --quiet (no
-// supervisor) denies it.
+// denial, a probe. Any other path stays denied, and Quiet (no supervisor)
+// denies it.
 func TestDevNull(t *testing.T) {
 	need(t, "sh")
-	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
-	var log syncBuffer
-	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"sh", "-c", "echo x > /dev/null && exec 3<>/dev/null && echo ok"},
-		Log: &log, Stderr: &log})
-	if err != nil || rep.ExitCode != 0 || rep.Denied != 0 || strings.Contains(log.String(), "denied") {
-		t.Fatalf("explain: %v %+v\n%s", err, rep, log.String())
+	r := confine(t, Explain, []string{"fs.read"}, "sh", "-c", "echo x > /dev/null && exec 3<>/dev/null && echo ok")
+	if r.ExitCode != 0 || r.Denied != 0 || len(r.denials()) != 0 || r.Probes < 2 || strings.Contains(r.log, "denied") {
+		t.Fatalf("explain: %+v\n%s", r.Report, r.log)
+	}
+	for _, e := range r.events {
+		if p, ok := e.(*Probe); ok && (!p.DevNull || !strings.Contains(p.Call, `"/dev/null"`)) {
+			t.Errorf("probe %+v", p)
+		}
 	}
 	dir := t.TempDir()
-	rep, err = Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Args: []string{"sh", "-c", "echo x > " + dir + "/f"}, Log: &log, Stderr: &log})
-	if err != nil || rep.ExitCode == 0 || rep.Denied != 1 {
-		t.Fatalf("another path: %v %+v\n%s", err, rep, log.String())
+	r = confine(t, Explain, []string{"fs.read"}, "sh", "-c", "echo x > "+dir+"/f")
+	if r.ExitCode == 0 || r.Denied != 1 {
+		t.Fatalf("another path: %+v\n%s", r.Report, r.log)
 	}
-	rep, err = Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Mode: Quiet, Args: []string{"sh", "-c", "echo x > /dev/null"}, Log: &log, Stderr: &log})
-	if err != nil || rep.ExitCode == 0 {
-		t.Fatalf("quiet: %v %+v", err, rep)
+	r = confine(t, Quiet, []string{"fs.read"}, "sh", "-c", "echo x > /dev/null")
+	if r.ExitCode == 0 {
+		t.Fatalf("quiet: %+v", r.Report)
 	}
 }
 
 // TestInitChild: what the forked init child does before execve, besides
-// the filter: the working directory (a missing one stops the run at 125,
-// naming the step, before the command runs), standard streams that are not
-// files (copied through pipes; one pipe when stdout and stderr are the same
-// writer, so that the order of the writes is kept) and the standard input.
+// the filter: the working directory (a missing one stops the run with a
+// Setup error naming the step, before the command runs), standard streams
+// that are not files (copied through pipes; one pipe when stdout and
+// stderr are the same writer, so that the order of the writes is kept)
+// and the standard input.
 func TestInitChild(t *testing.T) {
 	need(t, "sh")
 	p, _ := Build(catalog.Request{Entitlements: []string{"fs.read"}})
 	dir := t.TempDir()
-	_, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Dir: dir + "/missing",
-		Args: []string{"sh", "-c", "exit 0"}, Log: io.Discard, Stderr: io.Discard})
-	if e, ok := err.(*Error); !ok || e.Code != ExitInternal || !strings.Contains(e.Error(), "change to the working directory") {
+	c := Command(p, "sh", "-c", "exit 0")
+	c.Entitlements, c.Dir, c.Stderr = []string{"fs.read"}, dir+"/missing", io.Discard
+	if err := c.Run(); err == nil || err.(*Error).Kind != Setup || !strings.Contains(err.Error(), "change to the working directory") {
 		t.Errorf("missing Dir: %v", err)
 	}
 
 	var out syncBuffer
-	rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Dir: dir,
-		Args:  []string{"sh", "-c", `pwd; read x; echo $x; echo 2 >&2; echo 3`},
-		Stdin: strings.NewReader("1\n"), Stdout: &out, Stderr: &out, Log: io.Discard})
-	if err != nil || rep.ExitCode != 0 {
-		t.Fatalf("run: %v %+v", err, rep)
+	c = Command(p, "sh", "-c", `pwd; read x; echo $x; echo 2 >&2; echo 3`)
+	c.Entitlements, c.Dir = []string{"fs.read"}, dir
+	c.Stdin, c.Stdout, c.Stderr = strings.NewReader("1\n"), &out, &out
+	if err := c.Run(); err != nil || c.Report.ExitCode != 0 {
+		t.Fatalf("run: %v %+v", err, c.Report)
 	}
 	if want := dir + "\n1\n2\n3\n"; out.String() != want {
 		t.Errorf("output %q, want %q", out.String(), want)
@@ -386,10 +459,10 @@ func TestConcurrentRuns(t *testing.T) {
 			if i%2 == 0 {
 				mode = Quiet
 			}
-			rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read"}, Mode: mode,
-				Args: []string{"sh", "-c", fmt.Sprintf("exit %d", i)}, Log: io.Discard, Stderr: io.Discard})
-			if err != nil || rep.ExitCode != i {
-				errs <- fmt.Sprintf("run %d: %v %+v", i, err, rep)
+			c := Command(p, "sh", "-c", fmt.Sprintf("exit %d", i))
+			c.Entitlements, c.Mode, c.Stderr = []string{"fs.read"}, mode, io.Discard
+			if err := c.Run(); err != nil || c.Report.ExitCode != i {
+				errs <- fmt.Sprintf("run %d: %v %+v", i, err, c.Report)
 			}
 		}(i)
 	}

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"golang.org/x/sys/unix"
 )
 

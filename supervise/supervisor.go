@@ -13,8 +13,8 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )
