@@ -56,9 +56,11 @@ type Denial struct {
 	// these arguments), else the preferred. nil: no entitlement allows it
 	// (Reason says why); empty: base allows it, but not this policy.
 	Entitlements []string
-	// Reason: for a seccomp call no entitlement allows, why ("never
-	// granted: ...", "no entitlement allows ioctl with these arguments");
-	// for Landlock, why the access was refused ("outside the read paths").
+	// Reason: for a seccomp call no entitlement allows, why (the never-
+	// grantable set's reason, such as "TIOCSTI pushes bytes into a
+	// terminal's input queue: ...", or "no entitlement allows ioctl with
+	// these arguments"); for Landlock, why the access was refused
+	// ("outside the read paths").
 	Reason string
 	// RawRule: Complain or Learn mode wrote a raw rule for the call
 	// (Report.Rules).

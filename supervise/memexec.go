@@ -21,7 +21,7 @@ import (
 // (PT_GNU_STACK with PF_X, `gcc -z execstack`) gets a read-write-execute
 // stack with no system call to refuse. PR_SET_MDWE does not stop it (on
 // Linux 6.18 an execstack program started under MDWE still has an rwx
-// stack), so Run reads the program headers of the command (and of a
+// stack), so Start reads the program headers of the command (and of a
 // script's interpreter) before starting it and refuses such a program
 // unless the policy allows executable memory, naming mem.jit. A 32-bit x86
 // program (i386 or x32) is refused too: its system calls are foreign-
