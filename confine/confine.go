@@ -4,6 +4,7 @@ package confine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -69,20 +70,19 @@ var (
 
 // Rules returns the go-landlock configuration and rules for c.
 func (c Config) Rules() (landlock.Config, []landlock.Rule, error) {
-	cfg, rules, grants, err := c.rules(false)
-	_ = grants // none: merged into rules
+	cfg, rules, _, err := c.rules(false)
 	return cfg, rules, err
 }
 
-// rules is Rules; with deferFS the file rights granted beneath paths are
-// returned as grants instead of rules, for NewRulesetFD to add itself.
-func (c Config) rules(deferFS bool) (landlock.Config, []landlock.Rule, []PathRule, error) {
-	cfg := landlock.Config{
+// rules is Rules; with deferFS the file rights to grant beneath paths are
+// not walked: grant says which, for NewRulesetFD to walk (fsGrants) and
+// add itself.
+func (c Config) rules(deferFS bool) (cfg landlock.Config, rules []landlock.Rule, grant uint64, err error) {
+	cfg = landlock.Config{
 		HandledAccessFS:  landlock.AccessFSSet(handledFS),
 		HandledAccessNet: landlock.AccessNetSet(ll.AccessNetBindTCP | ll.AccessNetConnectTCP),
 		Scoped:           landlock.ScopedSet((ll.ScopeSignal | ll.ScopeAbstractUnixSocket) &^ c.Layers.Unscoped),
 	}.BestEffort()
-	var rules []landlock.Rule
 	if c.Layers.Connect.All {
 		cfg.HandledAccessNet &^= ll.AccessNetConnectTCP
 	} else {
@@ -99,20 +99,16 @@ func (c Config) rules(deferFS bool) (landlock.Config, []landlock.Rule, []PathRul
 	}
 	if c.Layers.Mount {
 		cfg.HandledAccessFS = 0
-		return cfg, rules, nil, nil
+		return cfg, rules, 0, nil
 	}
-	grant := c.Layers.FS & handledFS
-	var grants []PathRule
-	if grant != 0 {
-		fs, err := c.fsGrants(grant)
+	grant = c.Layers.FS & handledFS
+	if grant != 0 && !deferFS {
+		fs, err := c.fsGrants(grant, nil)
 		if err != nil {
-			return landlock.Config{}, nil, nil, err
+			return landlock.Config{}, nil, 0, err
 		}
-		if deferFS {
-			grants = fs
-		} else {
-			rules = append(rules, pathRules(fs)...)
-		}
+		rules = append(rules, pathRules(fs)...)
+		grant = 0
 	}
 	exec := c.Exec
 	if c.Scoped && grant&ll.AccessFSExecute != 0 {
@@ -127,14 +123,20 @@ func (c Config) rules(deferFS bool) (landlock.Config, []landlock.Rule, []PathRul
 	if (grant&ll.AccessFSExecute == 0 || c.Scoped) && len(exec) > 0 {
 		rules = append(rules, landlock.PathAccess(ll.AccessFSExecute|ll.AccessFSReadFile, exec...))
 	}
-	return cfg, rules, grants, nil
+	return cfg, rules, grant, nil
 }
 
 // fsGrants grants the entitlements' file rights beneath "/" (or, with
 // c.Paths, beneath those paths), except what the limits keep out: the
 // privileged pseudo-filesystems unless Layers.PseudoFS, and c.Protected.
-func (c Config) fsGrants(grant uint64) ([]PathRule, error) {
-	b := &fsBuilder{}
+//
+// With out, each grant is also sent on out as it is found, and out is
+// closed at the end.
+func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) {
+	b := &fsBuilder{out: out}
+	if out != nil {
+		defer close(out)
+	}
 	if !c.Layers.PseudoFS {
 		mounts, err := readMounts()
 		if err != nil {
@@ -203,6 +205,7 @@ func pathRules(grants []PathRule) []landlock.Rule {
 type fsBuilder struct {
 	limits  []Protected
 	granted []PathRule
+	out     chan<- PathRule // if set, each grant as it is made
 }
 
 // maxRules bounds the rules one sandbox gets (a limit deep in a huge
@@ -217,6 +220,9 @@ func (b *fsBuilder) add(path string, r uint64, dir bool) {
 		return
 	}
 	b.granted = append(b.granted, PathRule{path, r})
+	if b.out != nil {
+		b.out <- PathRule{path, r}
+	}
 }
 
 // walk grants r beneath p (a directory when dir), minus the limits: the
@@ -409,7 +415,7 @@ func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	if ABI() == 0 {
 		return -1, 0, nil
 	}
-	cfg, rules, grants, err := c.rules(true)
+	cfg, rules, grant, err := c.rules(true)
 	if err != nil {
 		return -1, 0, err
 	}
@@ -417,8 +423,21 @@ func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	if err != nil {
 		return -1, 0, fmt.Errorf("landlock ruleset: %w", err)
 	}
-	if fd >= 0 && len(grants) > 0 {
-		if err := addGrants(fd, grants, uint64(cfg.HandledAccessFS)&supportedFS(ABI())); err != nil {
+	if fd >= 0 && grant != 0 {
+		// The grants are added as the walk finds them, by two
+		// goroutines beside it: the walk (reading directories and the
+		// mount table) and the rules (an open, a landlock_add_rule and a
+		// close each, hundreds around the secrets of /etc) took about
+		// as long each, and `entitle run` waits for both.
+		handled := uint64(cfg.HandledAccessFS) & supportedFS(ABI())
+		ch := make(chan PathRule, 256)
+		errc := make(chan error, 2)
+		for range 2 {
+			go func() { errc <- addGrants(fd, ch, handled) }()
+		}
+		_, werr := c.fsGrants(grant, ch)
+		err = errors.Join(werr, <-errc, <-errc)
+		if err != nil {
 			unix.Close(fd)
 			return -1, 0, fmt.Errorf("landlock ruleset: %w", err)
 		}
@@ -426,52 +445,38 @@ func (c Config) NewRulesetFD() (fd int, flags uint32, err error) {
 	return fd, flags, nil
 }
 
-// addGrants adds a path-beneath rule to the ruleset fd for each grant, with
-// the rights the ruleset handles (as go-landlock's best effort does; a
-// path gone since the walk is skipped, as IgnoreIfMissing does). The rules
-// are added by two goroutines at once: there can be hundreds (the entries
-// of /etc around its secrets), each an open, a landlock_add_rule and a
-// close, and `entitle run` waits for them.
-func addGrants(fd int, grants []PathRule, handled uint64) error {
-	add := func(gs []PathRule) error {
-		for _, g := range gs {
-			r := g.Rights & handled
-			if r == 0 {
-				continue
+// addGrants adds a path-beneath rule to the ruleset fd for each grant
+// received, with the rights the ruleset handles (as go-landlock's best
+// effort does; a path gone since the walk is skipped, as IgnoreIfMissing
+// does). After an error it only drains grants, so that the walk finishes.
+func addGrants(fd int, grants <-chan PathRule, handled uint64) error {
+	var first error
+	for g := range grants {
+		r := g.Rights & handled
+		if r == 0 || first != nil {
+			continue
+		}
+		pfd, err := unix.Open(g.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			if err != unix.ENOENT && err != unix.ENOTDIR {
+				first = fmt.Errorf("open %s: %w", g.Path, err)
 			}
-			pfd, err := unix.Open(g.Path, unix.O_PATH|unix.O_CLOEXEC, 0)
-			if err != nil {
-				if err == unix.ENOENT || err == unix.ENOTDIR {
-					continue
-				}
-				return fmt.Errorf("open %s: %w", g.Path, err)
-			}
-			err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: r, ParentFd: pfd}, 0)
-			if err == unix.EINVAL && r&^fileRights != 0 {
-				// a directory when walked, a file now: its file rights
-				err = nil
-				if rf := r & fileRights; rf != 0 {
-					err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: rf, ParentFd: pfd}, 0)
-				}
-			}
-			unix.Close(pfd)
-			if err != nil {
-				return fmt.Errorf("landlock_add_rule %s: %w", g.Path, err)
+			continue
+		}
+		err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: r, ParentFd: pfd}, 0)
+		if err == unix.EINVAL && r&^fileRights != 0 {
+			// a directory when walked, a file now: its file rights
+			err = nil
+			if rf := r & fileRights; rf != 0 {
+				err = ll.LandlockAddPathBeneathRule(fd, &ll.PathBeneathAttr{AllowedAccess: rf, ParentFd: pfd}, 0)
 			}
 		}
-		return nil
+		unix.Close(pfd)
+		if err != nil {
+			first = fmt.Errorf("landlock_add_rule %s: %w", g.Path, err)
+		}
 	}
-	if len(grants) < 32 {
-		return add(grants)
-	}
-	half := len(grants) / 2
-	errc := make(chan error, 1)
-	go func() { errc <- add(grants[half:]) }()
-	err := add(grants[:half])
-	if err2 := <-errc; err == nil {
-		err = err2
-	}
-	return err
+	return first
 }
 
 // RestrictSelf enforces a ruleset from NewRulesetFD on the calling thread,

@@ -191,8 +191,9 @@ func TestParseMounts(t *testing.T) {
 	}
 }
 
-// TestElfInterp: elfInterp reads what debug/elf reads, on the system's
-// programs and libraries and on hand-made 32-bit and big-endian files.
+// TestElfInterp: readELF reads what debug/elf reads (the interpreter, the
+// class and machine, an executable stack), on the system's programs and
+// libraries and on hand-made 32-bit and big-endian files.
 func TestElfInterp(t *testing.T) {
 	n := 0
 	for _, dir := range []string{"/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"} {
@@ -206,8 +207,10 @@ func TestElfInterp(t *testing.T) {
 				continue
 			}
 			n++
-			if got, want := elfInterp(f), elfInterpSlow(f); got != want {
-				t.Errorf("%s: %q, debug/elf reads %q", f.Name(), got, want)
+			got, ok := readELF(f)
+			want, wok := readELFSlow(f)
+			if ok && wok && got != want || got.interp != want.interp {
+				t.Errorf("%s: %+v, debug/elf reads %+v", f.Name(), got, want)
 			}
 			f.Close()
 		}
@@ -233,8 +236,10 @@ func TestElfInterp(t *testing.T) {
 		return append(b, "/lib/ld.so\x00"...)
 	}
 	for _, b := range [][]byte{make32(binary.LittleEndian, byte(elf.ELFDATA2LSB)), make32(binary.BigEndian, byte(elf.ELFDATA2MSB))} {
-		if got, want := elfInterp(bytes.NewReader(b)), elfInterpSlow(bytes.NewReader(b)); got != "/lib/ld.so" || got != want {
-			t.Errorf("ELF32: %q, debug/elf reads %q", got, want)
+		got, _ := readELF(bytes.NewReader(b))
+		want, _ := readELFSlow(bytes.NewReader(b))
+		if got.interp != "/lib/ld.so" || got != want {
+			t.Errorf("ELF32: %+v, debug/elf reads %+v", got, want)
 		}
 		// Cut anywhere: no interpreter, no panic.
 		for i := range b[:len(b)-1] {

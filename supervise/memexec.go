@@ -85,11 +85,11 @@ func (e *ExecMemoryError) Error() string {
 	return fmt.Sprintf("foreign-architecture program: %s is a 32-bit %s program: its system calls are foreign-architecture calls, which entitle never allows (the filter would kill it at the first one); use a 64-bit build", e.Path, e.ABI)
 }
 
-// checkExecMemory returns why execve of path, under p, would hand out
-// executable memory p does not allow or start a program whose every
-// system call p kills; nil if neither.
-func checkExecMemory(path string, p *policy.Policy) error {
-	for _, f := range confinement.ExecChain(path) {
+// checkExecMemory returns why execve of the files (confine.ExecFiles of
+// the command), under p, would hand out executable memory p does not allow
+// or start a program whose every system call p kills; nil if neither.
+func checkExecMemory(files []confinement.ExecFile, p *policy.Policy) error {
+	for _, f := range files {
 		var em *ExecMemoryError
 		err := checkELF(f)
 		switch {
@@ -102,28 +102,28 @@ func checkExecMemory(path string, p *policy.Policy) error {
 	return nil
 }
 
-func checkELF(path string) (err error) {
-	defer func() {
-		if recover() != nil { // debug/elf on hostile input: execve decides
-			err = nil
-		}
-	}()
-	ef, err := elf.Open(path)
-	if err != nil {
+// execChain is the paths of files.
+func execChain(files []confinement.ExecFile) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out
+}
+
+func checkELF(f confinement.ExecFile) error {
+	if !f.ELF {
 		return nil // not ELF (a script, checked through its interpreter) or unreadable: execve reports it
 	}
-	defer ef.Close()
-	if runtime.GOARCH == "amd64" && ef.Class == elf.ELFCLASS32 && (ef.Machine == elf.EM_386 || ef.Machine == elf.EM_X86_64) {
+	if runtime.GOARCH == "amd64" && f.Class == elf.ELFCLASS32 && (f.Machine == elf.EM_386 || f.Machine == elf.EM_X86_64) {
 		abi := "i386"
-		if ef.Machine == elf.EM_X86_64 {
+		if f.Machine == elf.EM_X86_64 {
 			abi = "x32"
 		}
-		return &ExecMemoryError{Path: path, ABI: abi}
+		return &ExecMemoryError{Path: f.Path, ABI: abi}
 	}
-	for _, p := range ef.Progs {
-		if p.Type == elf.PT_GNU_STACK && p.Flags&elf.PF_X != 0 {
-			return &ExecMemoryError{Path: path, Stack: true}
-		}
+	if f.ExecStack {
+		return &ExecMemoryError{Path: f.Path, Stack: true}
 	}
 	return nil
 }

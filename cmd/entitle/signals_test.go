@@ -4,11 +4,13 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -158,4 +160,69 @@ print("interrupts", n, flush=True)
 	if cmd.ProcessState.ExitCode() != 0 {
 		t.Fatalf("status %v", cmd.ProcessState)
 	}
+}
+
+// TestJobControl: in an interactive shell, Ctrl-Z stops the job (the
+// command stops, then entitle, so that the shell sees it stop), and fg
+// continues it: entitle hands the terminal back to the command, which goes
+// on reading it.
+func TestJobControl(t *testing.T) {
+	needProgs(t, "/usr/bin/python3", "/bin/bash")
+	m, s := openPty(t)
+	defer m.Close()
+	sh := exec.Command("/bin/bash", "--norc", "--noprofile", "-i")
+	sh.Env = append(os.Environ(), "PS1=PROMPT> ", "TERM=dumb")
+	sh.Stdin, sh.Stdout, sh.Stderr = s, s, s
+	sh.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	defer func() { sh.Process.Kill(); sh.Wait() }()
+	var mu sync.Mutex
+	var out strings.Builder
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := m.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := 0 // what the last waitFor consumed
+	waitFor := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			mu.Lock()
+			all := out.String()
+			mu.Unlock()
+			if i := strings.Index(all[seen:], what); i >= 0 {
+				seen += i + len(what)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("waiting for %q; the terminal shows:\n%s", what, out.String())
+	}
+	waitFor("PROMPT> ")
+	fmt.Fprintf(m, "%s run --allow fs.read -- /usr/bin/python3 -c 'import sys; print(\"rea\"+\"dy\", flush=True); print(\"got\", sys.stdin.readline().strip(), flush=True)'\n", entitleBin(t))
+	waitFor("ready")
+	m.Write([]byte{0x1a}) // Ctrl-Z
+	waitFor("Stopped")
+	waitFor("PROMPT> ")
+	m.Write([]byte("fg\n"))
+	time.Sleep(200 * time.Millisecond) // the command has the terminal again
+	m.Write([]byte("hello\n"))
+	waitFor("got hello")
+	waitFor("PROMPT> ")
+	m.Write([]byte("echo status=$?\n"))
+	waitFor("status=0")
+	m.Write([]byte("exit\n"))
 }
