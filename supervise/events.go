@@ -22,8 +22,8 @@ type Event interface {
 type Layer string
 
 const (
-	Seccomp  Layer = "seccomp"
-	Landlock Layer = "landlock"
+	Seccomp  Layer = "seccomp"  // the filter (user notification)
+	Landlock Layer = "landlock" // Landlock (the kernel's audit records)
 )
 
 // Denial is one call the seccomp filter did not allow (Layer Seccomp:
