@@ -51,5 +51,5 @@ fuzz:
 
 bench:
 	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler
-	$(GO) test -run=NONE -bench=. -benchtime=1x ./run
+	$(GO) test -run=NONE -bench=. -benchtime=1x ./supervise
 	$(GO) test -run=NONE -bench=. -benchtime=1x ./scan

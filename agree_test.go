@@ -12,12 +12,12 @@ import (
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
-	entrun "github.com/entitle-dev/entitle/run"
+	"github.com/entitle-dev/entitle/supervise"
 )
 
 // TestEntryPointsAgree: the same input gives the same policy whether it
 // reaches catalog.Build through the library (Policy, policyfile.LoadPolicy),
-// entitle run (run.Build, as the CLI calls it) or a policy file
+// entitle run (supervise.Build, as the CLI calls it) or a policy file
 // (policyfile.File.Policy, as entitle profile and diff call it). The
 // CLI's translation of its flags is checked in cmd/entitle.
 func TestEntryPointsAgree(t *testing.T) {
@@ -74,11 +74,11 @@ func TestEntryPointsAgreeScoped(t *testing.T) {
 	agree(t, lib, path, req)
 }
 
-// placeholder is the self pid of run.Build's policies (run's init child
+// placeholder is the self pid of supervise.Build's policies (the init child
 // replaces it with its own pid).
 const placeholder = catalog.OwnPID - 1
 
-// me is a request for this process as run.Build and the library make it.
+// me is a request for this process as supervise.Build and the library make it.
 func me(pid int) catalog.Request {
 	return catalog.Request{SelfPID: pid, Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}}
 }
@@ -91,11 +91,11 @@ func agree(t *testing.T, lib entitle.Policy, path string, req catalog.Request) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := entrun.Build(req)
+	got, err := supervise.Build(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	same(t, "run.Build", got, want)
+	same(t, "supervise.Build", got, want)
 	r := me(placeholder)
 	r.Entitlements, r.Mode, r.Violation, r.Extra, r.Scope = req.Entitlements, req.Mode, req.Violation, req.Extra, req.Scope
 	if got, err = catalog.Build(r); err != nil {
@@ -121,10 +121,10 @@ func agree(t *testing.T, lib entitle.Policy, path string, req catalog.Request) {
 		t.Fatal(err)
 	}
 	same(t, "File.Policy", got, want)
-	if got, err = entrun.Build(f.Request(catalog.Request{})); err != nil {
+	if got, err = supervise.Build(f.Request(catalog.Request{})); err != nil {
 		t.Fatal(err)
 	}
-	same(t, "run.Build(File.Request)", got, want)
+	same(t, "supervise.Build(File.Request)", got, want)
 }
 
 func same(t *testing.T, what string, got, want *policy.Policy) {

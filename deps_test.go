@@ -27,7 +27,7 @@ func TestLibraryDeps(t *testing.T) {
 			t.Fatalf("go list -deps (GOOS=%s): %v", goos, err)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			for _, banned := range []string{"go.yaml.in/yaml", "gopkg.in/yaml", "github.com/entitle-dev/entitle/policyfile", "github.com/spf13/", "github.com/entitle-dev/entitle/run", "github.com/entitle-dev/entitle/export", "github.com/entitle-dev/entitle/profile"} {
+			for _, banned := range []string{"go.yaml.in/yaml", "gopkg.in/yaml", "github.com/entitle-dev/entitle/policyfile", "github.com/spf13/", "github.com/entitle-dev/entitle/supervise", "github.com/entitle-dev/entitle/export", "github.com/entitle-dev/entitle/profile"} {
 				if strings.HasPrefix(dep, banned) {
 					t.Errorf("GOOS=%s: the library links %s", goos, dep)
 				}

@@ -157,7 +157,7 @@ var goldenArchSets = []struct {
 	{"loongarch64", []*syscalls.Arch{syscalls.LOONGARCH64}},
 }
 
-// runPolicy is entitle run's filter for req (run.Build and run's
+// runPolicy is entitle run's filter for req (supervise.Build and the launcher's
 // childFilter): the signal rules compare with the init child's pid, the
 // identity is known, the default action is notify, and execve and
 // sendmsg are allowed with pinned arguments.

@@ -14,12 +14,12 @@ import (
 	"github.com/entitle-dev/entitle/compiler"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
-	entrun "github.com/entitle-dev/entitle/run"
+	"github.com/entitle-dev/entitle/supervise"
 )
 
 // TestRunRequestAgrees: entitle run's flags, a policy file saying the same
 // and a preset give the request (and so the policy) the library and
-// run.Build get for the same input (TestEntryPointsAgree in the root
+// supervise.Build get for the same input (TestEntryPointsAgree in the root
 // package compares those).
 func TestRunRequestAgrees(t *testing.T) {
 	dir := t.TempDir()
@@ -29,13 +29,13 @@ func TestRunRequestAgrees(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := entrun.Build(creq)
+		p, err := supervise.Build(creq)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
-	want, err := entrun.Build(catalog.Request{Entitlements: []string{"net.dns", "fs.read"}, Scope: catalog.Scope{Read: true, Write: true, Connect: true}})
+	want, err := supervise.Build(catalog.Request{Entitlements: []string{"net.dns", "fs.read"}, Scope: catalog.Scope{Read: true, Write: true, Connect: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +44,14 @@ func TestRunRequestAgrees(t *testing.T) {
 	fromFile := build([]string{"fs.read"}, file, pathFlags{})
 	for what, got := range map[string]*policy.Policy{"flags": flags, "file": fromFile} {
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("entitle run from %s: not the policy run.Build gives the same request", what)
+			t.Errorf("entitle run from %s: not the policy supervise.Build gives the same request", what)
 		}
 	}
 
 	// A file's violation, mode and rules reach the policy as they reach it
 	// in the library and in entitle profile.
 	file = writeFile(t, "rules.yaml", "entitlements: [fs.read]\nviolation: kill\nrules:\n  - {syscall: uname, action: errno(ENOSYS)}\n")
-	want, err = entrun.Build(catalog.Request{Entitlements: []string{"fs.read", "proc.exec"}, Violation: policy.KillProcess,
+	want, err = supervise.Build(catalog.Request{Entitlements: []string{"fs.read", "proc.exec"}, Violation: policy.KillProcess,
 		Extra: []policy.Rule{{Syscall: "uname", Action: policy.Errno(38)}}})
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/entitle-dev/entitle/catalog"
-	entrun "github.com/entitle-dev/entitle/run"
+	"github.com/entitle-dev/entitle/supervise"
 )
 
 // exitError carries a specific exit status out of a command. With a nil
@@ -96,11 +96,11 @@ func main() {
 }
 
 // early holds, for `entitle run`, the signals to forward, subscribed from
-// the start of main (run.Forward) while the flags are parsed and the
+// the start of main (supervise.Forward) while the flags are parsed and the
 // policy is built: each subscription is a round trip to the runtime's
 // signal thread, and made later they competed with the ruleset and the
 // filter for the two cores, up to a millisecond of every run. Tests that
-// call runIO leave it unset (run.Run then subscribes its own).
+// call runIO leave it unset (Cmd.Start then subscribes its own).
 var early signalsEarly
 
 type signalsEarly struct {
@@ -111,7 +111,7 @@ type signalsEarly struct {
 func (e *signalsEarly) start() {
 	e.c, e.ready = make(chan os.Signal, 8), make(chan struct{})
 	go func() {
-		entrun.Forward(e.c)
+		supervise.Forward(e.c)
 		close(e.ready)
 	}()
 }

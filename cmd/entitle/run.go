@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
 	"github.com/entitle-dev/entitle/profile"
-	entrun "github.com/entitle-dev/entitle/run"
+	"github.com/entitle-dev/entitle/supervise"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +68,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
   entitle run --policy entitle.yaml -- sh -c 'date > /tmp/now'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			fail := func(err error) error { return &exitError{entrun.ExitInternal, err} }
+			fail := func(err error) error { return &exitError{exitInternal, err} }
 			if (complain || learn) && quiet || complain && learn {
 				return fail(errors.New("--learn, --complain and --quiet exclude each other"))
 			}
@@ -85,48 +86,54 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if paths.explain {
 				return explainPolicy(c.OutOrStdout(), names, req)
 			}
-			cfg := entrun.Config{Entitlements: names, Args: args, Log: c.ErrOrStderr(), ReportAll: all,
-				Strict: strict, PreserveFDs: preserve, Request: req, Subreaper: true}
+			sc := &supervise.Cmd{Path: args[0], Args: args, Entitlements: names,
+				PreserveFDs: preserve, Request: req, Strict: strict, Subreaper: true}
+			var events io.Writer
 			if paths.events != "" {
 				ef, err := os.OpenFile(paths.events, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 				if err != nil {
 					return fail(fmt.Errorf("--events: %w", err))
 				}
 				defer ef.Close()
-				cfg.Events = ef
+				events = ef
 			}
 			switch {
 			case learn:
-				cfg.Mode = entrun.Learn
+				sc.Mode = supervise.Learn
 			case complain:
-				cfg.Mode = entrun.Complain
+				sc.Mode = supervise.Complain
 			case quiet:
-				cfg.Mode = entrun.Quiet
+				sc.Mode = supervise.Quiet
 			}
 			if profPath != "" {
-				cfg.Profile = true
 				var opts profile.Options
 				var prof *profile.Profile
 				if opts, err = pf.options(c.ErrOrStderr()); err == nil {
 					if prof, err = profile.Load(profPath, opts); err == nil {
-						cfg.Policy = prof.Policy
+						sc.Policy = prof.Policy
 					}
 				}
-			} else {
-				cfg.Policy, err = entrun.Build(creq)
-			}
-			if err != nil {
-				return fail(err)
-			}
-			cfg.Signals = early.signals()
-			rep, err := entrun.Run(cfg)
-			if err != nil {
-				var re *entrun.Error
-				if errors.As(err, &re) {
-					return &exitError{re.Code, re.Err}
+				if err == nil {
+					// An OCI profile defines only the seccomp layer; a
+					// Landlock domain still keeps other processes out of
+					// reach.
+					l := catalog.AllLayers()
+					l.Mount = allowsMount(sc.Policy)
+					sc.Layers = &l
 				}
+			} else {
+				sc.Policy, err = supervise.Build(creq)
+			}
+			if err != nil {
 				return fail(err)
 			}
+			view := newRunView(c.ErrOrStderr(), events, sc.Mode, names, profPath != "", all, sc.Policy)
+			sc.Events, sc.Every = view.event, view.every()
+			sc.Signals = early.signals()
+			if err := sc.Run(); err != nil {
+				return runExit(err)
+			}
+			rep := sc.Report
 			if output != "" {
 				if err := writeWidened(output, names, rep, file, profPath != ""); err != nil {
 					return fail(err)
@@ -194,11 +201,11 @@ func runRequest(allow []string, polFile string, paths *pathFlags) (catalog.Reque
 // writeWidened writes the policy granted plus what a learn or complain run
 // needed: the minimal set of entitlements, each with the call it is for,
 // and raw rules for calls no entitlement grants.
-func writeWidened(path string, granted []string, rep *entrun.Report, file *policyfile.File, fromProfile bool) error {
+func writeWidened(path string, granted []string, rep *supervise.Report, file *policyfile.File, fromProfile bool) error {
 	if fromProfile {
 		return errors.New("-o with --profile is not supported: use --allow or --policy")
 	}
-	names := entrun.Union(granted, rep.Needed)
+	names := union(granted, rep.Needed)
 	var rules, extra []policy.Rule
 	var ruleComments []string
 	if file != nil {
@@ -240,4 +247,20 @@ func writeWidened(path string, granted []string, rep *entrun.Report, file *polic
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// allowsMount reports whether p may allow a call that changes mounts.
+func allowsMount(p *policy.Policy) bool {
+	if p.DefaultAction.Kind == policy.ActAllow {
+		return true
+	}
+	for _, r := range p.Rules {
+		switch r.Syscall {
+		case "mount", "umount", "umount2", "move_mount", "fsmount", "pivot_root", "mount_setattr", "open_tree":
+			if r.Action.Kind == policy.ActAllow {
+				return true
+			}
+		}
+	}
+	return false
 }

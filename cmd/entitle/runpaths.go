@@ -40,7 +40,7 @@ func (p *pathFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&p.ignoreMissing, "ignore-missing", false, "skip paths that do not exist instead of refusing to run")
 	f.StringArrayVar(&p.unprotect, "unprotect", nil, "lift the default protection of `PATH` (SSH keys, credentials, .env, .git/hooks, shell rc files)")
 	f.BoolVar(&p.protectWorkspace, "protect-workspace", false, "also protect .env, .git/hooks and .git/config in the --read/--write trees (their top directories then accept no new entries)")
-	f.StringVar(&p.events, "events", "", "write one JSON object per denial (both layers) and a summary to `FILE` (schema: go doc ./run Event)")
+	f.StringVar(&p.events, "events", "", "write one JSON object per denial (both layers) and a summary to `FILE` (schema: go doc -cmd -u ./cmd/entitle eventJSON)")
 	f.BoolVar(&p.explain, "explain-policy", false, "print the entitlements, paths, ports and protected paths, and exit")
 }
 

@@ -11,14 +11,14 @@ import (
 
 // unixImporters are the only directories whose non-test code may import
 // golang.org/x/sys/unix: the code that makes system calls (seccomp, the
-// launcher and supervisor in run and its decoder, which reads the calling
+// supervisor in supervise, its launcher and its decoder, which reads the calling
 // process's memory and descriptors, the layers in confine, doctor's probes,
 // the library's Apply in the root package, the CLI's terminal checks,
 // profile's reading of the running kernel's release) and this package's
 // generator. Everything else asks internal/linux for Linux facts, so that
 // it builds on every GOOS and each fact has one home.
 var unixImporters = map[string]bool{
-	".": true, "seccomp": true, "run": true, "run/internal/decode": true, "confine": true, "doctor": true,
+	".": true, "seccomp": true, "supervise": true, "supervise/internal/launch": true, "supervise/internal/decode": true, "confine": true, "doctor": true,
 	"cmd/entitle": true, "profile": true, "internal/linux/internal/gen": true, "internal/testenv": true,
 }
 

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"debug/elf"
@@ -21,7 +21,7 @@ import (
 // (PT_GNU_STACK with PF_X, `gcc -z execstack`) gets a read-write-execute
 // stack with no system call to refuse. PR_SET_MDWE does not stop it (on
 // Linux 6.18 an execstack program started under MDWE still has an rwx
-// stack), so Run reads the program headers of the command (and of a
+// stack), so Start reads the program headers of the command (and of a
 // script's interpreter) before starting it and refuses such a program
 // unless the policy allows executable memory, naming mem.jit. A 32-bit x86
 // program (i386 or x32) is refused too: its system calls are foreign-
@@ -42,10 +42,8 @@ import (
 // seen (seccomp cannot read the file); MDWE does not cover it.
 
 const (
-	prSetMDWE                   = 65
-	prMDWERefuseExecGain        = 1
-	protRWX                     = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
-	mapPrivateAnon       uint64 = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
+	protRWX               = unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
+	mapPrivateAnon uint64 = unix.MAP_PRIVATE | unix.MAP_ANONYMOUS
 )
 
 // allowsJIT reports whether p lets the process make memory executable
@@ -70,22 +68,33 @@ func allowsJIT(p *policy.Policy) bool {
 	return false
 }
 
-// errExecStack and errForeignELF mark a command refused for what execve
-// would give it.
-var (
-	errExecStack  = errors.New("executable stack")
-	errForeignELF = errors.New("foreign-architecture program")
-)
+// ExecMemoryError refuses a command for what execve would give it:
+// executable memory the policy does not allow (a program linked with an
+// executable stack; mem.jit allows it), or a 32-bit x86 program, whose
+// every system call the filter kills.
+type ExecMemoryError struct {
+	Path  string // the program (the command, or a script's interpreter)
+	Stack bool   // an executable stack; otherwise a 32-bit program
+	ABI   string // a 32-bit program's: "i386" or "x32"
+}
+
+func (e *ExecMemoryError) Error() string {
+	if e.Stack {
+		return fmt.Sprintf("executable stack: %s is linked with an executable stack (PT_GNU_STACK RWE): the kernel would give it read-write-execute memory, which needs mem.jit", e.Path)
+	}
+	return fmt.Sprintf("foreign-architecture program: %s is a 32-bit %s program: its system calls are foreign-architecture calls, which entitle never allows (the filter would kill it at the first one); use a 64-bit build", e.Path, e.ABI)
+}
 
 // checkExecMemory returns why execve of the files (confine.ExecFiles of
 // the command), under p, would hand out executable memory p does not allow
 // or start a program whose every system call p kills; nil if neither.
 func checkExecMemory(files []confinement.ExecFile, p *policy.Policy) error {
 	for _, f := range files {
+		var em *ExecMemoryError
 		err := checkELF(f)
 		switch {
-		case errors.Is(err, errExecStack) && allowsJIT(p):
-		case errors.Is(err, errForeignELF) && (slices.Contains(p.Arches, syscalls.X86) || slices.Contains(p.Arches, syscalls.X32)):
+		case errors.As(err, &em) && em.Stack && allowsJIT(p):
+		case errors.As(err, &em) && !em.Stack && (slices.Contains(p.Arches, syscalls.X86) || slices.Contains(p.Arches, syscalls.X32)):
 		case err != nil:
 			return err
 		}
@@ -111,10 +120,10 @@ func checkELF(f confinement.ExecFile) error {
 		if f.Machine == elf.EM_X86_64 {
 			abi = "x32"
 		}
-		return fmt.Errorf("%w: %s is a 32-bit %s program: its system calls are foreign-architecture calls, which entitle never allows (the filter would kill it at the first one); use a 64-bit build", errForeignELF, f.Path, abi)
+		return &ExecMemoryError{Path: f.Path, ABI: abi}
 	}
 	if f.ExecStack {
-		return fmt.Errorf("%w: %s is linked with an executable stack (PT_GNU_STACK RWE): the kernel would give it read-write-execute memory, which needs mem.jit — add --allow mem.jit, or relink it without -z execstack", errExecStack, f.Path)
+		return &ExecMemoryError{Path: f.Path, Stack: true}
 	}
 	return nil
 }
@@ -123,12 +132,11 @@ func checkELF(f confinement.ExecFile) error {
 // would have made (before the loop starts: no concurrency).
 func (s *supervisor) noteExecMemory(err error) {
 	s.rep.Denied++
-	if errors.Is(err, errExecStack) {
+	var em *ExecMemoryError
+	if errors.As(err, &em) && em.Stack {
 		s.obs = append(s.obs, observation{name: "execve", what: "an executable stack (" + err.Error() + ")", cands: []string{"mem.jit"}})
 	} else {
-		s.ungrant["execve: "+errForeignELF.Error()] = true
+		s.ungrant["execve: foreign-architecture program"] = true
 	}
-	line := "entitle: would refuse to start: " + err.Error()
-	s.rep.Lines = append(s.rep.Lines, line)
-	fmt.Fprintln(s.log, line)
+	s.events.emit(&Notice{Kind: WouldRefuse, Layer: Seccomp, Message: err.Error(), Err: err})
 }

@@ -1,32 +1,48 @@
 //go:build linux
 
-// Package run implements `entitle run`: it runs a command confined by a
-// seccomp filter and explains every denial.
+// Package supervise runs a command confined by a seccomp filter (and
+// Landlock and capabilities beyond it) and explains every denial as a
+// typed event.
+//
+// A Cmd is filled in and started as an os/exec.Cmd is: Path and Args,
+// Env, Dir, the standard streams, and the Policy (from Build), Mode,
+// Layers and Request that confine it. Start returns once the command runs
+// under its filter, Wait once it (with Subreaper, every descendant) has
+// exited, and Cmd.Report then says what happened: the exit status, the
+// calls denied, the smallest set of entitlements that would have allowed
+// them, raw rules for calls no entitlement grants. Meanwhile Cmd.Events
+// receives a *Denial for every call the filter did not allow and every
+// access Landlock refused (the call decoded, the entitlements that would
+// allow it or why none can, the answer), *Probe and *Notice events, and a
+// *Summary last. The package prints nothing: `entitle run` renders these
+// events as its lines and its JSON event stream (cmd/entitle), with the
+// flags to add and its exit statuses.
 //
 // # Mechanism
 //
-// Run looks the command up in PATH first (127 when it is not found, 126 when
-// it cannot be executed, before anything runs), then starts an init child:
-// a child of this process that runs no Go code but a few system calls
-// prepared before the fork (fork.go; package syscall does the same between
-// its fork and execve). It is given the command's standard streams, the
-// preserved descriptors and one end of an AF_UNIX SOCK_SEQPACKET
-// socketpair. Everything is prepared before the fork, in parallel: the
-// body of the filter (the policy without its signal-to-self rules), its
-// head (the signal-to-self rules with a stand-in for the pid and the
-// pinned execve and sendmsg; everything else jumps to the body, see
-// prepare.go) and the Landlock ruleset. The child writes its own pid into
-// the head and adds the rules for its own /proc entries to the ruleset, so
-// it needs nothing from the supervisor, and on amd64 it is a vfork: it
-// shares this address space until execve (a policy that cannot be split
-// is compiled whole for the pid after an ordinary fork and sent to the
-// child, which waits for it). The child sets NO_NEW_PRIVS, drops the
-// capabilities the entitlements do not keep, enforces the ruleset,
-// installs the filter,
+// Start looks the command up in PATH first (an *Error of kind NotFound or
+// CannotExec, before anything runs), then starts an init child: a child of
+// this process that runs no Go code but a few system calls prepared before
+// the fork (internal/launch, fork.go; package syscall does the same
+// between its fork and execve). It is given the command's standard
+// streams, the preserved descriptors and one end of an AF_UNIX
+// SOCK_SEQPACKET socketpair. Everything is prepared before the fork, in
+// parallel: the body of the filter (the policy without its signal-to-self
+// rules), its head (the signal-to-self rules with a stand-in for the pid
+// and the pinned execve and sendmsg; everything else jumps to the body,
+// see launch's prepare.go) and the Landlock ruleset. The child writes its
+// own pid into the head and adds the rules for its own /proc entries to
+// the ruleset, so it needs nothing from the supervisor, and on amd64 it is
+// a vfork: it shares this address space until execve (a policy that
+// cannot be split is compiled whole for the pid after an ordinary fork and
+// sent to the child, which waits for it). The child sets NO_NEW_PRIVS,
+// drops the capabilities the entitlements do not keep, enforces the
+// ruleset, installs the filter,
 // sends the listener descriptor back with SCM_RIGHTS and calls execve. The
 // socket is close-on-exec: end-of-file tells the supervisor the command is
-// running; otherwise the child reports why execve failed (126/127) or which
-// step failed before it (125, the command never runs). There is no second
+// running; otherwise the child reports why execve failed (NotFound,
+// CannotExec) or which step failed before it (Setup: the command never
+// runs). There is no second
 // Go runtime to start (re-executing the entitle binary cost about 3 ms of
 // every run) and no Go code runs under the filter.
 //
@@ -79,24 +95,27 @@
 // preferred one, then the narrowest), with a reason each (Report.Learned);
 // in Learn and Complain modes calls no entitlement grants become raw rules
 // (Report.Rules). Harmless probes (glibc's nscd lookup) are denied as the C
-// library expects and not reported (see probe.go). One line per distinct
-// (syscall, explanation) is printed (Config.ReportAll: every call):
+// library expects and not counted as denials (see probe.go). A Denial is
+// sent for the first call of each kind (same call, same explanation) and,
+// with Cmd.Every, for every call (Denial.Repeat marks the repeats); entitle
+// run prints it as
 //
 //	entitle: denied mkdir("/tmp/x", 0755) by pid 1234 (mkdir): needs fs.create — add --allow fs.create
 //
-// Calls no entitlement allows (the Never set, ioctl TIOCSTI, ...) say "not
-// grantable (reason)". The answer is the violation action: errno(N) is
+// Calls no entitlement allows (the Never set, ioctl TIOCSTI, ...) have nil
+// Denial.Entitlements and a Reason. The answer is the violation action: errno(N) is
 // returned as -N; kill-process/kill-thread make the supervisor kill the
 // thread group with SIGKILL (after denying the call); trap is answered with
 // EPERM (a supervisor cannot raise the kernel's SIGSYS). Complain mode
-// answers with SECCOMP_USER_NOTIF_FLAG_CONTINUE. At exit, when anything was
-// notified, one summary line gives the count and the complete --allow list
-// (what was granted followed by what was needed):
+// answers with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Denial.Action is then
+// policy.Allow). At exit the Summary carries the Report, which entitle run
+// prints as the count and the complete --allow list (what was granted
+// followed by what was needed):
 //
 //	entitle: 3 calls denied; to allow them: --allow fs.read,fs.create,net.client
 //
 // A policy whose default action is not a denial (allow, log, ...) has
-// nothing to explain and is refused outside Quiet mode.
+// nothing to explain and is refused outside Quiet mode (NotDenyingError).
 //
 // # Process handling
 //
@@ -104,9 +123,11 @@
 // inherited; other descriptors are not passed. SIGINT, SIGTERM, SIGHUP,
 // SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to the command (it
 // stays in entitle's process group, so a terminal's SIGINT can arrive
-// twice, as with `docker run`'s signal proxy). The status is the command's,
-// or 128+N when signal N killed it. entitle returns when the command
-// exits; descendants that outlive it keep the filter, and once the
+// twice, as with `docker run`'s signal proxy; with Subreaper it gets its
+// own group and the terminal, see jobctl.go). Report.ExitCode is the
+// command's status, or 128+N when signal N killed it (Report.Signal). Wait
+// returns when the command exits (with Subreaper, when its last descendant
+// has); descendants that outlive it keep the filter, and once the
 // supervisor has closed the listener their calls outside the policy fail
 // with ENOSYS.
 //
@@ -115,15 +136,17 @@
 // A system call of a foreign architecture (i386 through int $0x80, x32
 // numbers) gets the filter's bad-arch action, which stays
 // SECCOMP_RET_KILL_PROCESS in every mode: the kernel kills the command with
-// SIGSYS before any supervisor could see the call. Run then says so, in
-// every mode including Quiet: "entitle: the command was killed by SIGSYS:
-// seccomp killed it for a system call of a foreign architecture ...",
+// SIGSYS before any supervisor could see the call: Report.Signal is SIGSYS,
+// and entitle run says so, in every mode including Quiet: "entitle: the
+// command was killed by SIGSYS: seccomp killed it for a system call of a
+// foreign architecture ...",
 // mentioning the policy's own kill and trap rules when it has some, and
 // hedged ("probably") when the command exits with 159, the status a shell
 // gives a child killed by SIGSYS.
 //
-// Everything the command controls is quoted on entitle's lines: paths and
-// strings read from its memory with strconv.Quote, its command name bare
+// Everything the command controls is quoted in the events (and so on
+// entitle's lines): paths and strings read from its memory with
+// strconv.Quote in Denial.Call, its command name (Denial.Comm) bare
 // only when it is plainly safe (letters, digits, . _ + - / @) and with
 // strconv.QuoteToASCII otherwise, so escape sequences, control characters,
 // bidi overrides and invalid UTF-8 cannot rewrite or hide a denial line.
@@ -132,16 +155,17 @@
 //
 // # Failing closed
 //
-// If the filter cannot be compiled or installed, the child exits 125 before
-// execve. If the supervisor dies (even by SIGKILL) the listener closes and
+// If the filter cannot be compiled or installed, the child exits (125)
+// before execve and Start returns a Setup error. If the supervisor dies (even by SIGKILL) the listener closes and
 // the kernel fails every notified call with ENOSYS: the command keeps its
 // filter and never runs a denied call; a test kills the supervisor and
 // checks it. If the supervisor cannot receive notifications (for example
 // under another sandbox that denies its ioctl), it says so and closes the
-// listener instead of leaving the command blocked.
+// listener instead of leaving the command blocked (a ListenerLost
+// Notice).
 //
 // Known limits: RLIMIT_NOFILE's soft limit is raised to the hard limit by
 // the Go runtime of entitle and not restored before execve (the original
 // value is private to package syscall); descendants in other PID
 // namespaces are reported with the pid the supervisor sees.
-package run
+package supervise

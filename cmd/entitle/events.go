@@ -1,21 +1,20 @@
 //go:build linux
 
-package run
+package main
 
 import (
-	"encoding/json"
-	"io"
-	"sync"
 	"time"
+
+	"github.com/entitle-dev/entitle/supervise"
 )
 
-// EventsVersion is the version of the event schema; a change that removes
+// eventsVersion is the version of the event schema; a change that removes
 // or redefines a field increments it.
-const EventsVersion = 1
+const eventsVersion = 1
 
-// Event is one object of the JSON event stream (Config.Events, `entitle
-// run --events FILE`): one line per denial on either layer, one per
-// notice, and one summary at the end.
+// eventJSON is one object of the JSON event stream (`entitle run --events
+// FILE`): one line per denial on either layer, one per notice, and one
+// summary at the end.
 //
 //	{"v":1,"time":"2026-12-01T12:00:00.1Z","event":"denial","layer":"seccomp","pid":41,"comm":"mkdir",
 //	 "syscall":"mkdir","call":"mkdir(\"/tmp/x\", 0777)","entitlements":["fs.create"],
@@ -27,17 +26,19 @@ const EventsVersion = 1
 //
 // Fields: v (schema version), time (RFC 3339, UTC), event ("denial",
 // "notice", "summary"); for a denial: layer ("seccomp" or "landlock"),
-// pid and comm (seccomp: the calling process; comm is as the process set
-// it, unescaped), syscall and call (the decoded call), access (Landlock's
-// refused rights: fs.read_file, fs.make_reg, net.connect_tcp,
-// scope.signal, ...), path (the file, or for creation and removal the
-// directory), addr and port (network), entitlements (that would allow
-// it), flag (the flag to add; empty when nothing can allow it), reason,
-// action (what the call got: "errno(EPERM)", "kill-process", "allowed"
-// in complain mode); for the summary: exit (the command's status),
-// denied (seccomp), landlock_denied, allow (the complete --allow list),
-// flags (every flag to add), ungrantable.
-type Event struct {
+// pid and comm (seccomp: the calling process; comm as entitle's lines
+// show it, Go-quoted unless plainly safe), syscall and call (the decoded
+// call), access (Landlock's refused rights: fs.read_file, fs.make_reg,
+// net.connect_tcp, scope.signal, ...), path (the file, or for creation and
+// removal the directory), addr and port (network), entitlements (that
+// would allow it), flag (the flag to add; empty when nothing can allow
+// it), reason, action (what the call got: "errno(EPERM)", "kill-process",
+// "allowed" in complain mode); for the summary: exit (the command's
+// status), denied (seccomp), landlock_denied, allow (the complete --allow
+// list), flags (every flag to add), ungrantable.
+//
+// It is a rendering of supervise's typed events (runView).
+type eventJSON struct {
 	V              int      `json:"v"`
 	Time           string   `json:"time"`
 	Event          string   `json:"event"`
@@ -63,37 +64,13 @@ type Event struct {
 	Ungrantable    []string `json:"ungrantable,omitempty"`
 }
 
-// eventSink writes events as JSON lines and hands them to a callback; a
-// nil sink drops them.
-type eventSink struct {
-	mu  sync.Mutex
-	enc *json.Encoder
-	fn  func(Event)
-}
-
-func newEventSink(w io.Writer, fn func(Event)) *eventSink {
-	if w == nil && fn == nil {
-		return nil
-	}
-	s := &eventSink{fn: fn}
-	if w != nil {
-		s.enc = json.NewEncoder(w)
-	}
-	return s
-}
-
-func (s *eventSink) emit(e Event) {
-	if s == nil {
+// json writes ev, the rendering of e, as one line of the event stream
+// (nothing without --events).
+func (v *runView) json(e supervise.Event, ev *eventJSON) {
+	if v.enc == nil {
 		return
 	}
-	e.V = EventsVersion
-	e.Time = time.Now().UTC().Format(time.RFC3339Nano)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.enc != nil {
-		s.enc.Encode(e)
-	}
-	if s.fn != nil {
-		s.fn(e)
-	}
+	ev.V = eventsVersion
+	ev.Time = e.When().UTC().Format(time.RFC3339Nano)
+	v.enc.Encode(ev)
 }

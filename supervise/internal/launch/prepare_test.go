@@ -1,11 +1,12 @@
 //go:build linux
 
-package run
+package launch
 
 import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"unsafe"
 
@@ -41,7 +42,7 @@ func TestSplitFilter(t *testing.T) {
 	}
 	for _, set := range sets {
 		for _, notify := range []bool{false, true} {
-			p, err := Build(catalog.Request{Entitlements: set})
+			p, err := build(set)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +102,7 @@ func TestSplitFilter(t *testing.T) {
 // TestSplitPolicyRefuses: a policy with a stricter rule for a
 // signal-to-self call, or the placeholder elsewhere, is compiled whole.
 func TestSplitPolicyRefuses(t *testing.T) {
-	p, err := Build(catalog.Request{Entitlements: []string{"fs.read"}})
+	p, err := build([]string{"fs.read"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +116,13 @@ func TestSplitPolicyRefuses(t *testing.T) {
 	if _, _, ok := splitPolicy(&q); ok {
 		t.Error("the placeholder in another rule: split")
 	}
+}
+
+// build is the policy supervise.Build makes: the signal-to-self rules name
+// the placeholder, base keeps this process's user and group.
+func build(names []string) (*policy.Policy, error) {
+	return catalog.Build(catalog.Request{Entitlements: names, SelfPID: selfPID,
+		Identity: &catalog.Identity{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())}})
 }
 
 func loadSim(t *testing.T, raw []byte) *sim.Program {
@@ -138,7 +146,7 @@ func TestSelfContain(t *testing.T) {
 	const pid, sock = 4242, 7
 	lay := layout{Path: 0x1234_5000, Argv: 0x2345_6000, Env: 0x3456_7000, Handshake: 0x4567_8000}
 	for _, set := range [][]string{{}, {"fs.read"}, {"fs.read", "proc.signal"}, {"proc.exec", "proc.spawn"}, {"fs.read", "fs.write"}} {
-		p, err := Build(catalog.Request{Entitlements: set})
+		p, err := build(set)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import "github.com/entitle-dev/entitle/internal/quote"
 

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"fmt"
@@ -71,7 +71,7 @@ func load(b *testing.B, port, n int) time.Duration {
 // BenchmarkHTTP serves n requests over loopback from Python's http.server,
 // plain and under entitle run with net.server, fs.read and net.unix (glibc asks nscd over a Unix socket), and reports
 // requests per second and the ratio of wall times. Best of 3 rounds.
-// Run with: go test -run=NONE -bench=HTTP -benchtime=1x ./run
+// Run with: go test -run=NONE -bench=HTTP -benchtime=1x ./supervise
 func BenchmarkHTTP(b *testing.B) {
 	need(b, "/usr/bin/python3")
 	const n = 1000
@@ -94,9 +94,11 @@ func BenchmarkHTTP(b *testing.B) {
 		{"entitle run (net.server, fs.read, net.unix)", func(port int) func() error {
 			done := make(chan error, 1)
 			go func() {
-				rep, err := Run(Config{Policy: pol, Entitlements: []string{"net.server", "fs.read", "net.unix"}, Args: httpServer(port, n+1), Stderr: os.Stderr, Log: os.Stderr})
-				if err == nil && (rep.ExitCode != 0 || rep.Denied != 0) {
-					err = fmt.Errorf("exit %d, %d denied", rep.ExitCode, rep.Denied)
+				args := httpServer(port, n+1)
+				c := &Cmd{Path: args[0], Args: args, Policy: pol, Entitlements: []string{"net.server", "fs.read", "net.unix"}, Stderr: os.Stderr}
+				err := c.Run()
+				if err == nil && (c.Report.ExitCode != 0 || c.Report.Denied != 0) {
+					err = fmt.Errorf("exit %d, %d denied", c.Report.ExitCode, c.Report.Denied)
 				}
 				done <- err
 			}()

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"os"
@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Process groups, terminals and job control (Config.Subreaper).
+// Process groups, terminals and job control (Cmd.Subreaper).
 //
 // The command runs in its own process group, so that a signal reaches it
 // exactly once: signals sent to entitle are forwarded to it, and signals
@@ -63,7 +63,7 @@ func (j *jobControl) foreground() bool {
 
 // setForeground makes pgrp the terminal's foreground group. SIGTTOU, which
 // the kernel sends to a background group changing the foreground group, is
-// ignored by entitle after the command started (see Run).
+// ignored by entitle after the command started (see Cmd.Start).
 func (j *jobControl) setForeground(pgrp int) {
 	unix.IoctlSetPointerInt(j.tty, unix.TIOCSPGRP, pgrp)
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"debug/elf"
@@ -70,27 +70,41 @@ func TestCheckExecMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const (
+		stackErr   = "executable stack"
+		foreignErr = "foreign"
+	)
 	for _, c := range []struct {
 		path   string
 		jit    bool
-		want   error
+		want   string // the refusal: "", stackErr or foreignErr
 		reason string
 	}{
-		{plain, false, nil, "an ordinary program"},
-		{stack, false, errExecStack, "an executable stack without mem.jit"},
-		{stack, true, nil, "an executable stack with mem.jit"},
-		{script, false, errExecStack, "a script whose interpreter has an executable stack"},
-		{i386, false, errForeignELF, "an i386 program"},
-		{x32, true, errForeignELF, "an x32 program"},
-		{"/bin/true", false, nil, "the system's true"},
+		{plain, false, "", "an ordinary program"},
+		{stack, false, stackErr, "an executable stack without mem.jit"},
+		{stack, true, "", "an executable stack with mem.jit"},
+		{script, false, stackErr, "a script whose interpreter has an executable stack"},
+		{i386, false, foreignErr, "an i386 program"},
+		{x32, true, foreignErr, "an x32 program"},
+		{"/bin/true", false, "", "the system's true"},
 	} {
 		p := noJIT
 		if c.jit {
 			p = jit
 		}
 		err := checkExecMemory(confinement.ExecFiles(c.path), p)
-		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
-			t.Errorf("%s (%s): %v, want %v", c.reason, c.path, err, c.want)
+		got := ""
+		var em *ExecMemoryError
+		switch {
+		case errors.As(err, &em) && em.Stack:
+			got = stackErr
+		case errors.As(err, &em):
+			got = foreignErr
+		case err != nil:
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("%s (%s): %v, want %s", c.reason, c.path, err, c.want)
 		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/run/internal/decode"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ func ddCount() string {
 // allow-all filter (--quiet) shows the kernel's own cost of having any
 // seccomp filter (the syscall slow path), which no filter can go below.
 // Best of 5 rounds.
-// Run with: go test -run=NONE -bench=DD -benchtime=1x ./run
+// Run with: go test -run=NONE -bench=DD -benchtime=1x ./supervise
 func BenchmarkDD(b *testing.B) {
 	need(b, "dd")
 	allowed, err := Build(catalog.Request{Entitlements: []string{"fs.read", "fs.create"}})
@@ -60,11 +60,11 @@ func BenchmarkDD(b *testing.B) {
 	}
 	under := func(p *policy.Policy, wantDenied bool) func() error {
 		return func() error {
-			rep, err := Run(Config{Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
-			if err != nil {
+			c := &Cmd{Path: ddArgs[0], Args: ddArgs, Policy: p, Entitlements: []string{"fs.read", "fs.create"}, Stderr: io.Discard}
+			if err := c.Run(); err != nil {
 				return err
 			}
-			if rep.ExitCode != 0 || (rep.Denied > 0) != wantDenied {
+			if rep := c.Report; rep.ExitCode != 0 || (rep.Denied > 0) != wantDenied {
 				return fmt.Errorf("exit %d, %d denied", rep.ExitCode, rep.Denied)
 			}
 			return nil
@@ -75,9 +75,10 @@ func BenchmarkDD(b *testing.B) {
 	vs := []variant{
 		{"plain", plain(ddArgs...)},
 		{"allow-all filter (floor)", func() error {
-			rep, err := Run(Config{Policy: allowAll, Layers: &unrestricted, Mode: Quiet, Args: ddArgs, Stderr: io.Discard, Log: io.Discard})
-			if err == nil && rep.ExitCode != 0 {
-				err = fmt.Errorf("exit %d", rep.ExitCode)
+			c := &Cmd{Path: ddArgs[0], Args: ddArgs, Policy: allowAll, Layers: &unrestricted, Mode: Quiet, Stderr: io.Discard}
+			err := c.Run()
+			if err == nil && c.Report.ExitCode != 0 {
+				err = fmt.Errorf("exit %d", c.Report.ExitCode)
 			}
 			return err
 		}},

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package launch
 
 import (
 	"encoding/binary"
@@ -237,30 +237,6 @@ func (h *head) join(pid int, body []bpf.RawInstruction) []byte {
 		out = appendInsn(out, in)
 	}
 	return out
-}
-
-// filterMessage is the message to the init child when the policy could
-// not be split (splitPolicy): the filter compiled whole for pid, and the
-// ruleset rs (with its flags) completed with the rules for the child's
-// own /proc entries, as an SCM_RIGHTS control message.
-func filterMessage(p *policy.Policy, pid int, spec *forkSpec, rs int, rsFlags uint32, lc *confinement.Config) (msg, oob []byte, err error) {
-	prog, err := childFilter(p, pid, spec.sockFD(), spec.lay)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(prog)/8 > maxInsns {
-		return nil, nil, fmt.Errorf("the filter has %d instructions, more than the kernel's %d", len(prog)/8, maxInsns)
-	}
-	hdr := initHeader{Insns: uint32(len(prog) / 8)}
-	if rs >= 0 {
-		if err := lc.AddProcSelf(rs, pid); err != nil {
-			return nil, nil, fmt.Errorf("cannot build the Landlock ruleset, not running the command: %w", err)
-		}
-		hdr.Ruleset, hdr.RulesetFlags = 1, rsFlags
-		oob = unix.UnixRights(rs)
-	}
-	msg = append(unsafe.Slice((*byte)(unsafe.Pointer(&hdr)), initHeaderSize), prog...)
-	return msg, oob, nil
 }
 
 // selfContain prepares s for a child that completes its filter and

@@ -1,16 +1,17 @@
 //go:build linux
 
-package run
+package main
 
 import (
 	"fmt"
 	"syscall"
 
 	"github.com/entitle-dev/entitle/policy"
+	"github.com/entitle-dev/entitle/supervise"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
-// killLine says why the command died of SIGSYS, or returns "". The filter
+// killLine says why the command of a run died of SIGSYS, or returns "". The filter
 // kills the process (SECCOMP_RET_KILL_PROCESS, signal SIGSYS) for a system
 // call of an architecture the policy does not list — i386 calls made with
 // `int $0x80` from a 64-bit program, x32 calls (numbers with bit 30 set) —
@@ -21,16 +22,16 @@ import (
 // So the explanation comes from how the command died. A shell reports a
 // child killed by SIGSYS as status 159 (128+31); that is explained too,
 // hedged, since a program may exit 159 on its own.
-func killLine(ws syscall.WaitStatus, p *policy.Policy) string {
+func killLine(rep *supervise.Report, p *policy.Policy) string {
 	foreign := "a system call of a foreign architecture (i386 through int $0x80, or an x32 call), which entitle never allows: no entitlement grants it; build the program for " + nativeName()
 	also := ""
 	if p != nil && policyKills(p) {
 		also = ", or a call the policy kills (its default or a rule is kill or trap)"
 	}
 	switch {
-	case ws.Signaled() && ws.Signal() == syscall.SIGSYS:
+	case rep.Signal == syscall.SIGSYS:
 		return fmt.Sprintf("entitle: the command was killed by SIGSYS: seccomp killed it for %s%s", foreign, also)
-	case !ws.Signaled() && ws.ExitStatus() == 128+int(syscall.SIGSYS):
+	case rep.Signal == 0 && rep.ExitCode == 128+int(syscall.SIGSYS):
 		return fmt.Sprintf("entitle: the command exited with status 159, which is how a shell reports a child killed by SIGSYS: probably %s%s", foreign, also)
 	}
 	return ""

@@ -1,11 +1,10 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -14,8 +13,8 @@ import (
 
 	"github.com/entitle-dev/entitle/catalog"
 	"github.com/entitle-dev/entitle/policy"
-	"github.com/entitle-dev/entitle/run/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"github.com/entitle-dev/entitle/syscalls"
 	"golang.org/x/sys/unix"
 )
@@ -24,15 +23,15 @@ import (
 type supervisor struct {
 	fd        int
 	initPID   int
-	cfg       Config
+	mode      Mode
+	granted   []string // Cmd.Entitlements
+	every     bool
 	violation policy.Action
-	log       io.Writer
 	rep       *Report
 	wakeR     int
 	wakeW     int
 	done      sync.WaitGroup
-	seen      map[string]bool // "syscall|explanation" already reported
-	shown     int             // denial lines printed
+	seen      map[string]bool // the denials sent (see Denial.Repeat)
 	ungrant   map[string]bool
 	events    *eventSink
 	obs       []observation // distinct calls an entitlement would allow
@@ -40,13 +39,14 @@ type supervisor struct {
 	ruleSeen  map[string]bool
 }
 
-func newSupervisor(fd, initPID int, cfg Config, violation policy.Action, log io.Writer, rep *Report) (*supervisor, error) {
+func newSupervisor(fd, initPID int, c *Cmd, violation policy.Action, rep *Report) (*supervisor, error) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		unix.Close(fd)
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	s := &supervisor{fd: fd, initPID: initPID, cfg: cfg, violation: violation, log: log, rep: rep,
+	s := &supervisor{fd: fd, initPID: initPID, mode: c.Mode, granted: c.Entitlements, every: c.Every,
+		violation: violation, rep: rep, events: c.events,
 		wakeR: p[0], wakeW: p[1], seen: map[string]bool{}, ungrant: map[string]bool{},
 		obsSeen: map[string]bool{}, ruleSeen: map[string]bool{}}
 	s.done.Add(1)
@@ -69,7 +69,7 @@ func (s *supervisor) loop() {
 			continue
 		}
 		if err != nil {
-			fmt.Fprintf(s.log, "entitle: poll on the seccomp listener: %v; calls outside the policy now fail with ENOSYS, unexplained\n", err)
+			s.events.emit(&Notice{Kind: ListenerLost, Layer: Seccomp, Message: fmt.Sprintf("poll on the seccomp listener: %v; calls outside the policy now fail with ENOSYS, unexplained", err)})
 			unix.Close(s.fd)
 			s.fd = -1
 			return
@@ -102,7 +102,7 @@ func (s *supervisor) loop() {
 			}
 			// Fail closed without hanging the command: with the listener
 			// closed, its calls outside the policy fail with ENOSYS.
-			fmt.Fprintf(s.log, "entitle: receive a seccomp notification: %v; calls outside the policy now fail with ENOSYS, unexplained\n", err)
+			s.events.emit(&Notice{Kind: ListenerLost, Layer: Seccomp, Message: fmt.Sprintf("receive a seccomp notification: %v; calls outside the policy now fail with ENOSYS, unexplained", err)})
 			unix.Close(s.fd)
 			s.fd = -1
 			return
@@ -160,9 +160,9 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	if !seccomp.NotifIDValid(s.fd, n.ID) {
 		return // the call was interrupted or the process died: nothing to answer
 	}
-	// The command name costs a file read: only for what is shown or kept
-	// (a repeated denial is neither), and before the answer, while the
-	// process is sure to be there.
+	// The command name costs a file read: only for what is sent or kept
+	// (a repeated denial is neither, unless every denial is sent), and
+	// before the answer, while the process is sure to be there.
 	comm := ""
 	getComm := func() string {
 		if comm == "" {
@@ -177,23 +177,21 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		}
 		return what
 	}
-	if devNull && s.cfg.Mode == Explain && s.answerDevNull(n.ID, nullFlags) {
+	if devNull && s.mode == Explain && s.answerDevNull(n.ID, nullFlags) {
 		// /dev/null opened for writing (a shell's `> /dev/null` asks for
 		// O_CREAT, which is fs.create's): harmless, answered with a
 		// descriptor of /dev/null the supervisor opened, not reported.
 		s.rep.Probes++
-		if k := "probe|/dev/null"; s.cfg.ReportAll && !s.seen[k] {
-			s.seen[k] = true
-			s.print(fmt.Sprintf("entitle: harmless, answered with /dev/null: %s by pid %d (%s)", call, pid, getComm()))
+		if s.every {
+			s.events.emit(&Probe{PID: pid, Comm: getComm(), Syscall: name, Call: call, DevNull: true})
 		}
 		return
 	}
 	if probeWhat != "" {
 		// Answered as the library expects, in every mode; not a need.
 		s.rep.Probes++
-		if k := "probe|" + name + "|" + probeWhat; s.cfg.ReportAll && !s.seen[k] {
-			s.seen[k] = true
-			s.print(fmt.Sprintf("entitle: harmless probe, denied: %s by pid %d (%s): %s", call, pid, getComm(), probeWhat))
+		if s.every {
+			s.events.emit(&Probe{PID: pid, Comm: getComm(), Syscall: name, Call: call, What: probeWhat})
 		}
 		seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: n.ID, Error: -int32(probeErrno)})
 		return
@@ -214,7 +212,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	// what a learned policy must never allow).
 	deny := true
 	learnDenies := ""
-	switch s.cfg.Mode {
+	switch s.mode {
 	case Complain:
 		deny = false
 	case Learn:
@@ -222,8 +220,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		deny = learnDenies != ""
 	}
 
-	var why string
-	var ents []string // what the explanation names: nil not grantable, empty base
+	ev := &Denial{Layer: Seccomp, PID: pid, Arch: arch, Nr: nr, Syscall: name, Args: args, Call: call}
 	switch {
 	case cands == nil:
 		reason := catalog.NeverReason(name)
@@ -233,20 +230,19 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 		if reason == "" {
 			reason = "no entitlement allows " + name + " with these arguments"
 		}
-		why = "not grantable (" + reason + ")"
+		ev.Reason = reason
 		if !deny && learnDenies == "" && catalog.NeverReason(name) == "" && (name != "ioctl" || catalog.NeverIoctl(args[1]) == "") {
 			rr := rawRule(name, args, getWhat(), reason)
 			if k := rr.Rule.String(); !s.ruleSeen[k] {
 				s.ruleSeen[k] = true
 				s.rep.Rules = append(s.rep.Rules, rr)
 			}
-			why += "; written as a raw rule"
+			ev.RawRule = true
 		} else {
 			s.ungrant[name+": "+reason] = true
 		}
 	case len(cands) == 0:
-		ents = []string{}
-		why = "allowed by base, but not by this policy"
+		ev.Entitlements = []string{}
 	default:
 		key := name + "|" + strings.Join(cands, ",")
 		if learnDenies != "" {
@@ -256,59 +252,35 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 			s.obs = append(s.obs, observation{name: name, what: getWhat(), cands: cands})
 		}
 		pick := s.pick(cands)
-		ents = []string{pick}
-		why = "needs " + pick
-		if learnDenies != "" {
-			why += "; learn mode keeps denying it: " + learnDenies
-		} else if s.cfg.Profile {
-			why += " (the profile does not allow it)"
-		} else if s.cfg.Mode == Explain {
-			why += " — add --allow " + pick
-		}
-		if alt := without(cands, pick); len(alt) > 0 && name == "socket" && s.cfg.Mode == Explain {
-			why += " (or " + strings.Join(alt, ", ") + ": what the socket is for decides; --learn finds out)"
-		}
+		ev.Entitlements = append([]string{pick}, without(cands, pick)...)
+		ev.NotLearned = learnDenies
 	}
 	resp := seccomp.NotifResp{ID: n.ID}
-	verb := "denied"
 	var kill bool
 	switch {
 	case !deny:
-		verb = "would deny"
-		if s.cfg.Mode == Learn {
-			verb = "learned"
-		}
+		ev.Action = policy.Allow
 		resp.Flags = seccomp.NotifFlagContinue
 	case s.violation.Kind == policy.ActErrno:
 		resp.Error = -int32(s.violation.Data)
 	case s.violation.Kind == policy.ActKillProcess, s.violation.Kind == policy.ActKillThread:
-		verb = "killed for"
+		ev.Action = policy.KillProcess
 		kill = true
 		resp.Error = -int32(unix.EPERM)
 	default: // trap: the supervisor cannot raise SIGSYS for the kernel; deny
 		resp.Error = -int32(unix.EPERM)
 	}
-	if s.events != nil {
-		reason, _, _ := strings.Cut(why, " — add ")
-		ev := Event{Event: "denial", Layer: "seccomp", PID: pid, Comm: getComm(), Syscall: name, Call: call, Entitlements: ents, Reason: reason, Action: s.violation.String()}
-		if len(ents) > 0 && !s.cfg.Profile {
-			ev.Flag = "--allow " + strings.Join(ents, ",")
-		}
-		switch {
-		case !deny:
-			ev.Action = "allowed"
-		case kill:
-			ev.Action = "kill-process"
-		case resp.Error != 0:
-			ev.Action = policy.Errno(uint16(-resp.Error)).String()
-		}
-		s.events.emit(ev)
+	if deny && !kill {
+		ev.Action = policy.Errno(uint16(-resp.Error))
 	}
-	key := name + "|" + why
-	if !s.seen[key] || s.cfg.ReportAll {
-		s.seen[key] = true
-		s.shown++
-		s.print(fmt.Sprintf("entitle: %s %s: %s", verb, getWhat(), why))
+	// Denials with the same explanation are sent once (unless every one
+	// is): the key holds everything the explanation is made of.
+	key := fmt.Sprintf("%s|%q|%t|%s|%t|%s", name, ev.Entitlements, ev.Entitlements == nil, ev.Reason, ev.RawRule, ev.NotLearned)
+	ev.Repeat = s.seen[key]
+	s.seen[key] = true
+	if !ev.Repeat || s.every {
+		ev.Comm = getComm()
+		s.events.emit(ev)
 	}
 	if kill {
 		if tgid := decode.Tgid(pid); tgid > 0 {
@@ -318,17 +290,12 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 	seccomp.NotifRespond(s.fd, &resp) // ENOENT: it died meanwhile
 }
 
-func (s *supervisor) print(line string) {
-	s.rep.Lines = append(s.rep.Lines, line)
-	fmt.Fprintln(s.log, line)
-}
-
 // pick is the entitlement an explanation names: one already granted when
 // it would do (its rules did not match these arguments), else the
 // preferred one (candidates puts the socket's real use first).
 func (s *supervisor) pick(cands []string) string {
 	for _, c := range cands {
-		if slices.Contains(s.cfg.Entitlements, c) {
+		if slices.Contains(s.granted, c) {
 			return c
 		}
 	}
@@ -354,68 +321,6 @@ func without(list []string, drop string) []string {
 	}
 	return out
 }
-
-// summary prints the closing line (nothing when nothing was notified):
-// how many calls it showed, of how many, and the --allow list.
-func (s *supervisor) summary() {
-	if s.rep.Denied == 0 {
-		return // harmless probes alone are not worth a line (--all shows them)
-	}
-	var parts []string
-	if s.rep.Denied > 0 {
-		verb := "denied"
-		switch s.cfg.Mode {
-		case Complain:
-			verb = "would have been denied"
-		case Learn:
-			verb = "learned"
-		}
-		head := fmt.Sprintf("%d %s %s", s.shown, plural(s.shown, "call", "calls"), verb)
-		if s.shown < s.rep.Denied {
-			head = fmt.Sprintf("%d distinct %s %s (%d in all; --all shows every one)", s.shown, plural(s.shown, "call", "calls"), verb, s.rep.Denied)
-		}
-		parts = append(parts, head)
-	}
-	if len(s.rep.Needed) > 0 {
-		if s.cfg.Profile {
-			parts = append(parts, "entitlements that would allow them: "+strings.Join(s.rep.Needed, ","))
-		} else {
-			parts = append(parts, "to allow them: --allow "+strings.Join(union(s.cfg.Entitlements, s.rep.Needed), ","))
-		}
-	}
-	if len(s.rep.Rules) > 0 {
-		parts = append(parts, fmt.Sprintf("%d raw %s for calls no entitlement grants (written with -o)", len(s.rep.Rules), plural(len(s.rep.Rules), "rule", "rules")))
-	}
-	if len(s.rep.Ungrantable) > 0 {
-		parts = append(parts, "not grantable: "+strings.Join(s.rep.Ungrantable, "; "))
-	}
-	if s.rep.Probes > 0 && !s.cfg.ReportAll {
-		parts = append(parts, fmt.Sprintf("%d harmless %s denied as the C library expects (--all shows them)", s.rep.Probes, plural(s.rep.Probes, "probe", "probes")))
-	}
-	s.print("entitle: " + strings.Join(parts, "; "))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// union returns a followed by the names of b not in a.
-func union(a, b []string) []string {
-	var out []string
-	for _, x := range append(slices.Clone(a), b...) {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// Union is the --allow list that grants what was granted plus what was
-// needed, in that order.
-func Union(granted, needed []string) []string { return union(granted, needed) }
 
 // readComm returns the process's command name, quoted by quoteName (the
 // command sets it), or "?".

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package launch
 
 // haveVfork: rawVfork is implemented for this architecture.
 const haveVfork = true

@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"net"
@@ -140,18 +140,18 @@ func TestLearnHTTPServer(t *testing.T) {
 		}
 		var log syncBuffer
 		done := make(chan *Report, 1)
-		var pid int
-		started := make(chan struct{})
+		c := Command(p, "/usr/bin/python3", "-m", "http.server", fmt.Sprint(port), "--bind", "127.0.0.1", "-d", dir)
+		c.Entitlements, c.Mode, c.Stdout, c.Stderr = allow, mode, &log, &log
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := c.Pid()
 		go func() {
-			rep, err := Run(Config{Policy: p, Entitlements: allow, Mode: mode, Log: &log, Stdout: &log, Stderr: &log,
-				Args:    []string{"/usr/bin/python3", "-m", "http.server", fmt.Sprint(port), "--bind", "127.0.0.1", "-d", dir},
-				OnStart: func(p int) { pid = p; close(started) }})
-			if err != nil {
+			if err := c.Wait(); err != nil {
 				t.Error(err)
 			}
-			done <- rep
+			done <- c.Report
 		}()
-		<-started
 		ok := 0
 		for i := 0; i < 100 && ok < 20; i++ {
 			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
@@ -211,12 +211,16 @@ print("mount", libc.mount(b"none", b"/mnt", b"tmpfs", 0, None), ctypes.get_errno
 }
 
 // TestHarmlessProbe: glibc's nscd lookup (id looks the user up) is denied
-// as glibc expects and not reported as needing net.unix.
+// as glibc expects and not reported as needing net.unix: a Probe, not a
+// Denial. (cmd/entitle's TestProbeLines checks that nothing is printed.)
 func TestHarmlessProbe(t *testing.T) {
 	need(t, "id")
 	r := confine(t, Explain, []string{"fs.read"}, "id", "-un", "0")
-	if r.ExitCode != 0 || r.Denied != 0 || r.Probes == 0 || len(r.Lines) != 0 || strings.TrimSpace(r.stdout) != "root" {
-		t.Fatalf("exit %d, denied %d, probes %d, lines %q, out %q", r.ExitCode, r.Denied, r.Probes, r.Lines, r.stdout)
+	if r.ExitCode != 0 || r.Denied != 0 || r.Probes == 0 || len(r.denials()) != 0 || strings.TrimSpace(r.stdout) != "root" {
+		t.Fatalf("exit %d, denied %d, probes %d, events %+v, out %q", r.ExitCode, r.Denied, r.Probes, r.events, r.stdout)
+	}
+	if !slices.ContainsFunc(r.events, func(e Event) bool { p, ok := e.(*Probe); return ok && p.What == "glibc's nscd lookup" }) {
+		t.Errorf("no probe event: %+v", r.events)
 	}
 }
 
@@ -226,8 +230,8 @@ func TestHarmlessProbe(t *testing.T) {
 func TestNUMAProbe(t *testing.T) {
 	need(t, "ps")
 	r := confine(t, Explain, []string{"fs.read"}, "ps", "-o", "comm=", "-p", "1")
-	if r.ExitCode != 0 || r.Denied != 0 || r.Probes == 0 || len(r.Lines) != 0 || strings.TrimSpace(r.stdout) == "" {
-		t.Fatalf("exit %d, denied %d, probes %d, lines %q, out %q", r.ExitCode, r.Denied, r.Probes, r.Lines, r.stdout)
+	if r.ExitCode != 0 || r.Denied != 0 || r.Probes == 0 || len(r.denials()) != 0 || strings.TrimSpace(r.stdout) == "" {
+		t.Fatalf("exit %d, denied %d, probes %d, events %+v, out %q", r.ExitCode, r.Denied, r.Probes, r.events, r.stdout)
 	}
 }
 

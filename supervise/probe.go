@@ -1,6 +1,6 @@
 //go:build linux
 
-package run
+package supervise
 
 import (
 	"bufio"
@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/entitle-dev/entitle/run/internal/decode"
 	"github.com/entitle-dev/entitle/seccomp"
+	"github.com/entitle-dev/entitle/supervise/internal/decode"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,7 +21,7 @@ import (
 // expects) and are not reported as needing an entitlement: the nscd
 // lookup of glibc tempts users to grant net.unix to every program, procps's
 // NUMA query (get_mempolicy) proc.resources to ps.
-// Config.ReportAll reports each as "harmless probe, denied".
+// With Cmd.Every each is sent as a Probe event.
 
 // nscdPaths are where glibc looks for the name service cache daemon.
 var nscdPaths = []string{"/var/run/nscd/socket", "/run/nscd/socket"}
