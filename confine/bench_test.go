@@ -11,7 +11,7 @@ import (
 )
 
 // runConfig is the Config `entitle run --allow fs.read -- /bin/true`
-// builds (run.Run: catalog.LayersOf, ExecChain, Request.Apply), with this
+// builds (supervise.Cmd.Start: catalog.LayersOf, ExecChain, Request.Apply), with this
 // process as the command's /proc/PID.
 func runConfig(tb testing.TB) Config {
 	layers, err := catalog.LayersOf([]string{"fs.read"})

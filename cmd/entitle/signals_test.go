@@ -178,7 +178,9 @@ func TestJobControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	defer func() { sh.Process.Kill(); sh.Wait() }()
+	// bash leads a session of its own: every job it started (stopped,
+	// if the test fails half-way) is killed with it.
+	defer func() { killSession(sh.Process.Pid); sh.Wait() }()
 	var mu sync.Mutex
 	var out strings.Builder
 	go func() {
@@ -225,4 +227,18 @@ func TestJobControl(t *testing.T) {
 	m.Write([]byte("echo status=$?\n"))
 	waitFor("status=0")
 	m.Write([]byte("exit\n"))
+}
+
+// killSession kills every process of session sid (its leader included).
+func killSession(sid int) {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if s, err := unix.Getsid(pid); err == nil && s == sid {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	}
 }
