@@ -292,3 +292,29 @@ try net-allowed curl -sf http://127.0.0.1:`+port+`/
 		}
 	}
 }
+
+// TestSystemSecrets: under fs.read, /etc/shadow and /etc/gshadow stay
+// unreadable and the rest of /etc readable, as root (for whom Landlock
+// carves them out of the grant of /etc) and as nobody (for whom the
+// kernel's own permissions already refuse them, so /etc is granted whole:
+// the carve-out costs a rule per entry of /etc).
+func TestSystemSecrets(t *testing.T) {
+	for _, f := range []string{"/etc/shadow", "/etc/gshadow", "/etc/passwd", "/etc/hostname"} {
+		if _, err := os.Stat(f); err != nil {
+			testenv.Skipf(t, "%s: %v", f, err)
+		}
+	}
+	for _, u := range users(t) {
+		for _, m := range modes {
+			r := shell(t, u, m, "/", []string{"--allow", "fs.read,proc.spawn,proc.exec"}, `
+try read-shadow cat /etc/shadow
+try read-gshadow cat /etc/gshadow
+try read-passwd cat /etc/passwd
+try read-hostname cat /etc/hostname
+try list-etc ls /etc
+`)
+			expect(t, r, map[string]string{"read-shadow": "fail", "read-gshadow": "fail", "read-passwd": "ok",
+				"read-hostname": "ok", "list-etc": "ok"})
+		}
+	}
+}

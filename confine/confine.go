@@ -150,7 +150,13 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 			b.limits = append(b.limits, Protected{p, readish, "pseudo-filesystem"})
 		}
 	}
-	b.limits = append(b.limits, c.Protected...)
+	for _, pr := range c.Protected {
+		if pr.Keep == 0 && dacDenied(pr.Path) {
+			// Unreachable already: nothing to carve out (see dacDenied).
+			continue
+		}
+		b.limits = append(b.limits, pr)
+	}
 	if !c.Scoped {
 		b.walk("/", grant, true, 0)
 	} else {
@@ -181,6 +187,26 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 		}
 	}
 	return b.granted, nil
+}
+
+// dacDenied reports whether this process can neither read, write nor
+// search path, by the kernel's own permission check with its effective
+// ids, groups and capabilities (faccessat2 AT_EACCESS: modes, ACLs, LSMs).
+// The command has no more than that (it runs with no_new_privs and at most
+// these capabilities), so a protected path it denies needs no Landlock
+// carve-out: /etc/shadow for a user outside group shadow, /root for
+// anyone but root. The carve-out is what makes a granted tree cost a rule
+// per sibling (the 135 entries of /etc); root, for whom the kernel allows
+// everything, keeps it. A path that is missing, or that this process may
+// reach in any way, is protected as before. Only the owner of the file
+// (or root) could open it up during the run, and then to everyone.
+func dacDenied(path string) bool {
+	for _, mode := range []uint32{unix.R_OK, unix.W_OK, unix.X_OK} {
+		if err := unix.Faccessat2(unix.AT_FDCWD, path, mode, unix.AT_EACCESS); err != unix.EACCES {
+			return false
+		}
+	}
+	return true
 }
 
 // pathRules turns grants into go-landlock rules: one per set of rights,
