@@ -157,10 +157,11 @@ type Cmd struct {
 	// is closed at execve, so that nothing the command could not open
 	// itself reaches it by inheritance.
 	PreserveFDs int
-	// Signals, if set, is the channel the caller subscribed with Forward:
-	// the Cmd forwards what arrives on it and neither subscribes nor stops
-	// it. nil: Start subscribes its own for the Cmd's duration.
-	Signals <-chan os.Signal
+	// Signals, if set, is a subscription made early with Forward: the Cmd
+	// forwards what arrives on it (Start waits, before the command starts,
+	// for the subscription to be complete) and neither subscribes nor
+	// stops it. nil: Start subscribes its own for the Cmd's duration.
+	Signals *Signals
 	// Subreaper makes this process a child subreaper
 	// (PR_SET_CHILD_SUBREAPER) and Wait waits for every descendant, not
 	// only the command: a daemon that forks away stays supervised, its
@@ -243,16 +244,27 @@ func Build(req catalog.Request) (*policy.Policy, error) {
 // forwarded are the signals passed on to the command.
 var forwarded = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH}
 
-// Forward subscribes c to the signals a Cmd forwards to the command, and
-// to SIGCONT (job control, Cmd.Subreaper), except those ignored when this
-// process started, which stay ignored. A program passes c as Cmd.Signals
-// after calling Forward early, so that the registration (a round trip to
-// the runtime's signal thread per signal, 0.2 ms or more) overlaps its own
-// start; the entitle command does. c should be buffered, and serve one Cmd
-// at a time. Until Start, the signals wait in c: the command receives them
-// once it runs.
-func Forward(c chan<- os.Signal) {
-	notifyUnlessIgnored(c, append(forwarded[:len(forwarded):len(forwarded)], unix.SIGCONT)...)
+// Signals is a subscription to the signals a Cmd forwards (Forward).
+type Signals struct {
+	c     chan os.Signal
+	ready chan struct{} // closed once subscribed
+}
+
+// Forward starts subscribing, in the background, to the signals a Cmd
+// forwards to the command, and to SIGCONT (job control, Cmd.Subreaper),
+// except those ignored when this process started, which stay ignored. A
+// program calls it early and passes the result as Cmd.Signals, so that the
+// subscription (a round trip to the runtime's signal thread per signal,
+// 0.2 ms or more) overlaps its own start; the entitle command does. One
+// subscription serves one Cmd at a time and is never stopped. Until Start,
+// the signals wait: the command receives them once it runs.
+func Forward() *Signals {
+	s := &Signals{c: make(chan os.Signal, 8), ready: make(chan struct{})}
+	go func() {
+		defer close(s.ready)
+		notifyUnlessIgnored(s.c, append(forwarded[:len(forwarded):len(forwarded)], unix.SIGCONT)...)
+	}()
+	return s
 }
 
 // LookPath finds the command as execve will run it: an *Error of kind
@@ -415,10 +427,10 @@ func (c *Cmd) Start() (err error) {
 	// to the runtime's signal thread, 0.2 ms for these seven on an idle
 	// machine and up to a millisecond while the ruleset and the filter are
 	// being built beside it.
-	sigs := c.Signals
-	var own chan os.Signal
-	sigReady := make(chan struct{})
-	if sigs == nil {
+	var sigs, own chan os.Signal
+	var sigReady chan struct{}
+	if c.Signals == nil {
+		sigReady = make(chan struct{})
 		own = make(chan os.Signal, 8)
 		sigs = own
 		go func() {
@@ -434,7 +446,7 @@ func (c *Cmd) Start() (err error) {
 			go signal.Stop(own)
 		})
 	} else {
-		close(sigReady)
+		sigs, sigReady = c.Signals.c, c.Signals.ready
 	}
 	if memErr != nil && c.Mode != Complain {
 		for _, f := range extra {

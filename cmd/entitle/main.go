@@ -89,42 +89,20 @@ func newRoot(args []string) *cobra.Command {
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "run" {
-		early.start()
+		early = supervise.Forward()
 		go catalog.Preload() // while the flags are parsed
 	}
 	os.Exit(run(os.Args[1:]))
 }
 
-// early holds, for `entitle run`, the signals to forward, subscribed from
-// the start of main (supervise.Forward) while the flags are parsed and the
-// policy is built: each subscription is a round trip to the runtime's
-// signal thread, and made later they competed with the ruleset and the
-// filter for the two cores, up to a millisecond of every run. Tests that
-// call runIO leave it unset (Cmd.Start then subscribes its own).
-var early signalsEarly
-
-type signalsEarly struct {
-	c     chan os.Signal
-	ready chan struct{}
-}
-
-func (e *signalsEarly) start() {
-	e.c, e.ready = make(chan os.Signal, 8), make(chan struct{})
-	go func() {
-		supervise.Forward(e.c)
-		close(e.ready)
-	}()
-}
-
-// signals returns the subscribed channel once it is, nil if start was not
-// called.
-func (e *signalsEarly) signals() <-chan os.Signal {
-	if e.c == nil {
-		return nil
-	}
-	<-e.ready
-	return e.c
-}
+// early is, for `entitle run`, the subscription to the signals to forward,
+// started at the beginning of main (supervise.Forward) so that it is made
+// while the flags are parsed and the policy is built: each subscription is
+// a round trip to the runtime's signal thread, and made later they
+// competed with the ruleset and the filter for the two cores, up to a
+// millisecond of every run. Tests that call runIO leave it nil (Start then
+// subscribes its own).
+var early *supervise.Signals
 
 func run(args []string) int { return runIO(args, os.Stdout, os.Stderr) }
 

@@ -129,7 +129,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			}
 			view := newRunView(c.ErrOrStderr(), events, sc.Mode, names, profPath != "", all, sc.Policy)
 			sc.Events, sc.Every = view.event, view.every()
-			sc.Signals = early.signals()
+			sc.Signals = early
 			if err := sc.Run(); err != nil {
 				return runExit(err)
 			}
