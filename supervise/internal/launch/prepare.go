@@ -26,9 +26,14 @@ func childFilter(p *policy.Policy, pid, sock int, lay layout) ([]byte, error) {
 	q.Rules = make([]policy.Rule, len(p.Rules), len(p.Rules)+2)
 	for i, r := range p.Rules {
 		r.Conds = slices.Clone(r.Conds)
-		for j := range r.Conds {
-			if c := &r.Conds[j]; c.Arg == 0 && c.Value == selfPID {
-				c.Value = uint64(pid)
+		// Only the signal-to-self rules name the placeholder (catalog
+		// Build puts it in base's); a value the user wrote elsewhere stays
+		// as written.
+		if slices.Contains(selfSignalCalls, r.Syscall) {
+			for j := range r.Conds {
+				if c := &r.Conds[j]; c.Arg == 0 && c.Op == policy.OpEQ && c.Value == selfPID {
+					c.Value = uint64(pid)
+				}
 			}
 		}
 		q.Rules[i] = r

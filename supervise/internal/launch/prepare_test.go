@@ -16,6 +16,7 @@ import (
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/sim"
 	"github.com/entitle-dev/entitle/syscalls"
+	"golang.org/x/sys/unix"
 )
 
 // TestSplitFilter: the head compiled after the fork joined to the body
@@ -193,5 +194,45 @@ func TestSelfContain(t *testing.T) {
 				t.Fatalf("%v ruleset %d: %d /proc rules, want them: %v", set, rs, len(s.procPaths), wantProc)
 			}
 		}
+	}
+}
+
+// TestChildFilterPlaceholder: compiled whole for the child, the filter
+// compares the signal-to-self calls with the child's pid, and leaves a
+// value equal to the placeholder that another rule names as it is.
+func TestChildFilterPlaceholder(t *testing.T) {
+	const pid, sock = 4242, 7
+	lay := layout{Path: 0x1234_5000, Argv: 0x2345_6000, Env: 0x3456_7000, Handshake: 0x4567_8000}
+	p, err := build([]string{"fs.read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Rules = append(p.Rules, policy.Rule{Syscall: "process_vm_writev", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: selfPID}, {Arg: 1, Op: policy.OpEQ, Value: 99}}})
+	raw, err := childFilter(p, pid, sock, lay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := loadSim(t, raw)
+	arch := syscalls.Native()
+	run := func(name string, args [6]uint64) uint32 {
+		nr, ok := arch.Number(name)
+		if !ok {
+			t.Skipf("%s unknown on %s", name, arch.Name())
+		}
+		r, _ := prog.Run(sim.Data{Nr: nr, Arch: arch.AuditArch(), Args: args})
+		return r
+	}
+	allow := uint32(unix.SECCOMP_RET_ALLOW)
+	if got := run("kill", [6]uint64{pid, 0}); got != allow {
+		t.Errorf("kill(own pid): %s", sim.RetString(got))
+	}
+	if got := run("kill", [6]uint64{selfPID, 0}); got == allow {
+		t.Errorf("kill(placeholder) allowed")
+	}
+	if got := run("process_vm_writev", [6]uint64{selfPID, 99}); got != allow {
+		t.Errorf("process_vm_writev(placeholder, 99), as the user wrote it: %s", sim.RetString(got))
+	}
+	if got := run("process_vm_writev", [6]uint64{pid, 99}); got == allow {
+		t.Errorf("process_vm_writev(pid, 99) allowed: the user's value was rewritten")
 	}
 }
