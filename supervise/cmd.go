@@ -413,12 +413,15 @@ func (c *Cmd) Start() (err error) {
 		err   error
 	}
 	bodyDone := make(chan *body, 1)
+	selfDone := make(chan *body, 1) // the signal-to-self rules, for the head
 	go func() {
 		b, self, ok := launch.SplitPolicy(&p)
 		if !ok {
+			selfDone <- nil
 			bodyDone <- nil // compiled whole after the fork
 			return
 		}
+		selfDone <- &body{self: self}
 		insns, err := launch.CompileBody(b)
 		bodyDone <- &body{insns, self, err}
 	}()
@@ -519,6 +522,23 @@ func (c *Cmd) Start() (err error) {
 			return setupError(fmt.Errorf("working directory %q: %w", c.Dir, err))
 		}
 	}
+	// The head of the filter (the signal-to-self rules and the pinned
+	// execve and sendmsg, which name the layout), compiled beside the body.
+	type headResult struct {
+		hd  *launch.Head
+		err error
+	}
+	headDone := make(chan headResult, 1)
+	sockFD, lay := spec.SockFD(), spec.Layout()
+	go func() {
+		sd := <-selfDone
+		if sd == nil {
+			headDone <- headResult{}
+			return
+		}
+		hd, err := launch.NewHead(&p, sd.self, sockFD, lay)
+		headDone <- headResult{hd, err}
+	}()
 	if c.Subreaper {
 		// The command's own process group: a signal reaches it once.
 		ctty := -1
@@ -533,9 +553,10 @@ func (c *Cmd) Start() (err error) {
 	// that work two to four times slower when it ran after the fork.
 	<-sigReady
 	bd := <-bodyDone
-	var hd *launch.Head
+	hr := <-headDone
+	hd := hr.hd
 	if bd != nil && bd.err == nil {
-		hd, bd.err = launch.NewHead(&p, bd.self, spec.SockFD(), spec.Layout())
+		bd.err = hr.err
 	}
 	rs := ruleset{fd: -1}
 	if rsDone != nil {
