@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read. (5 was the last in encoding/gob.)
-const cacheVersion = 11
+const cacheVersion = 12
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions and objects, its data blocks (blocks.go), and the
@@ -42,6 +42,11 @@ type summary struct {
 	// Taken are the functions whose address code takes or data holds:
 	// called through pointers, with any arguments.
 	Taken []int32
+	// Gated functions count only once a function of GateOpeners is
+	// reached, or code outside this library and the loader can map
+	// shared memory (gates.go).
+	Gated       []int32
+	GateOpeners []string
 }
 
 type sumFunc struct {
@@ -185,6 +190,7 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 		}
 	}
 	s.Taken = takenFuncs(m, res)
+	s.Gated, s.GateOpeners = m.gated(s.Taken)
 	s.RootImports = uniq(rootImports)
 	s.DataImports = uniq(slices.Clone(m.dataImports))
 	s.AddrImports = uniq(slices.Clone(m.addrImports))

@@ -62,6 +62,8 @@ func encodeSummary(s *summary) []byte {
 	e.strs(s.DataImports)
 	e.strs(s.AddrImports)
 	e.int32s(s.Taken)
+	e.int32s(s.Gated)
+	e.strs(s.GateOpeners)
 	return e.b
 }
 
@@ -117,6 +119,8 @@ func decodeSummary(data []byte) (*summary, error) {
 	s.DataImports = d.strs()
 	s.AddrImports = d.strs()
 	s.Taken = d.int32s()
+	s.Gated = d.int32s()
+	s.GateOpeners = d.strs()
 	if d.err || len(d.b) != 0 {
 		return nil, errBadSummary
 	}

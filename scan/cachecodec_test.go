@@ -69,12 +69,12 @@ func normal(s *summary) *summary {
 			b.Imports = nil
 		}
 	}
-	for _, p := range []*[]int32{&c.Roots, &c.RootBlocks, &c.Taken} {
+	for _, p := range []*[]int32{&c.Roots, &c.RootBlocks, &c.Taken, &c.Gated} {
 		if len(*p) == 0 {
 			*p = nil
 		}
 	}
-	for _, p := range []*[]string{&c.RootImports, &c.DataImports, &c.AddrImports} {
+	for _, p := range []*[]string{&c.RootImports, &c.DataImports, &c.AddrImports, &c.GateOpeners} {
 		if len(*p) == 0 {
 			*p = nil
 		}
@@ -149,6 +149,8 @@ func FuzzDecodeSummary(f *testing.F) {
 		RootImports: []string{"a"},
 		AddrImports: []string{"b", "c"},
 		Taken:       []int32{1},
+		Gated:       []int32{0},
+		GateOpeners: []string{"syscall"},
 	}
 	data := encodeSummary(s)
 	got, err := decodeSummary(data)

@@ -30,6 +30,8 @@
 // that can be reached, or as an imported object; the extents of data
 // objects come from the symbol tables and, for stripped libraries, from a
 // separate debug file (/usr/lib/debug/.build-id) when one is installed.
+// glibc's priority-protect mutex branch (its sched_* calls) counts only
+// when such a mutex can exist in the process (gates.go).
 // Relocations are read from RELA and packed RELR sections. Libraries are
 // found as glibc's loader finds them and their summaries are cached by
 // build ID.

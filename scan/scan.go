@@ -286,13 +286,62 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	// Reachability over the libraries: (library, function) and
 	// (library, data block) pairs.
 	type key struct{ lib, fn int32 }
-	seen := map[key]bool{}
+	seen, done := map[key]bool{}, map[key]bool{}
 	var work []key
+	// Gated functions (gates.go) wait until their library's gate opens:
+	// an opener is reached, or shared memory is possible (checked when
+	// nothing else is left to do).
+	gated, opener := map[key]bool{}, map[key]bool{}
+	gateOpen := make([]bool, len(libs))
+	own := map[string]bool{}
+	var waiting []key
+	for li, l := range libs {
+		if l.sum == nil || len(l.sum.Gated) == 0 {
+			continue
+		}
+		own[l.path] = true
+		for _, fi := range l.sum.Gated {
+			gated[key{int32(li), fi}] = true
+		}
+		for _, n := range l.sum.GateOpeners {
+			if fi, ok := l.sum.Exports[n]; ok {
+				opener[key{int32(li), fi}] = true
+			}
+		}
+	}
+	for _, l := range libs {
+		if l.interp && len(own) > 0 {
+			own[l.path] = true // glibc's loader: its own mappings
+		}
+	}
+	openGate := func(li int32) {
+		gateOpen[li] = true
+		rest := waiting[:0]
+		for _, k := range waiting {
+			if k.lib == li {
+				seen[k] = true
+				work = append(work, k)
+			} else {
+				rest = append(rest, k)
+			}
+		}
+		waiting = rest
+	}
 	push := func(li int, fi int32) {
 		k := key{int32(li), fi}
-		if !seen[k] {
-			seen[k] = true
-			work = append(work, k)
+		if seen[k] {
+			return
+		}
+		if gated[k] && !gateOpen[li] {
+			if !slices.Contains(waiting, k) {
+				waiting = append(waiting, k)
+			}
+			return
+		}
+		seen[k] = true
+		work = append(work, k)
+		if opener[k] && !gateOpen[li] {
+			openGate(int32(li))
 		}
 	}
 	seenBlock := map[key]bool{}
@@ -348,8 +397,17 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			}
 			if fi, ok := l.sum.Exports[name]; ok {
 				push(li, fi)
-				if indirect[name] {
-					indirectFn[indKey{int32(li), fi}] = true
+				if ik := (indKey{int32(li), fi}); indirect[name] && !indirectFn[ik] {
+					indirectFn[ik] = true
+					if done[key(ik)] {
+						// Reached before under a name not called through
+						// pointers (mmap, then mmap64 in a table): its
+						// wrapper sites count now.
+						f := &l.sum.Funcs[fi]
+						for _, s := range f.Params {
+							refs = append(refs, siteRef{module: l.path, fname: f.Name, s: s.site()})
+						}
+					}
 				}
 				return
 			}
@@ -378,7 +436,18 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			resolveImport(l.path, name)
 		}
 	}
-	for len(work) > 0 || len(blockWork) > 0 {
+	for len(work) > 0 || len(blockWork) > 0 || len(waiting) > 0 {
+		if len(work) == 0 && len(blockWork) == 0 {
+			// Everything else is reached: the gates still closed open
+			// if code outside glibc can map shared memory.
+			if !mayShareMemory(m, refs, own) {
+				break
+			}
+			for len(waiting) > 0 {
+				openGate(waiting[0].lib)
+			}
+			continue
+		}
 		if len(blockWork) > 0 {
 			k := blockWork[len(blockWork)-1]
 			blockWork = blockWork[:len(blockWork)-1]
@@ -400,6 +469,7 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		}
 		k := work[len(work)-1]
 		work = work[:len(work)-1]
+		done[k] = true
 		l := libs[k.lib]
 		f := &l.sum.Funcs[k.fn]
 		for _, s := range f.Sites {
