@@ -360,7 +360,7 @@ func (c *Cmd) Start() (err error) {
 		return setupError(err)
 	}
 	im := &launch.Options{Notify: notify, MDWE: c.Mode != Complain && !allowsJIT(c.Policy)}
-	var lc *confinement.Config // the Landlock layer, completed once the child's pid is known
+	var lc *confinement.Config // the Landlock layer (the child adds its own /proc entries)
 	var missing []string
 	if layers != nil {
 		req := c.Request
@@ -547,10 +547,10 @@ func (c *Cmd) Start() (err error) {
 		}
 		spec.SetProcessGroup(ctty)
 	}
-	// Everything that does not depend on the child's pid is ready before
-	// the fork: after it, until the child's execve, every page this
-	// process writes is copied first (the child shares them), which made
-	// that work two to four times slower when it ran after the fork.
+	// Everything is ready before the fork: the child completes the filter
+	// with its pid itself. (Work after an ordinary fork, while the child
+	// shared this process's pages copy-on-write, ran two to four times
+	// slower; under vfork this process waits for the child's execve.)
 	<-sigReady
 	bd := <-bodyDone
 	hr := <-headDone

@@ -95,12 +95,13 @@ func handshakeAllowed(p *policy.Policy, execArgs, sendArgs [6]uint64) error {
 	return nil
 }
 
-// The child's filter in two parts, so that the larger one can be compiled
-// before the child's pid is known (while the rest is prepared):
+// The child's filter in two parts, both compiled before the fork, while
+// the rest is prepared:
 //
-//   - the head, compiled after the fork (a few rules: quick): the
-//     signal-to-self rules with the child's pid and the pinned execve and
-//     sendmsg, each allowed; every other call jumps to the body;
+//   - the head: the signal-to-self rules, compared with a stand-in for the
+//     child's pid (newHead), and the pinned execve and sendmsg, each
+//     allowed; every other call jumps to the body. The child writes its pid
+//     over the stand-in (selfContain, fork.go);
 //   - the body: the policy without its signal-to-self rules.
 //
 // The two answer every call as childFilter's single program does: a call
