@@ -22,9 +22,11 @@ import (
 // and the child would enforce the socket instead: the command then would
 // not run (fail closed), and never would run without its ruleset. It runs,
 // under the ruleset: a file outside the granted tree stays unreadable.
+// Both ways of starting the self-contained child run: the vfork of amd64
+// and the ordinary fork of the other architectures.
 func TestRulesetOnSocketTarget(t *testing.T) {
 	if childtest.Child("ruleset-on-3") {
-		fmt.Println(rulesetOnSocketTarget(os.Getenv("RS_DIR")))
+		fmt.Println(rulesetOnSocketTarget(os.Getenv("RS_DIR"), os.Getenv("RS_FORK") == ""))
 		os.Exit(0)
 	}
 	if confinement.ABI() == 0 {
@@ -40,19 +42,23 @@ func TestRulesetOnSocketTarget(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "out"), []byte("outside\n"), 0o644)
 	// Without containermaxprocs the Go runtime does not keep the cgroup's
 	// CPU limit files open, on 3 and 4 otherwise.
-	out, err := childtest.Run(t, "ruleset-on-3", "RS_DIR="+dir, "GODEBUG=containermaxprocs=0")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	if !strings.HasPrefix(out, "inside\n") || !strings.HasSuffix(out, "refused\nexit 0\n") || strings.Contains(out, "outside") {
-		t.Fatalf("output:\n%s\nwant inside, cat refused on out, exit 0", out)
+	for _, fork := range []string{"", "1"} {
+		out, err := childtest.Run(t, "ruleset-on-3", "RS_DIR="+dir, "RS_FORK="+fork, "GODEBUG=containermaxprocs=0")
+		if err != nil {
+			t.Fatalf("fork %q: %v\n%s", fork, err, out)
+		}
+		if !strings.HasPrefix(out, "inside\n") || !strings.HasSuffix(out, "refused\nexit 0\n") || strings.Contains(out, "outside") {
+			t.Fatalf("fork %q: output:\n%s\nwant inside, cat refused on out, exit 0", fork, out)
+		}
 	}
 }
 
 // rulesetOnSocketTarget runs cat on dir's files under a ruleset that
 // grants reading the system and dir/in only, placed on descriptor 3, and
-// returns its output and status, or why it could not.
-func rulesetOnSocketTarget(dir string) string {
+// returns its output and status, or why it could not. vfork false starts
+// the child with an ordinary fork, as on the architectures without
+// rawVfork.
+func rulesetOnSocketTarget(dir string, vfork bool) string {
 	layers, err := catalog.LayersOf([]string{"fs.read", "proc.spawn", "proc.exec"})
 	if err != nil {
 		return err.Error()
@@ -108,6 +114,7 @@ func rulesetOnSocketTarget(dir string) string {
 	if err := spec.selfContain(h, body, rs, flags, &lc); err != nil {
 		return err.Error()
 	}
+	spec.vfork = spec.vfork && vfork
 	pid, pidfd, err := Fork(spec)
 	unix.Close(sp[1])
 	w.Close()
