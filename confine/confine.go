@@ -150,8 +150,9 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 			b.limits = append(b.limits, Protected{p, readish, "pseudo-filesystem"})
 		}
 	}
+	settled := permissionsSettled()
 	for _, pr := range c.Protected {
-		if pr.Keep == 0 && dacDenied(pr.Path) {
+		if pr.Keep == 0 && settled && dacDenied(pr.Path) {
 			// Unreachable already: nothing to carve out (see dacDenied).
 			continue
 		}
@@ -200,6 +201,9 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 // everything, keeps it. A path that is missing, or that this process may
 // reach in any way, is protected as before. Only the owner of the file
 // (or root) could open it up during the run, and then to everyone.
+//
+// That holds only while the permissions cannot grow after the sandbox is
+// set up: see permissionsSettled.
 func dacDenied(path string) bool {
 	for _, mode := range []uint32{unix.R_OK, unix.W_OK, unix.X_OK} {
 		if err := unix.Faccessat2(unix.AT_FDCWD, path, mode, unix.AT_EACCESS); err != unix.EACCES {
@@ -207,6 +211,30 @@ func dacDenied(path string) bool {
 		}
 	}
 	return true
+}
+
+// permissionsSettled reports whether a process confined from this one can
+// never pass a permission check this one fails now: this process holds no
+// capability at all (so it can pass none on: no CAP_SETUID, CAP_DAC_*;
+// no_new_privs keeps execve from adding any), and its real, effective and
+// saved user ids are one, as are its group ids, so that a set*id call can
+// only keep them (a root process that set only its effective ids to
+// another user's could take them back, and base allows set*id to the real
+// ids). Supplementary groups change only with CAP_SETGID.
+func permissionsSettled() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	for _, d := range data {
+		if d.Permitted|d.Effective|d.Inheritable != 0 {
+			return false
+		}
+	}
+	ru, eu, su := unix.Getresuid()
+	rg, eg, sg := unix.Getresgid()
+	return ru == eu && eu == su && rg == eg && eg == sg
 }
 
 // pathRules turns grants into go-landlock rules: one per set of rights,

@@ -6,15 +6,19 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
+	"github.com/entitle-dev/entitle/internal/childtest"
+	"github.com/entitle-dev/entitle/internal/testenv"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
@@ -351,5 +355,62 @@ func TestFollowerLatePID(t *testing.T) {
 	}
 	if f.domain != "aa" {
 		t.Fatalf("domain %q", f.domain)
+	}
+}
+
+// TestDACSettled: /etc is granted whole, without carving /etc/shadow out,
+// only to a process that the kernel refuses /etc/shadow and that cannot
+// get it back once confined: a user without capabilities whose real,
+// effective and saved ids agree (nobody); not root, and not a root
+// process that set only its effective ids to nobody's (it keeps its
+// capabilities' permitted set and could set its ids back to its real
+// ones).
+func TestDACSettled(t *testing.T) {
+	if childtest.Child("dac-settled") {
+		if os.Getenv("DAC_SAVED_ROOT") != "" {
+			if err := syscall.Setresgid(0, 65534, 0); err != nil {
+				fmt.Println(err)
+				os.Exit(1)
+			}
+			if err := syscall.Setresuid(0, 65534, 0); err != nil {
+				fmt.Println(err)
+				os.Exit(1)
+			}
+		}
+		layers, _ := catalog.LayersOf([]string{"fs.read"})
+		c := Config{Layers: layers, Protected: []Protected{{Path: "/etc/shadow", Why: "secret"}}}
+		grants, err := c.fsGrants(layers.FS&handledFS, nil)
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(1)
+		}
+		whole := false
+		for _, g := range grants {
+			if (g.Path == "/" || g.Path == "/etc") && g.Rights&ll.AccessFSReadFile != 0 {
+				whole = true // /etc granted with its entries, not one by one
+			}
+		}
+		fmt.Println("etc whole:", whole)
+		os.Exit(0)
+	}
+	if os.Geteuid() != 0 {
+		testenv.Skip(t, "needs root to run as nobody")
+	}
+	if _, err := os.Stat("/etc/shadow"); err != nil {
+		testenv.Skipf(t, "/etc/shadow: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		run  func() (string, error)
+		want string
+	}{
+		{"root", func() (string, error) { return childtest.Run(t, "dac-settled") }, "etc whole: false"},
+		{"nobody", func() (string, error) { return childtest.RunAs(t, 65534, 65534, "dac-settled") }, "etc whole: true"},
+		{"root with nobody's effective ids", func() (string, error) { return childtest.Run(t, "dac-settled", "DAC_SAVED_ROOT=1") }, "etc whole: false"},
+	} {
+		out, err := c.run()
+		if err != nil || !strings.Contains(out, c.want) {
+			t.Errorf("%s: %v\n%s\nwant %q", c.name, err, out, c.want)
+		}
 	}
 }

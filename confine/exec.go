@@ -20,8 +20,10 @@ const maxInterpreters = 4
 // sandbox without proc.exec must still let execve open. A file that cannot
 // be read or parsed contributes only itself: execve will report why it
 // cannot run it.
-func ExecChain(path string) []string {
-	files := ExecFiles(path)
+func ExecChain(path string) []string { return ExecPaths(ExecFiles(path)) }
+
+// ExecPaths returns the paths of files (from ExecFiles).
+func ExecPaths(files []ExecFile) []string {
 	out := make([]string, len(files))
 	for i, f := range files {
 		out[i] = f.Path

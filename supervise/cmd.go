@@ -367,7 +367,7 @@ func (c *Cmd) Start() (err error) {
 		if req == nil {
 			req = &confinement.Request{}
 		}
-		cc := confinement.Config{Layers: *layers, Exec: execChain(execFiles), Scoped: req.Scoped()}
+		cc := confinement.Config{Layers: *layers, Exec: confinement.ExecPaths(execFiles), Scoped: req.Scoped()}
 		if cc.Paths, cc.Protected, err = req.Apply(&cc.Layers); err != nil {
 			return setupError(err)
 		}

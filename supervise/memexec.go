@@ -102,15 +102,6 @@ func checkExecMemory(files []confinement.ExecFile, p *policy.Policy) error {
 	return nil
 }
 
-// execChain is the paths of files.
-func execChain(files []confinement.ExecFile) []string {
-	out := make([]string, len(files))
-	for i, f := range files {
-		out[i] = f.Path
-	}
-	return out
-}
-
 func checkELF(f confinement.ExecFile) error {
 	if !f.ELF {
 		return nil // not ELF (a script, checked through its interpreter) or unreadable: execve reports it
