@@ -184,13 +184,21 @@ func readLineTimeout(r *bufio.Reader, d time.Duration) (string, error) {
 
 // TestRunCLISignals: SIGTERM to entitle reaches the command; a command
 // killed by a signal gives 128+N.
+//
+// The Python program sleeps in short steps: Python runs a handler between
+// bytecodes, so a signal that arrives after its last check and before
+// time.sleep enters clock_nanosleep waits for the sleep to end (on a
+// loaded machine that window is a scheduler time slice, and a 30 s sleep
+// made this test fail about once in twenty runs, the handler running when
+// the sleep ended).
 func TestRunCLISignals(t *testing.T) {
 	needProgs(t, "/usr/bin/python3", "sh", "sleep")
 	cmd, r, _ := startEntitle(t, nil, "run", "--allow", "fs.read", "--", "/usr/bin/python3", "-c", `
 import signal, sys, time
 signal.signal(signal.SIGTERM, lambda *a: (print("got TERM", flush=True), sys.exit(7)))
 print("ready", flush=True)
-time.sleep(30)
+for _ in range(300):
+    time.sleep(0.1)
 `)
 	cmd.Process.Signal(syscall.SIGTERM)
 	line, _ := readLineTimeout(r, 10*time.Second)
