@@ -62,20 +62,20 @@ func TestSample(t *testing.T) {
 	}
 	all := strings.Join(lines, "\n")
 	want := []string{
-		"2× seccomp log (the call ran): mkdirat by pids 29989, 29990 (exp.test): needs fs.create — add --allow fs.create",
+		"2× seccomp log (the call ran): mkdirat by pids 29989, 29990 (exp.test): needs fs.create",
 		"1× seccomp log (the call ran): openat by pid 29989 (exp.test): needs fs.read, fs.create or fs.write depending on its arguments, which the record does not carry (`entitle which openat`",
-		"1× seccomp kill-process: mount by pid 2927 (entitle.test): needs admin.mount — add --allow admin.mount",
+		"1× seccomp kill-process: mount by pid 2927 (entitle.test): needs admin.mount",
 		"1× seccomp errno(EPERM): socket by pid 4242 (curl): needs net.client, net.dns, net.netlink, net.raw, net.server or net.unix depending on its arguments",
-		"1× seccomp errno(EPERM): fchownat by pid 4243 (tar): needs fs.chown — add --allow fs.chown",
+		"1× seccomp errno(EPERM): fchownat by pid 4243 (tar): needs fs.chown",
 		"1× seccomp kill-process: open (x86) by pid 4244 (old32): not grantable (a system call of a foreign architecture",
 		"1× seccomp errno(ENOSYS): uselib by pid 4245 (legacy): not grantable (",
-		"1× seccomp errno(EPERM): kill by pid 4246 (sh): needs proc.signal — add --allow proc.signal",
+		"1× seccomp errno(EPERM): kill by pid 4246 (sh): needs proc.signal",
 		"1× seccomp errno(EPERM): syscall_999 by pid 4247 (future): system call number 999 is not in the x86_64 table",
-		"1× seccomp log (the call ran): mkdirat (aarch64) by pid 4248 (mkdir): needs fs.create — add --allow fs.create",
+		"1× seccomp log (the call ran): mkdirat (aarch64) by pid 4248 (mkdir): needs fs.create",
 		`1× seccomp errno(EPERM): mkdir by pid 4249 ("\x1b[2Jevil"): needs fs.create`,
-		`1× Landlock refused read_file on "/etc/hostname" by pid 26655 (cat): outside the read paths — add --read /etc/hostname`,
-		"1× Landlock refused TCP bind to port 8080 by pid 5150 (nginx): outside the bind ports — add --bind 8080",
-		`2× Landlock refused make_reg on "/tmp/my dir" by pid 5150 (nginx): outside the write paths — add --write '/tmp/my dir'`,
+		`1× Landlock refused read_file on "/etc/hostname" by pid 26655 (cat): outside the read paths`,
+		"1× Landlock refused TCP bind to port 8080 by pid 5150 (nginx): outside the bind ports",
+		`2× Landlock refused make_reg on "/tmp/my dir" by pid 5150 (nginx): outside the write paths`,
 	}
 	if len(lines) != len(want) {
 		t.Errorf("%d explanations, want %d:\n%s", len(lines), len(want), all)
@@ -91,12 +91,17 @@ func TestSample(t *testing.T) {
 	if rep.Records != 16 {
 		t.Errorf("Records = %d, want 16", rep.Records)
 	}
-	wantFlags := []string{"--allow fs.create,admin.mount,fs.chown,proc.signal", "--read /etc/hostname", "--bind 8080", "--write '/tmp/my dir'"}
-	if !slices.Equal(rep.Flags, wantFlags) {
-		t.Errorf("Flags = %q, want %q", rep.Flags, wantFlags)
+	if want := []string{"fs.create", "admin.mount", "fs.chown", "proc.signal"}; !slices.Equal(rep.Allow, want) {
+		t.Errorf("Allow = %q, want %q", rep.Allow, want)
 	}
-	if s := rep.Summary(); !strings.HasPrefix(s, "16 records of 14 kinds; to allow them: --allow fs.create,") || !strings.Contains(s, "depend on the arguments") {
-		t.Errorf("summary %q", s)
+	wantFixes := []confine.Remedy{{Kind: confine.AddRead, Path: "/etc/hostname"}, {Kind: confine.AddBind, Port: 8080}, {Kind: confine.AddWrite, Path: "/tmp/my dir"}}
+	if !slices.Equal(rep.Fixes, wantFixes) {
+		t.Errorf("Fixes = %+v, want %+v", rep.Fixes, wantFixes)
+	}
+	for i, fix := range []confine.Remedy{{Kind: confine.AddEntitlement, Entitlement: "fs.create"}, {}, {Kind: confine.AddEntitlement, Entitlement: "admin.mount"}} {
+		if got := rep.Explanations[i].Fix; got != fix {
+			t.Errorf("explanation %d: Fix = %+v, want %+v", i, got, fix)
+		}
 	}
 	// The JSON form carries the same facts.
 	b, err := json.Marshal(rep)
@@ -106,6 +111,9 @@ func TestSample(t *testing.T) {
 	var back Report
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
+	}
+	if !slices.Equal(back.Fixes, wantFixes) || back.Explanations[0].Fix != rep.Explanations[0].Fix {
+		t.Errorf("remedies in JSON: %+v, %+v", back.Fixes, back.Explanations[0].Fix)
 	}
 	open := back.Explanations[1]
 	if open.Syscall != "openat" || open.Arch != "x86_64" || open.Action != "log" || len(open.Entitlements) != 0 ||
@@ -118,22 +126,22 @@ func TestSample(t *testing.T) {
 }
 
 // TestLandlockOptions: the log does not say how the sandbox was scoped;
-// Options do, and protected paths name --unprotect.
+// Options do, and a protected path's remedy lifts its protection.
 func TestLandlockOptions(t *testing.T) {
 	r, _ := ParseLine(`type=1423 audit(1.2:3): domain=1 blockers=fs.read_file path="/root/.ssh/id_ed25519"`)
 	e := ExplainLandlock(r, Options{Unscoped: true})
-	if e.Flag != "" || !strings.Contains(e.Reason, "outside what the entitlements reach") {
+	if e.Fix.Kind != confine.NoRemedy || e.Grantable || !strings.Contains(e.Reason, "outside what the entitlements reach") {
 		t.Errorf("unscoped: %+v", e)
 	}
 	e = ExplainLandlock(r, Options{Protected: []confine.Protected{{Path: "/root/.ssh", Why: "secret"}}})
-	if e.Flag != "--unprotect /root/.ssh" || !strings.Contains(e.Reason, "is protected (secret)") {
+	if e.Fix != (confine.Remedy{Kind: confine.Unprotect, Path: "/root/.ssh"}) || !strings.Contains(e.Reason, "is protected (secret)") {
 		t.Errorf("protected: %+v", e)
 	}
 }
 
 func TestEmpty(t *testing.T) {
 	rep, err := Read(strings.NewReader("nothing here\n"), Options{})
-	if err != nil || rep.Records != 0 || !strings.HasPrefix(rep.Summary(), "no seccomp or Landlock denial records") {
-		t.Errorf("Read = %+v, %v; summary %q", rep, err, rep.Summary())
+	if err != nil || rep.Records != 0 || len(rep.Explanations) != 0 {
+		t.Errorf("Read = %+v, %v", rep, err)
 	}
 }

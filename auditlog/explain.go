@@ -56,12 +56,14 @@ type Explanation struct {
 	// grant the call with some arguments: `entitle which SYSCALL` shows
 	// which, and `entitle run` names the one.
 	Candidates []string `json:"candidates,omitempty"`
-	// Flag is the `entitle run` flag that allows it ("" when none does or
-	// when it depends on the arguments).
-	Flag string `json:"flag,omitempty"`
+	// Fix is what would allow it (kind NoRemedy when nothing does or
+	// when it depends on the arguments): an entitlement for a seccomp
+	// record, a path, port, entitlement or lifted protection for a
+	// Landlock one.
+	Fix confine.Remedy `json:"fix,omitzero"`
 	// Reason says why it was refused and what would allow it.
 	Reason string `json:"reason"`
-	// Grantable is false for what no entitlement or flag can allow.
+	// Grantable is false for what no entitlement, path or port can allow.
 	Grantable bool `json:"grantable"`
 }
 
@@ -76,7 +78,7 @@ type Options struct {
 	// outside what the entitlements reach, not outside the read paths.
 	Unscoped bool
 	// Protected are the protected paths (confine.DefaultProtected): a
-	// refused path under one is explained with its --unprotect flag.
+	// refused path under one is explained by its protection (Unprotect).
 	Protected []confine.Protected
 }
 
@@ -86,10 +88,11 @@ type Report struct {
 	Explanations []Explanation `json:"explanations"`
 	// Records is the number of seccomp and Landlock access records read.
 	Records int `json:"records"`
-	// Allow is the union of the definite entitlements, Flags every
-	// definite flag to add, in order of appearance.
-	Allow []string `json:"allow,omitempty"`
-	Flags []string `json:"flags,omitempty"`
+	// Allow is the union of the definite entitlements, Fixes every
+	// definite Landlock remedy other than an entitlement (paths, ports,
+	// protections to lift), in order of appearance.
+	Allow []string         `json:"allow,omitempty"`
+	Fixes []confine.Remedy `json:"fixes,omitempty"`
 }
 
 // Collector gathers records, as Read does for a whole log; use it to
@@ -157,7 +160,7 @@ func (c *Collector) Report() *Report {
 			}
 			e.PIDs = pidList(p.pid)
 			e.Comm, e.Exe = p.comm, p.exe
-			key = strings.Join([]string{"landlock", e.What, e.Flag, e.Comm, e.Exe}, "\x00")
+			key = strings.Join([]string{"landlock", e.What, fmt.Sprint(e.Fix), e.Comm, e.Exe}, "\x00")
 		}
 		rep.Records++
 		if i, ok := index[key]; ok {
@@ -171,17 +174,18 @@ func (c *Collector) Report() *Report {
 		e.Count = 1
 		index[key] = len(rep.Explanations)
 		rep.Explanations = append(rep.Explanations, e)
-		for _, n := range e.Entitlements {
+		ents := e.Entitlements
+		if e.Layer == "landlock" && e.Fix.Kind == confine.AddEntitlement {
+			ents = []string{e.Fix.Entitlement}
+		}
+		for _, n := range ents {
 			if !slices.Contains(rep.Allow, n) {
 				rep.Allow = append(rep.Allow, n)
 			}
 		}
-		if e.Flag != "" && e.Layer == "landlock" && !slices.Contains(rep.Flags, e.Flag) {
-			rep.Flags = append(rep.Flags, e.Flag)
+		if e.Layer == "landlock" && e.Fix.Kind != confine.NoRemedy && e.Fix.Kind != confine.AddEntitlement && !slices.Contains(rep.Fixes, e.Fix) {
+			rep.Fixes = append(rep.Fixes, e.Fix)
 		}
-	}
-	if len(rep.Allow) > 0 {
-		rep.Flags = append([]string{"--allow " + strings.Join(rep.Allow, ",")}, rep.Flags...)
 	}
 	return rep
 }
@@ -268,7 +272,7 @@ func ExplainSeccomp(r Record) Explanation {
 	case len(ents) > 0:
 		e.Entitlements = ents
 		e.Reason = "needs " + ents[0]
-		e.Flag = "--allow " + ents[0]
+		e.Fix = confine.Remedy{Kind: confine.AddEntitlement, Entitlement: ents[0]}
 	default:
 		e.Candidates = cands
 		e.Reason = fmt.Sprintf("needs %s depending on its arguments, which the record does not carry (`entitle which %s` shows which arguments each allows; `entitle run` names the one)",
@@ -434,15 +438,16 @@ func actionOf(f map[string]string) string {
 // `entitle run` does when it follows the audit log itself.
 func ExplainLandlock(r Record, opts Options) Explanation {
 	d := confine.ParseDenial(r.Fields)
-	what, why, flag := confine.ExplainDenial(d, !opts.Unscoped, opts.Protected)
+	what, why, fix := confine.ExplainDenial(d, !opts.Unscoped, opts.Protected)
 	return Explanation{Layer: "landlock", Access: d.Blockers, Path: d.Path, Addr: d.Addr, Port: d.Port,
-		What: what, Reason: why, Flag: flag, Grantable: flag != "", Action: "refused"}
+		What: what, Reason: why, Fix: fix, Grantable: fix.Kind != confine.NoRemedy, Action: "refused"}
 }
 
-// String is the explanation's line:
+// String is the explanation's line, without the remedy (Fix), which the
+// caller words (`entitle explain` adds "— add --allow fs.create"):
 //
-//	2× seccomp errno(EPERM): mkdir by pid 41 (mkdir): needs fs.create — add --allow fs.create
-//	1× Landlock refused read_file on "/etc/shadow" by pid 42 (cat): outside the read paths — add --read /etc/shadow
+//	2× seccomp errno(EPERM): mkdir by pid 41 (mkdir): needs fs.create
+//	1× Landlock refused read_file on "/etc/shadow" by pid 42 (cat): outside the read paths
 func (e Explanation) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d× ", e.Count)
@@ -463,9 +468,6 @@ func (e Explanation) String() string {
 		b.WriteString(" by " + by)
 	}
 	b.WriteString(": " + e.Reason)
-	if e.Flag != "" {
-		b.WriteString(" — add " + e.Flag)
-	}
 	return b.String()
 }
 
@@ -499,29 +501,3 @@ func (e Explanation) by() string {
 
 // quoteName prints a name the logged program controls (quote.Name).
 func quoteName(s string) string { return quote.Name(s) }
-
-// Summary is the closing line: how many records of how many kinds, and
-// the flags that allow what can be allowed.
-func (r *Report) Summary() string {
-	if r.Records == 0 {
-		return "no seccomp or Landlock denial records in the input (seccomp logs only filters' kill and log actions, or every action of a filter installed with SECCOMP_FILTER_FLAG_LOG; Landlock logs only while kernel audit is on)"
-	}
-	s := fmt.Sprintf("%d %s of %d %s", r.Records, plural(r.Records, "record", "records"), len(r.Explanations), plural(len(r.Explanations), "kind", "kinds"))
-	if len(r.Flags) > 0 {
-		s += "; to allow them: " + strings.Join(r.Flags, " ")
-	}
-	for _, e := range r.Explanations {
-		if len(e.Candidates) > 0 {
-			s += "; some depend on the arguments (see above)"
-			break
-		}
-	}
-	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/entitle-dev/entitle"
 	"github.com/entitle-dev/entitle/auditlog"
+	"github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/internal/childtest"
 	"github.com/entitle-dev/entitle/internal/testenv"
 	"golang.org/x/sys/unix"
@@ -117,10 +118,10 @@ func TestKernelRecords(t *testing.T) {
 	t.Run("log", func(t *testing.T) {
 		es := explained(t, "log", func(es []auditlog.Explanation) bool { return find(es, "mkdirat") != nil && find(es, "openat") != nil })
 		mk, op := find(es, "mkdirat"), find(es, "openat")
-		if !slices.Equal(mk.Entitlements, []string{"fs.create"}) || mk.Action != "log" || mk.Flag != "--allow fs.create" {
+		if !slices.Equal(mk.Entitlements, []string{"fs.create"}) || mk.Action != "log" || mk.Fix != (confine.Remedy{Kind: confine.AddEntitlement, Entitlement: "fs.create"}) {
 			t.Errorf("mkdirat: %+v", *mk)
 		}
-		if !strings.Contains(mk.String(), "seccomp log (the call ran): mkdirat by pid") || !strings.HasSuffix(mk.String(), "needs fs.create — add --allow fs.create") {
+		if !strings.Contains(mk.String(), "seccomp log (the call ran): mkdirat by pid") || !strings.HasSuffix(mk.String(), "needs fs.create") {
 			t.Errorf("mkdirat line: %s", mk)
 		}
 		if len(op.Entitlements) != 0 || !slices.Contains(op.Candidates, "fs.read") || !strings.Contains(op.Reason, "depending on its arguments") {
@@ -129,7 +130,7 @@ func TestKernelRecords(t *testing.T) {
 	})
 	t.Run("kill", func(t *testing.T) {
 		es := explained(t, "kill", func(es []auditlog.Explanation) bool { return find(es, "mkdirat") != nil })
-		if mk := find(es, "mkdirat"); mk.Action != "kill-process" || mk.Flag != "--allow fs.create" {
+		if mk := find(es, "mkdirat"); mk.Action != "kill-process" || mk.Fix.Entitlement != "fs.create" {
 			t.Errorf("mkdirat: %+v", *mk)
 		}
 	})
@@ -145,7 +146,7 @@ func TestKernelRecords(t *testing.T) {
 		})
 		for _, e := range es {
 			if e.Layer == "landlock" && e.Path == "/etc/hostname" {
-				if e.Flag != "--read /etc/hostname" || !strings.HasPrefix(e.String(), `1× Landlock refused read_file on "/etc/hostname" by pid `) {
+				if e.Fix != (confine.Remedy{Kind: confine.AddRead, Path: "/etc/hostname"}) || !strings.HasPrefix(e.String(), `1× Landlock refused read_file on "/etc/hostname" by pid `) {
 					t.Errorf("landlock: %s (%+v)", e, e)
 				}
 			}

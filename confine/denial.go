@@ -39,13 +39,68 @@ func ParseDenial(fields map[string]string) Denial {
 	return d
 }
 
-// ExplainDenial says what d refused, why, and the `entitle run` flag that
-// would allow it ("" when none can). scoped tells whether the sandbox's
-// file rights were scoped to paths (--read, --write, --exec, a preset):
-// then a refused file is outside those paths; otherwise it is outside
-// what the entitlements reach. A path under one of protected is named
-// with the --unprotect flag that lifts its protection.
-func ExplainDenial(d Denial, scoped bool, protected []Protected) (what, why, flag string) {
+// Remedy is what would allow a refused access, as a value: the caller
+// words it (`entitle run` as a flag, --read PATH, --allow ENT, ...).
+type Remedy struct {
+	Kind RemedyKind `json:"kind"`
+	// Path is the file or directory to add (AddRead, AddWrite, AddExec)
+	// or the protected tree to lift (Unprotect).
+	Path string `json:"path,omitempty"`
+	// Port is the TCP port to add (AddBind, AddConnect).
+	Port int `json:"port,omitempty"`
+	// Entitlement is the entitlement to add (AddEntitlement).
+	Entitlement string `json:"entitlement,omitempty"`
+}
+
+// RemedyKind says what a Remedy adds or lifts.
+type RemedyKind int
+
+// The kinds of remedy. NoRemedy: nothing allows the access (processes
+// outside the sandbox are out of reach), or nothing that the record
+// identifies.
+const (
+	NoRemedy       RemedyKind = iota
+	AddRead                   // read the path (and below it)
+	AddWrite                  // write the path (and below it)
+	AddExec                   // execute from the directory
+	AddBind                   // bind the TCP port
+	AddConnect                // connect to the TCP port
+	AddEntitlement            // grant the entitlement
+	Unprotect                 // lift the protection of the tree
+)
+
+var remedyKinds = [...]string{"", "read", "write", "exec", "bind", "connect", "entitlement", "unprotect"}
+
+// String is the kind's name in JSON: "read", "write", "exec", "bind",
+// "connect", "entitlement", "unprotect", or "" for NoRemedy.
+func (k RemedyKind) String() string {
+	if k < 0 || int(k) >= len(remedyKinds) {
+		return "RemedyKind(" + strconv.Itoa(int(k)) + ")"
+	}
+	return remedyKinds[k]
+}
+
+// MarshalText writes the kind's name (String).
+func (k RemedyKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads a name MarshalText wrote.
+func (k *RemedyKind) UnmarshalText(b []byte) error {
+	for i, n := range remedyKinds {
+		if n == string(b) {
+			*k = RemedyKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown remedy kind %q", b)
+}
+
+// ExplainDenial says what d refused, why, and what would allow it (a
+// Remedy of kind NoRemedy when nothing can). scoped tells whether the
+// sandbox's file rights were scoped to paths (--read, --write, --exec, a
+// preset): then a refused file is outside those paths; otherwise it is
+// outside what the entitlements reach. A path under one of protected is
+// explained by its protection, and the remedy lifts it.
+func ExplainDenial(d Denial, scoped bool, protected []Protected) (what, why string, fix Remedy) {
 	blocker := strings.Join(d.Blockers, ",")
 	quoted := strconv.QuoteToASCII(d.Path)
 	kind := ""
@@ -56,40 +111,31 @@ func ExplainDenial(d Denial, scoped bool, protected []Protected) (what, why, fla
 	case strings.HasPrefix(kind, "fs."):
 		what = fmt.Sprintf("%s on %s", strings.TrimPrefix(blocker, "fs."), quoted)
 		if p, ok := ProtectedBy(protected, d.Path); ok {
-			return what, fmt.Sprintf("%s is protected (%s)", strconv.QuoteToASCII(p.Path), p.Why), "--unprotect " + ShellQuote(p.Path)
+			return what, fmt.Sprintf("%s is protected (%s)", strconv.QuoteToASCII(p.Path), p.Why), Remedy{Kind: Unprotect, Path: p.Path}
 		}
 		if !scoped {
-			return what, "outside what the entitlements reach (privileged pseudo-files need admin.kernel)", ""
+			return what, "outside what the entitlements reach (privileged pseudo-files need admin.kernel)", Remedy{}
 		}
 		switch kind {
 		case "fs.read_file", "fs.read_dir":
-			return what, "outside the read paths", "--read " + ShellQuote(d.Path)
+			return what, "outside the read paths", Remedy{Kind: AddRead, Path: d.Path}
 		case "fs.execute":
-			return what, "outside the exec paths", "--exec " + ShellQuote(filepath.Dir(d.Path))
+			return what, "outside the exec paths", Remedy{Kind: AddExec, Path: filepath.Dir(d.Path)}
 		default: // write, truncate, make_*, remove_*, refer: the record names the file or its directory
-			return what, "outside the write paths", "--write " + ShellQuote(d.Path)
+			return what, "outside the write paths", Remedy{Kind: AddWrite, Path: d.Path}
 		}
 	case kind == "net.connect_tcp":
-		return fmt.Sprintf("TCP connect to %s port %d", d.Addr, d.Port), "outside the connect ports", "--connect " + strconv.Itoa(d.Port)
+		return fmt.Sprintf("TCP connect to %s port %d", d.Addr, d.Port), "outside the connect ports", Remedy{Kind: AddConnect, Port: d.Port}
 	case kind == "net.bind_tcp":
-		return fmt.Sprintf("TCP bind to port %d", d.Port), "outside the bind ports", "--bind " + strconv.Itoa(d.Port)
+		return fmt.Sprintf("TCP bind to port %d", d.Port), "outside the bind ports", Remedy{Kind: AddBind, Port: d.Port}
 	case kind == "scope.signal":
-		return fmt.Sprintf("a signal to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", "--allow proc.signal"
+		return fmt.Sprintf("a signal to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", Remedy{Kind: AddEntitlement, Entitlement: "proc.signal"}
 	case kind == "scope.abstract_unix_socket":
-		return fmt.Sprintf("an abstract Unix socket of pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", "--allow net.unix"
+		return fmt.Sprintf("an abstract Unix socket of pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "outside the sandbox", Remedy{Kind: AddEntitlement, Entitlement: "net.unix"}
 	case kind == "ptrace":
-		return fmt.Sprintf("access to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "processes outside the sandbox are out of reach (not grantable)", ""
+		return fmt.Sprintf("access to pid %d (%s)", d.OPID, strconv.QuoteToASCII(d.OComm)), "processes outside the sandbox are out of reach (not grantable)", Remedy{}
 	}
-	return blocker, "refused", ""
-}
-
-// ShellQuote quotes s for a POSIX shell when it needs quoting: flags
-// named in explanations can be pasted as they are.
-func ShellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`!*?[]{}();&|<>~#") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return blocker, "refused", Remedy{}
 }
 
 // ParseAuditFields parses an audit record's key=value fields; quoted

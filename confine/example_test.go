@@ -11,22 +11,23 @@ import (
 )
 
 // A Landlock denial as the kernel's audit log records it (type 1423),
-// parsed and explained: what was refused, why, and what would allow it.
+// parsed and explained: what was refused, why, and what would allow it,
+// as a value the caller words (`entitle run` says "add --read PATH").
 func ExampleExplainDenial() {
 	rec := `audit(1733000000.123:42): domain=1a2b3c blockers=fs.read_file path="/srv/data/report.csv" dev="vda" ino=4242`
 	d := confine.ParseDenial(confine.ParseAuditFields(rec))
 	what, why, fix := confine.ExplainDenial(d, true, nil)
 	fmt.Println(what)
-	fmt.Println(why, "—", fix)
+	fmt.Printf("%s — %s %s\n", why, fix.Kind, fix.Path)
 
 	// The same refusal of a protected file names the protection instead.
 	prot := []confine.Protected{{Path: "/srv/data", Keep: 0, Why: "secret"}}
 	_, why, fix = confine.ExplainDenial(d, true, prot)
-	fmt.Println(why, "—", fix)
+	fmt.Printf("%s — %s %s\n", why, fix.Kind, fix.Path)
 	// Output:
 	// read_file on "/srv/data/report.csv"
-	// outside the read paths — --read /srv/data/report.csv
-	// "/srv/data" is protected (secret) — --unprotect /srv/data
+	// outside the read paths — read /srv/data/report.csv
+	// "/srv/data" is protected (secret) — unprotect /srv/data
 }
 
 // ProtectedBy finds the protected tree a path is under: what `entitle
@@ -58,16 +59,4 @@ func must(s string, err error) string {
 		return err.Error()
 	}
 	return s
-}
-
-// ShellQuote quotes what explanations name so the suggested flag can be
-// pasted into a shell as it is.
-func ExampleShellQuote() {
-	fmt.Println(confine.ShellQuote("/srv/data"))
-	fmt.Println(confine.ShellQuote("/home/ann/My Files"))
-	fmt.Println(confine.ShellQuote("it's"))
-	// Output:
-	// /srv/data
-	// '/home/ann/My Files'
-	// 'it'\''s'
 }

@@ -214,6 +214,9 @@ type Report struct {
 	// first call it was needed for.
 	Needed  []string
 	Learned []Learned
+	// Allow is what to grant the next run: Cmd.Entitlements, then the
+	// names of Needed they lack.
+	Allow []string
 	// Rules are raw rules for calls no entitlement grants that Complain
 	// or Learn mode let run (ioctl requests of a device, ...): with them a
 	// learned policy runs. Ungrantable are the calls no entitlement allows
@@ -768,6 +771,7 @@ func (c *Cmd) Wait() error {
 			c.events.emit(&Notice{Kind: LandlockUnexplained, Layer: Landlock, Message: ll.notice})
 		}
 	}
+	rep.Allow = union(c.Entitlements, rep.Needed)
 	c.Report = rep
 	c.events.emit(&Summary{Report: rep})
 	return nil

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/entitle-dev/entitle/catalog"
+	confinement "github.com/entitle-dev/entitle/confine"
 	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/supervise/internal/launch"
@@ -388,6 +389,9 @@ func TestEvents(t *testing.T) {
 	if !denial || !summary {
 		t.Errorf("events %+v: want the mkdir denial and the summary", got.all())
 	}
+	if !slices.Equal(c.Report.Allow, []string{"fs.read", "fs.create"}) {
+		t.Errorf("Report.Allow = %v, want what was granted, then what was needed", c.Report.Allow)
+	}
 }
 
 // TestDevNull: a shell's `> /dev/null` (O_CREAT|O_WRONLY|O_TRUNC, which
@@ -504,4 +508,40 @@ func TestUnsplitPolicy(t *testing.T) {
 			t.Fatalf("mode %v: exit %d, out %q, log %q", mode, c.Report.ExitCode, out.String(), log.String())
 		}
 	}
+}
+
+// TestLandlockFix: a Landlock denial's event carries what would allow it
+// as a value (the path to add for reading), for the caller to word.
+func TestLandlockFix(t *testing.T) {
+	need(t, "cat")
+	testenv.EnableAudit(t)
+	in, out := t.TempDir(), t.TempDir()
+	secret := filepath.Join(out, "secret")
+	if err := os.WriteFile(secret, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	req := &confinement.Request{Read: []string{in}}
+	p, err := Build(catalog.Request{Scope: req.Scope()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got events
+	c := Command(p, "cat", secret)
+	c.Request, c.Dir, c.Stderr, c.Events = req, in, io.Discard, got.add
+	if err := c.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Report.ExitCode == 0 {
+		t.Fatal("cat read a file outside the read paths")
+	}
+	want := confinement.Remedy{Kind: confinement.AddRead, Path: secret}
+	for _, e := range got.all() {
+		if d, ok := e.(*Denial); ok && d.Layer == Landlock && d.Path == secret {
+			if d.Fix != want {
+				t.Errorf("Fix = %+v, want %+v", d.Fix, want)
+			}
+			return
+		}
+	}
+	t.Errorf("no Landlock denial of %s in %+v", secret, got.all())
 }

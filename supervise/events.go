@@ -78,7 +78,9 @@ type Denial struct {
 	// removal the directory), the address and port, the other process (a
 	// signal, a socket, ptrace) and its name as the audit record gives it.
 	// Scoped says whether the run scoped the file rights to paths;
-	// Protected is the protected tree that refused it, if one did.
+	// Protected is the protected tree that refused it, if one did; Fix is
+	// what would allow it (a path, port or entitlement to add, the
+	// protection to lift; kind NoRemedy when nothing can).
 	Access    []string
 	Path      string
 	Addr      string
@@ -87,6 +89,7 @@ type Denial struct {
 	OtherComm string
 	Scoped    bool
 	Protected *confinement.Protected
+	Fix       confinement.Remedy
 }
 
 // When is the time of the denial.

@@ -54,9 +54,9 @@ func (e *landlockExplainer) stop(failed bool) {
 }
 
 func (e *landlockExplainer) denied(d confinement.Denial) {
-	_, why, _ := confinement.ExplainDenial(d, e.scoped, e.protected)
+	_, why, fix := confinement.ExplainDenial(d, e.scoped, e.protected)
 	ev := &Denial{Layer: Landlock, Access: d.Blockers, Path: d.Path, Addr: d.Addr, Port: d.Port,
-		OtherPID: d.OPID, OtherComm: d.OComm, Scoped: e.scoped, Reason: why}
+		OtherPID: d.OPID, OtherComm: d.OComm, Scoped: e.scoped, Reason: why, Fix: fix}
 	if len(d.Blockers) > 0 && strings.HasPrefix(d.Blockers[0], "fs.") {
 		if p, ok := confinement.ProtectedBy(e.protected, d.Path); ok {
 			ev.Protected = &p

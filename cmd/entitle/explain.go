@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/entitle-dev/entitle/auditlog"
 	"github.com/entitle-dev/entitle/confine"
@@ -56,18 +57,81 @@ plain errno denials. Landlock logs its denials only while kernel audit is on
 			if asJSON {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return enc.Encode(explainJSON(rep))
 			}
 			for _, e := range rep.Explanations {
-				fmt.Fprintln(out, e.String())
+				line := e.String()
+				if f := remedyFlag(e.Fix); f != "" {
+					line += " — add " + f
+				}
+				fmt.Fprintln(out, line)
 			}
-			fmt.Fprintln(out, rep.Summary())
+			fmt.Fprintln(out, explainSummary(rep))
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&unscoped, "unscoped", false, "the sandbox's file rights were not scoped to paths (no --read/--write/--exec/preset): explain Landlock's file denials accordingly")
 	return cmd
+}
+
+// explainFlags are the flags that allow what a report's records refused:
+// one --allow with every definite entitlement, then Landlock's paths,
+// ports and protections to lift, in order of appearance.
+func explainFlags(rep *auditlog.Report) []string {
+	var flags []string
+	if len(rep.Allow) > 0 {
+		flags = append(flags, "--allow "+strings.Join(rep.Allow, ","))
+	}
+	for _, f := range rep.Fixes {
+		flags = append(flags, remedyFlag(f))
+	}
+	return flags
+}
+
+// explainSummary is the closing line: how many records of how many
+// kinds, and the flags that allow what can be allowed.
+func explainSummary(rep *auditlog.Report) string {
+	if rep.Records == 0 {
+		return "no seccomp or Landlock denial records in the input (seccomp logs only filters' kill and log actions, or every action of a filter installed with SECCOMP_FILTER_FLAG_LOG; Landlock logs only while kernel audit is on)"
+	}
+	s := fmt.Sprintf("%d %s of %d %s", rep.Records, plural(rep.Records, "record", "records"),
+		len(rep.Explanations), plural(len(rep.Explanations), "kind", "kinds"))
+	if flags := explainFlags(rep); len(flags) > 0 {
+		s += "; to allow them: " + strings.Join(flags, " ")
+	}
+	for _, e := range rep.Explanations {
+		if len(e.Candidates) > 0 {
+			s += "; some depend on the arguments (see above)"
+			break
+		}
+	}
+	return s
+}
+
+// explanationJSON is an explanation in `entitle explain --json`: the
+// report's fields, and the flag that applies its remedy.
+type explanationJSON struct {
+	auditlog.Explanation
+	Flag string `json:"flag,omitempty"`
+}
+
+// reportJSON is the report in `entitle explain --json`, with the flags of
+// the summary line.
+type reportJSON struct {
+	Explanations []explanationJSON `json:"explanations"`
+	Records      int               `json:"records"`
+	Allow        []string          `json:"allow,omitempty"`
+	Fixes        []confine.Remedy  `json:"fixes,omitempty"`
+	Flags        []string          `json:"flags,omitempty"`
+}
+
+func explainJSON(rep *auditlog.Report) reportJSON {
+	out := reportJSON{Explanations: []explanationJSON{}, Records: rep.Records, Allow: rep.Allow, Fixes: rep.Fixes, Flags: explainFlags(rep)}
+	for _, e := range rep.Explanations {
+		out.Explanations = append(out.Explanations, explanationJSON{e, remedyFlag(e.Fix)})
+	}
+	return out
 }
 
 // collect adds the records of one log ("-": stdin).

@@ -127,7 +127,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			if err != nil {
 				return fail(err)
 			}
-			view := newRunView(c.ErrOrStderr(), events, sc.Mode, names, profPath != "", all, sc.Policy)
+			view := newRunView(c.ErrOrStderr(), events, sc.Mode, profPath != "", all, sc.Policy)
 			sc.Events, sc.Every = view.event, view.every()
 			sc.Signals = early
 			if err := sc.Run(); err != nil {
@@ -135,7 +135,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 			}
 			rep := sc.Report
 			if output != "" {
-				if err := writeWidened(output, names, rep, file, profPath != ""); err != nil {
+				if err := writeWidened(output, rep, file, profPath != ""); err != nil {
 					return fail(err)
 				}
 				fmt.Fprintf(c.ErrOrStderr(), "entitle: wrote %s\n", output)
@@ -201,11 +201,11 @@ func runRequest(allow []string, polFile string, paths *pathFlags) (catalog.Reque
 // writeWidened writes the policy granted plus what a learn or complain run
 // needed: the minimal set of entitlements, each with the call it is for,
 // and raw rules for calls no entitlement grants.
-func writeWidened(path string, granted []string, rep *supervise.Report, file *policyfile.File, fromProfile bool) error {
+func writeWidened(path string, rep *supervise.Report, file *policyfile.File, fromProfile bool) error {
 	if fromProfile {
 		return errors.New("-o with --profile is not supported: use --allow or --policy")
 	}
-	names := union(granted, rep.Needed)
+	names := rep.Allow
 	var rules, extra []policy.Rule
 	var ruleComments []string
 	if file != nil {

@@ -75,7 +75,6 @@ type runView struct {
 	w       io.Writer     // entitle's lines
 	enc     *json.Encoder // --events; nil without
 	mode    supervise.Mode
-	granted []string       // the entitlements granted
 	profile bool           // the policy is an OCI profile: no --allow to suggest
 	all     bool           // --all
 	policy  *policy.Policy // for the kill line
@@ -89,8 +88,8 @@ type runView struct {
 	llNotice string          // why Landlock's denials could not be followed
 }
 
-func newRunView(w, events io.Writer, mode supervise.Mode, granted []string, profile, all bool, p *policy.Policy) *runView {
-	v := &runView{w: w, mode: mode, granted: granted, profile: profile, all: all, policy: p,
+func newRunView(w, events io.Writer, mode supervise.Mode, profile, all bool, p *policy.Policy) *runView {
+	v := &runView{w: w, mode: mode, profile: profile, all: all, policy: p,
 		seen: map[string]bool{}, llSeen: map[string]bool{}}
 	if events != nil {
 		v.enc = json.NewEncoder(events)
@@ -217,7 +216,8 @@ func (v *runView) landlock(d *supervise.Denial) {
 	if d.Protected != nil {
 		prot = append(prot, *d.Protected)
 	}
-	what, why, flag := confine.ExplainDenial(d.Record(), d.Scoped, prot)
+	what, why, _ := confine.ExplainDenial(d.Record(), d.Scoped, prot)
+	flag := remedyFlag(d.Fix)
 	v.json(d, &eventJSON{Event: "denial", Layer: "landlock", Access: d.Access, Path: d.Path, Addr: d.Addr, Port: d.Port,
 		Reason: why, Flag: flag, Action: "refused"})
 	if flag != "" && !slices.Contains(v.llFlags, flag) {
@@ -263,7 +263,7 @@ func (v *runView) summary(s *supervise.Summary) {
 		exit := rep.ExitCode
 		sum := &eventJSON{Event: "summary", Exit: &exit, Denied: rep.Denied, LandlockDenied: rep.LandlockDenied, Ungrantable: rep.Ungrantable}
 		if len(rep.Needed) > 0 && !v.profile {
-			sum.Allow = union(v.granted, rep.Needed)
+			sum.Allow = rep.Allow
 			sum.Flags = append(sum.Flags, "--allow "+strings.Join(sum.Allow, ","))
 		}
 		sum.Flags = append(sum.Flags, v.llFlags...)
@@ -291,7 +291,7 @@ func (v *runView) seccompSummary(rep *supervise.Report) []string {
 		if v.profile {
 			parts = append(parts, "entitlements that would allow them: "+strings.Join(rep.Needed, ","))
 		} else {
-			parts = append(parts, "to allow them: --allow "+strings.Join(union(v.granted, rep.Needed), ","))
+			parts = append(parts, "to allow them: --allow "+strings.Join(rep.Allow, ","))
 		}
 	}
 	if len(rep.Rules) > 0 {
@@ -311,16 +311,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// union returns a followed by the names of b not in a: the --allow list
-// that grants what was granted plus what was needed, in that order.
-func union(a, b []string) []string {
-	var out []string
-	for _, x := range append(slices.Clone(a), b...) {
-		if !slices.Contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -68,7 +68,7 @@ func viewRun(t *testing.T, mode supervise.Mode, allow []string, events *syncBuff
 	if events != nil {
 		ew = events
 	}
-	v := newRunView(&log, ew, mode, allow, false, false, p)
+	v := newRunView(&log, ew, mode, false, false, p)
 	c.Events, c.Every = v.event, v.every()
 	if err := c.Run(); err != nil {
 		t.Fatalf("Run(%q): %v", args, err)
