@@ -25,10 +25,12 @@
 //     comparisons lowered to tests of the high and low words, identical
 //     checks shared (the decision graph is hash-consed);
 //  4. the program laid out backwards so every jump is forward, far returns
-//     copied and other far targets reached through ja trampolines; more
+//     copied and other far targets reached through ja trampolines; a
+//     return left unreached by its copy is removed (dropUnreachable); more
 //     than 4096 instructions (BPF_MAXINSNS) is an error.
 //
 // Compile validates the policy first (policy.Policy.Validate); the tests
 // check every program they compile with the kernel's load-time rules
-// (sim.Validate).
+// (sim.Validate) and require it to be tight (sim.Wasted: no instruction
+// nothing reaches, no jump that decides nothing).
 package compiler

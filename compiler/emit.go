@@ -203,8 +203,71 @@ func layout(b *builder, root *node, tails []*node) ([]bpf.RawInstruction, []note
 		return nil, nil, fmt.Errorf("internal error: root is not the program's entry")
 	}
 	prog, notes := e.program()
+	prog, notes = dropUnreachable(prog, notes)
 	if len(prog) > MaxInstructions {
 		return nil, nil, fmt.Errorf("the filter needs %d instructions, above the kernel's limit of %d (BPF_MAXINSNS); it was not truncated: reduce the number of argument rules or split the policy", len(prog), MaxInstructions)
 	}
 	return prog, notes, nil
+}
+
+// dropUnreachable removes the instructions no path from the first one
+// reaches. The emitter leaves one behind when a return it emitted for a
+// branch ends up too far from that branch and is copied next to the jump
+// (target): the first copy may then serve no one. Jumps go forward, and
+// removing instructions between a jump and its target only shortens it,
+// so every offset stays in range.
+func dropUnreachable(prog []bpf.RawInstruction, notes []note) ([]bpf.RawInstruction, []note) {
+	n := len(prog)
+	reached := make([]bool, n+1)
+	if n > 0 {
+		reached[0] = true
+	}
+	dead := 0
+	for pc, ins := range prog {
+		if !reached[pc] {
+			dead++
+			continue
+		}
+		switch {
+		case ins.Op == opJA:
+			reached[pc+1+int(ins.K)] = true
+		case ins.Op&0x07 == linux.BPF_JMP:
+			reached[pc+1+int(ins.Jt)] = true
+			reached[pc+1+int(ins.Jf)] = true
+		case ins.Op&0x07 == linux.BPF_RET:
+		default:
+			reached[pc+1] = true
+		}
+	}
+	if dead == 0 {
+		return prog, notes
+	}
+	// newIdx[i] is the index instruction i gets, or would get if it were
+	// kept (the next kept instruction's): targets are always kept.
+	newIdx := make([]int, n+1)
+	k := 0
+	for i := 0; i <= n; i++ {
+		newIdx[i] = k
+		if i < n && reached[i] {
+			k++
+		}
+	}
+	out := make([]bpf.RawInstruction, 0, n-dead)
+	outNotes := make([]note, 0, n-dead)
+	for pc, ins := range prog {
+		if !reached[pc] {
+			continue
+		}
+		at := newIdx[pc]
+		switch {
+		case ins.Op == opJA:
+			ins.K = uint32(newIdx[pc+1+int(ins.K)] - at - 1)
+		case ins.Op&0x07 == linux.BPF_JMP:
+			ins.Jt = uint8(newIdx[pc+1+int(ins.Jt)] - at - 1)
+			ins.Jf = uint8(newIdx[pc+1+int(ins.Jf)] - at - 1)
+		}
+		out = append(out, ins)
+		outNotes = append(outNotes, notes[pc])
+	}
+	return out, outNotes
 }

@@ -157,6 +157,9 @@ func checkEquivalent(t *testing.T, p *policy.Policy, inputs []sim.Data) {
 	if err := sim.Validate(prog.Insns); err != nil {
 		t.Fatalf("kernel would reject the program: %v", err)
 	}
+	if w := sim.Wasted(prog.Insns); len(w) > 0 {
+		t.Fatalf("the program wastes instructions: %v\npolicy: %+v\n%s", w, p.Rules, prog.Asm())
+	}
 	vms := map[bool]*sim.Program{}
 	for _, be := range []bool{false, true} {
 		order := binary.ByteOrder(binary.LittleEndian)

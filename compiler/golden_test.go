@@ -22,6 +22,7 @@ import (
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/policyfile"
 	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/sim"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
@@ -52,6 +53,13 @@ func TestGolden(t *testing.T) {
 		}
 		got[c.name] = goldenLine(c.p)
 		order = append(order, c.name)
+		// Every program of the corpus (the catalog's included) is tight:
+		// no instruction that nothing reaches, no jump that decides nothing.
+		if prog, err := compiler.Compile(c.p); err == nil {
+			if w := sim.Wasted(prog.Insns); len(w) > 0 {
+				t.Errorf("%s: the program wastes instructions: %v", c.name, w)
+			}
+		}
 	}
 	if *updateGolden {
 		var b bytes.Buffer

@@ -11,7 +11,9 @@
 //     instructions executed;
 //   - [CacheAllows]: the kernel's constant-action bitmap emulator
 //     (seccomp_is_const_allow, Linux 5.11+);
-//   - [Disassemble] and [RetString] for readable output.
+//   - [Disassemble] and [RetString] for readable output;
+//   - [Wasted]: the instructions that do no work (unreachable, or jumps
+//     that decide nothing), which a compiler's tests can require to be none.
 //
 // # Why not golang.org/x/net/bpf's VM
 //
