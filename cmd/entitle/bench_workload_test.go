@@ -86,9 +86,18 @@ func runChecked(b *testing.B, dir string, argv []string) {
 // BenchmarkShortCommands: ssh-keygen, git status in a small checkout,
 // 1000 separate `ls` invocations (each confined on its own: what an agent
 // or a build system running short commands pays), and one confined shell
-// running `ls` 1000 times (the cost inside a confined tree).
+// running `ls` 1000 times (the cost inside a confined tree). With
+// ENTITLE_LANDLOCK_RESTRICT naming go-landlock's landlock-restrict, the
+// peer runs each workload too (read everywhere, write in the workload's
+// directory: Landlock only, no seccomp, no supervisor), so that the
+// ratios a per-command sandbox can reach are side by side.
 func BenchmarkShortCommands(b *testing.B) {
 	bin := entitleBin(b)
+	modes := benchModes
+	peer := os.Getenv("ENTITLE_LANDLOCK_RESTRICT")
+	if peer != "" {
+		modes = append(slices.Clone(modes), "peer")
+	}
 	for _, p := range []string{"ssh-keygen", "git", "ls", "sh"} {
 		if _, err := exec.LookPath(p); err != nil {
 			testenv.Skipf(b, "%s not installed", p)
@@ -123,12 +132,20 @@ func BenchmarkShortCommands(b *testing.B) {
 		{"sh: ls ×1000, one confined tree", "fs.read,fs.write,fs.create,proc.spawn,proc.exec", []string{"sh", "-c", loop}, 1, benchRounds(3), nil},
 	}
 	for i := 0; i < b.N; i++ {
-		fmt.Printf("\n%-34s %9s %9s %10s %19s %19s\n", "short commands (medians)", "plain ms", "quiet ms", "explain ms", "quiet× (min–max)", "explain× (min–max)")
+		fmt.Printf("\n%-34s %9s %9s %10s %19s %19s", "short commands (medians)", "plain ms", "quiet ms", "explain ms", "quiet× (min–max)", "explain× (min–max)")
+		if peer != "" {
+			fmt.Printf(" %9s %19s", "peer ms", "peer× (min–max)")
+		}
+		fmt.Println()
 		for _, w := range ws {
-			times := make([][]time.Duration, len(benchModes))
+			times := make([][]time.Duration, len(modes))
 			for r := 0; r < w.rounds; r++ {
-				for m, mode := range benchModes {
+				for m, mode := range modes {
 					argv := append(confined(bin, mode, w.ents), w.argv...)
+					if mode == "peer" { // it wants the program's absolute path
+						abs, _ := exec.LookPath(w.argv[0])
+						argv = append([]string{peer, "-ro", "/", "-rw", dir, "/dev", "--", abs}, w.argv[1:]...)
+					}
 					var total time.Duration
 					for k := 0; k < w.times; k++ {
 						if w.before != nil {
@@ -153,8 +170,14 @@ func BenchmarkShortCommands(b *testing.B) {
 			ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 			qm, ql, qh := ratio(1)
 			em, el, eh := ratio(2)
-			fmt.Printf("%-34s %9.1f %9.1f %10.1f %7.2f (%.2f–%.2f) %7.2f (%.2f–%.2f)\n", w.name, ms(median(times[0])), ms(median(times[1])), ms(median(times[2])),
+			fmt.Printf("%-34s %9.1f %9.1f %10.1f %7.2f (%.2f–%.2f) %7.2f (%.2f–%.2f)", w.name, ms(median(times[0])), ms(median(times[1])), ms(median(times[2])),
 				qm, ql, qh, em, el, eh)
+			if peer != "" {
+				pm, pl, ph := ratio(3)
+				fmt.Printf(" %9.1f %7.2f (%.2f–%.2f)", ms(median(times[3])), pm, pl, ph)
+				b.ReportMetric(pm, strings.NewReplacer(" ", "_", "×", "x", "(", "", ")", "", ",", "", ":", "").Replace(w.name)+"-peer-ratio")
+			}
+			fmt.Println()
 			metric := strings.NewReplacer(" ", "_", "×", "x", "(", "", ")", "", ",", "", ":", "").Replace(w.name)
 			b.ReportMetric(qm, metric+"-quiet-ratio")
 			b.ReportMetric(em, metric+"-explain-ratio")
