@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 
+	"github.com/entitle-dev/entitle/internal/linux"
 	"github.com/entitle-dev/entitle/policy"
 )
 
@@ -192,14 +193,14 @@ func (b *builder) rehash() {
 	}
 }
 
-// Raw jump opcodes (class BPF_JMP | op | BPF_K).
+// The opcodes the compiler emits, from internal/linux's BPF constants.
 const (
-	opJEQ  = 0x05 | 0x10
-	opJGT  = 0x05 | 0x20
-	opJGE  = 0x05 | 0x30
-	opJSET = 0x05 | 0x40
-	opJA   = 0x05 // BPF_JMP | BPF_JA (0x00)
-	opRet  = 0x06 // BPF_RET | BPF_K
-	opLdW  = 0x20 // BPF_LD | BPF_W | BPF_ABS
-	opAndK = 0x54 // BPF_ALU | BPF_AND | BPF_K
+	opJEQ  = linux.BPF_JMP | linux.BPF_JEQ | linux.BPF_K
+	opJGT  = linux.BPF_JMP | linux.BPF_JGT | linux.BPF_K
+	opJGE  = linux.BPF_JMP | linux.BPF_JGE | linux.BPF_K
+	opJSET = linux.BPF_JMP | linux.BPF_JSET | linux.BPF_K
+	opJA   = linux.BPF_JMP | linux.BPF_JA
+	opRet  = linux.BPF_RET | linux.BPF_K
+	opLdW  = linux.BPF_LD | linux.BPF_W | linux.BPF_ABS
+	opAndK = linux.BPF_ALU | linux.BPF_AND | linux.BPF_K
 )
