@@ -4,7 +4,8 @@
 //	audit: type=1326 audit(1796129780.122:5323): ... pid=41 comm="mkdir" exe="/usr/bin/mkdir" sig=0 arch=c000003e syscall=83 compat=0 ip=0x7f2a... code=0x50001
 //	audit: type=1423 audit(1796129781.004:5330): domain=1a2b3c4d5 blockers=fs.read_file path="/etc/shadow" dev="vda1" ino=1234
 //
-// into the call, what the filter did and what would allow it:
+// into the call, what the filter did and what would allow it (the remedy is
+// Explanation.Fix, a value; `entitle explain` words it after the dash):
 //
 //	1× seccomp errno(EPERM): mkdir by pid 41 (mkdir): needs fs.create — add --allow fs.create
 //	1× Landlock refused read_file on "/etc/shadow": outside the read paths — add --read /etc/shadow
