@@ -5,6 +5,7 @@ FUZZ_PROFILE ?= 2000000x
 FUZZ_POLICYFILE ?= 2000000x
 FUZZ_SIM ?= 2500000x
 FUZZ_SCAN ?= 250000x
+FUZZ_AUDITLOG ?= 500000x
 FUZZMIN ?= 200x
 
 .PHONY: build test check unit fuzz bench
@@ -39,7 +40,7 @@ unit:
 # "context deadline exceeded" and no failing input (golang/go#75804, fixed
 # in Go 1.27; it failed FuzzCompile here once). A count has no deadline to
 # race. Each count is 40–65 s of fuzzing on this 2-core machine
-# (FUZZ_SCAN about 20 s). Minimizing each new interesting input is capped
+# (FUZZ_SCAN and FUZZ_AUDITLOG about 20 s). Minimizing each new interesting input is capped
 # at $(FUZZMIN) runs: with Go's default (a minute each) FuzzCompile spent
 # 27 of 45 s minimizing and ran 94k inputs; with 200x, about 350k.
 fuzz:
@@ -48,6 +49,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZ_POLICYFILE) -fuzzminimizetime=$(FUZZMIN) ./policyfile
 	$(GO) test -run=NONE -fuzz=FuzzRun -fuzztime=$(FUZZ_SIM) -fuzzminimizetime=$(FUZZMIN) ./sim
 	$(GO) test -run=NONE -fuzz=FuzzParseModule -fuzztime=$(FUZZ_SCAN) -fuzzminimizetime=$(FUZZMIN) ./scan
+	$(GO) test -run=NONE -fuzz=FuzzRead -fuzztime=$(FUZZ_AUDITLOG) -fuzzminimizetime=$(FUZZMIN) ./auditlog
 
 bench:
 	$(GO) test -tags libseccomp -run=NONE -bench=. -benchtime=1x ./compiler
