@@ -15,7 +15,7 @@ import (
 
 // cacheVersion changes whenever the analysis or the summary format does,
 // so stale entries are never read. (5 was the last in encoding/gob.)
-const cacheVersion = 12
+const cacheVersion = 13
 
 // summary is a library's analysis: each function's sites and edges, the
 // exported functions and objects, its data blocks (blocks.go), and the
@@ -47,6 +47,11 @@ type summary struct {
 	// shared memory (gates.go).
 	Gated       []int32
 	GateOpeners []string
+	// NSSGated functions (glibc's DNS module's table) count only once a
+	// function of NSSOpeners is reached or another object imports one of
+	// NSS's lookup entry points (gates.go).
+	NSSGated   []int32
+	NSSOpeners []int32
 }
 
 type sumFunc struct {
@@ -191,6 +196,7 @@ func newSummary(m *module, res []funcResult, all bool) *summary {
 	}
 	s.Taken = takenFuncs(m, res)
 	s.Gated, s.GateOpeners = m.gated(s.Taken)
+	s.NSSGated, s.NSSOpeners = m.nssGated()
 	s.RootImports = uniq(rootImports)
 	s.DataImports = uniq(slices.Clone(m.dataImports))
 	s.AddrImports = uniq(slices.Clone(m.addrImports))
@@ -398,20 +404,27 @@ func takenFuncs(m *module, res []funcResult) []int32 {
 // relocated, 32-bit immediates; aarch64 adrp+add pairs. Byte sequences
 // that only look like one make the result larger, never smaller.
 func codeRefs(m *module, fn func(uint64)) {
+	codeRefsAt(m, func(_, target uint64) { fn(target) })
+}
+
+// codeRefsAt is codeRefs with the address of the instruction bytes that
+// hold each reference.
+func codeRefsAt(m *module, fn func(at, target uint64)) {
 	for _, t := range m.text {
 		switch m.machine {
 		case elf.EM_X86_64:
 			abs := m.typ == elf.ET_EXEC
 			for p := 1; p+4 <= len(t.data); p++ {
 				v := binary.LittleEndian.Uint32(t.data[p:])
+				at := t.addr + uint64(p)
 				if abs {
-					fn(uint64(v)) // mov $func, %edi: an absolute address
+					fn(at, uint64(v)) // mov $func, %edi: an absolute address
 				}
 				// A rip-relative operand: the ModR/M byte before its
 				// displacement has mod 00, r/m 101 (calls and jumps to a
 				// function are not references to its address).
 				if t.data[p-1]&0xC7 == 0x05 {
-					fn(t.addr + uint64(p) + 4 + uint64(int64(int32(v))))
+					fn(at, at+4+uint64(int64(int32(v))))
 				}
 			}
 		case elf.EM_AARCH64:
@@ -427,7 +440,7 @@ func codeRefs(m *module, fn func(uint64)) {
 				pc := t.addr + uint64(p)
 				immlo, immhi := uint64(w>>29)&3, uint64(w>>5)&0x7FFFF
 				page := (pc &^ 0xFFF) + uint64(int64((immhi<<2|immlo)<<43)>>43<<12)
-				fn(page + uint64(a>>10)&0xFFF)
+				fn(pc, page+uint64(a>>10)&0xFFF)
 			}
 		}
 	}

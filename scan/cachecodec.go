@@ -64,6 +64,8 @@ func encodeSummary(s *summary) []byte {
 	e.int32s(s.Taken)
 	e.int32s(s.Gated)
 	e.strs(s.GateOpeners)
+	e.int32s(s.NSSGated)
+	e.int32s(s.NSSOpeners)
 	return e.b
 }
 
@@ -121,6 +123,8 @@ func decodeSummary(data []byte) (*summary, error) {
 	s.Taken = d.int32s()
 	s.Gated = d.int32s()
 	s.GateOpeners = d.strs()
+	s.NSSGated = d.int32s()
+	s.NSSOpeners = d.int32s()
 	if d.err || len(d.b) != 0 {
 		return nil, errBadSummary
 	}

@@ -69,7 +69,7 @@ func normal(s *summary) *summary {
 			b.Imports = nil
 		}
 	}
-	for _, p := range []*[]int32{&c.Roots, &c.RootBlocks, &c.Taken, &c.Gated} {
+	for _, p := range []*[]int32{&c.Roots, &c.RootBlocks, &c.Taken, &c.Gated, &c.NSSGated, &c.NSSOpeners} {
 		if len(*p) == 0 {
 			*p = nil
 		}
@@ -151,6 +151,8 @@ func FuzzDecodeSummary(f *testing.F) {
 		Taken:       []int32{1},
 		Gated:       []int32{0},
 		GateOpeners: []string{"syscall"},
+		NSSGated:    []int32{1},
+		NSSOpeners:  []int32{0},
 	}
 	data := encodeSummary(s)
 	got, err := decodeSummary(data)

@@ -1,8 +1,10 @@
 package scan
 
 import (
+	"bytes"
 	"debug/elf"
 	"slices"
+	"strings"
 )
 
 // Gates: library code that a call graph reaches but that runs only once
@@ -159,4 +161,129 @@ func mayShareMemory(m *module, refs []siteRef, own map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// glibc's DNS module (nss_dns, built into libc since glibc 2.34). Looking
+// up a user or a group walks NSS's modules, and loading one runs its
+// table function: module_load calls __nss_dns_functions, which takes the
+// address of every _nss_dns_* function (nss/nss_module.c). Through that
+// table the call graph reaches the DNS client (sendmmsg, setsockopt,
+// getpeername, recvfrom, poll) from getpwuid. But a function of the table
+// is only called for the name it is looked up by: __nss_lookup_function
+// and __nss_module_get_function find a function by name, the caller's
+// string, and the DNS module defines only host and network lookups
+// (gethostbyname4_r, getcanonname_r, getnetbyname_r, ...). So the table
+// function counts only when some code can ask for one of those names:
+//
+//   - a function of the library whose code refers to one of the names'
+//     strings (in glibc 2.36: getaddrinfo, gethostbyname_r,
+//     gethostbyname2_r, gethostbyaddr_r, getnetbyname_r, getnetbyaddr_r;
+//     the non-reentrant forms, getnameinfo, gethostid and rcmd call
+//     those), found by scanning the code for references, so a release
+//     that adds a caller adds an opener;
+//   - another object importing one of NSS's lookup entry points
+//     (__nss_lookup_function, __nss_next2, __nss_hosts_lookup2, ...:
+//     every export whose name starts with __nss_), which may pass any
+//     name.
+//
+// The table function's address is taken (module_load passes it to
+// module_load_builtin, which calls it): that is harmless, since all it
+// does is store the pointers, and a stored pointer is only called when
+// looked up by name. Only that path is gated: the _nss_dns_* functions
+// themselves are not (another object may import them, and any other
+// reference to them counts as usual). Nothing is gated when a relocated
+// word in the library's data points at one of the names' strings (a name
+// could then come from data), when a reference to one cannot be placed
+// in a function, or when the table function's name is not known (no
+// symbol table that has it: a stripped libc without libc6-dbg).
+
+// nssGate names the table function and the prefixes of the module's
+// functions and of the lookup entry points.
+var nssGate = struct {
+	table, module, entry string
+}{table: "__nss_dns_functions", module: "_nss_dns_", entry: "__nss_"}
+
+// nssGated returns the NSS DNS table function of m and the functions
+// whose reach opens its gate (see above), or nothing when m is not such
+// a library or the rule cannot be applied soundly.
+func (m *module) nssGated() (funcs, openers []int32) {
+	var names []string
+	for n := range m.exports {
+		if s, ok := strings.CutPrefix(n, nssGate.module); ok && s != "" {
+			names = append(names, s)
+		}
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	a, ok := localFuncs(m, []string{nssGate.table})[nssGate.table]
+	if !ok {
+		return nil, nil
+	}
+	fi := m.funcAt(a)
+	if fi < 0 || m.funcs[fi].start != a {
+		return nil, nil
+	}
+	strs, ok := stringAddrs(m, names)
+	if !ok {
+		return nil, nil
+	}
+	for _, p := range m.relPtrs {
+		if strs[p.target] {
+			return nil, nil
+		}
+	}
+	placed := true
+	codeRefsAt(m, func(at, target uint64) {
+		if !strs[target] {
+			return
+		}
+		if j := m.funcAt(at); j >= 0 {
+			openers = append(openers, int32(j))
+		} else {
+			placed = false
+		}
+	})
+	if !placed {
+		return nil, nil
+	}
+	return []int32{int32(fi)}, uniq32(openers)
+}
+
+// stringAddrs returns the addresses of every NUL-terminated occurrence
+// of the names in m's allocated data (a string may be the tail of a
+// longer one), or false when the file cannot be read.
+func stringAddrs(m *module, names []string) (out map[uint64]bool, ok bool) {
+	defer func() {
+		if recover() != nil {
+			out, ok = nil, false
+		}
+	}()
+	f, err := elf.Open(m.path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	out = map[uint64]bool{}
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_NOBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Size > maxFileSize {
+			continue
+		}
+		d, err := s.Data()
+		if err != nil {
+			return nil, false
+		}
+		for _, n := range names {
+			pat := append([]byte(n), 0)
+			for off := 0; ; {
+				i := bytes.Index(d[off:], pat)
+				if i < 0 {
+					break
+				}
+				out[s.Addr+uint64(off+i)] = true
+				off += i + 1
+			}
+		}
+	}
+	return out, true
 }

@@ -206,3 +206,146 @@ int main(int argc, char **argv) {
 		}
 	}
 }
+
+// nssMain looks up its user and group; with -DHOSTS it also resolves a
+// host name, with -DENTRY it asks NSS's lookup entry point for a
+// function by a name it chooses, as another library could.
+const nssMain = `#include <grp.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <unistd.h>
+#ifdef ENTRY
+extern void *__nss_lookup_function(void *ni, const char *name);
+#endif
+int main(int argc, char **argv) {
+	struct passwd *pw = getpwuid(getuid());
+	struct group *gr = getgrgid(getgid());
+	printf("%s %s\n", pw ? pw->pw_name : "?", gr ? gr->gr_name : "?");
+#ifdef HOSTS
+	struct addrinfo *ai;
+	if (getaddrinfo("localhost", "80", 0, &ai) == 0)
+		freeaddrinfo(ai);
+#endif
+#ifdef ENTRY
+	if (argc > 5)
+		printf("%p\n", __nss_lookup_function(0, argv[1]));
+#endif
+	return 0;
+}
+`
+
+// nssDNSCalls are the calls glibc's DNS client makes that looking up
+// users and groups does not reach otherwise.
+var nssDNSCalls = []string{"sendmmsg", "setsockopt", "getpeername", "recvfrom"}
+
+// TestNSSDNSGate: looking up users and groups does not reach glibc's DNS
+// module (its functions are only looked up by host and network function
+// names); resolving a host name does, and so does a program that calls
+// NSS's lookup entry point with a name of its own. Each runs under strace
+// with its traced calls in the static set (recall).
+func TestNSSDNSGate(t *testing.T) {
+	needTools(t, "gcc", "strace")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "nss.c")
+	os.WriteFile(src, []byte(nssMain), 0o644)
+	sc := New(Options{CacheDir: "off"})
+	for _, c := range []struct {
+		name  string
+		flags []string
+		want  bool
+	}{
+		{"users", nil, false},
+		{"hosts", []string{"-DHOSTS"}, true},
+		{"entry", []string{"-DENTRY"}, true},
+	} {
+		bin := filepath.Join(dir, c.name)
+		if out, err := exec.Command("gcc", append(c.flags, "-O2", "-o", bin, src)...).CombinedOutput(); err != nil {
+			if c.name == "entry" {
+				t.Logf("%s: cannot link against glibc's private NSS entry point: %v\n%s", c.name, err, out)
+				continue
+			}
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
+		r, err := sc.Scan(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.name == "users" {
+			gatedLibc := false
+			for _, l := range r.Libraries {
+				if filepath.Base(l) == "libc.so.6" {
+					lm, err := openModule(l)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fs, _ := lm.nssGated()
+					gatedLibc = len(fs) > 0
+					if !gatedLibc && lm.debugFile() == "" {
+						testenv.Skipf(t, "%s: no debug symbols (libc6-dbg): nothing is gated", l)
+					}
+				}
+			}
+			if !gatedLibc {
+				t.Skipf("no libc.so.6 with glibc's built-in DNS module among %v", r.Libraries)
+			}
+		}
+		names := reportNames(r)
+		var got []string
+		for _, n := range nssDNSCalls {
+			if names[n] {
+				got = append(got, n)
+			}
+		}
+		if c.want && len(got) != len(nssDNSCalls) || !c.want && len(got) > 0 {
+			t.Errorf("%s: found %v of %v, want all: %v\n%s", c.name, got, nssDNSCalls, c.want, explainSites(r, nssDNSCalls...))
+		}
+		tr := straceRun(t, dir, bin)
+		checkRecall(t, c.name, staticSet(t, sc, bin, tr), tr)
+	}
+}
+
+// TestNSSGatedOpeners: the openers of glibc's DNS gate are found from the
+// code that refers to the names of the DNS module's functions.
+func TestNSSGatedOpeners(t *testing.T) {
+	libc := ""
+	for _, p := range []string{"/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/aarch64-linux-gnu/libc.so.6"} {
+		if _, err := os.Stat(p); err == nil {
+			libc = p
+			break
+		}
+	}
+	if libc == "" {
+		t.Skip("no glibc")
+	}
+	lm, err := openModule(libc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := lm.exports["_nss_dns_gethostbyname4_r"]; !ok {
+		t.Skipf("%s has no built-in DNS module (glibc < 2.34)", libc)
+	}
+	funcs, openers := lm.nssGated()
+	if len(funcs) == 0 {
+		if lm.debugFile() == "" {
+			testenv.Skipf(t, "%s: no debug symbols (libc6-dbg)", libc)
+		}
+		t.Fatalf("%s: no DNS gate", libc)
+	}
+	got := map[string]bool{}
+	for _, o := range openers {
+		for n, a := range lm.exports {
+			if lm.funcs[o].start == a {
+				got[n] = true
+			}
+		}
+	}
+	for _, n := range []string{"getaddrinfo", "gethostbyname_r", "gethostbyname2_r", "gethostbyaddr_r", "getnetbyname_r", "getnetbyaddr_r"} {
+		if !got[n] {
+			t.Errorf("%s is not an opener: %v", n, slices.Sorted(maps.Keys(got)))
+		}
+	}
+	if got["getpwuid_r"] || got["getgrgid_r"] {
+		t.Errorf("user and group lookups open the gate: %v", slices.Sorted(maps.Keys(got)))
+	}
+}

@@ -289,23 +289,45 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	seen, done := map[key]bool{}, map[key]bool{}
 	var work []key
 	// Gated functions (gates.go) wait until their library's gate opens:
-	// an opener is reached, or shared memory is possible (checked when
-	// nothing else is left to do).
-	gated, opener := map[key]bool{}, map[key]bool{}
-	gateOpen := make([]bool, len(libs))
+	// the priority-protect gate when an opener is reached, or shared
+	// memory is possible (checked when nothing else is left to do); the
+	// NSS DNS gate when an opener is reached or another object imports
+	// an NSS lookup entry point.
+	type gateKey struct {
+		lib  int32
+		kind uint8
+	}
+	const (
+		gatePP = iota + 1
+		gateNSS
+	)
+	gated, opener := map[key]uint8{}, map[key][]uint8{}
+	gateOpen := map[gateKey]bool{}
 	own := map[string]bool{}
 	var waiting []key
 	for li, l := range libs {
-		if l.sum == nil || len(l.sum.Gated) == 0 {
+		if l.sum == nil {
 			continue
 		}
-		own[l.path] = true
-		for _, fi := range l.sum.Gated {
-			gated[key{int32(li), fi}] = true
+		if len(l.sum.Gated) > 0 {
+			own[l.path] = true
+			for _, fi := range l.sum.Gated {
+				gated[key{int32(li), fi}] = gatePP
+			}
+			for _, n := range l.sum.GateOpeners {
+				if fi, ok := l.sum.Exports[n]; ok {
+					k := key{int32(li), fi}
+					opener[k] = append(opener[k], gatePP)
+				}
+			}
 		}
-		for _, n := range l.sum.GateOpeners {
-			if fi, ok := l.sum.Exports[n]; ok {
-				opener[key{int32(li), fi}] = true
+		if len(l.sum.NSSGated) > 0 {
+			for _, fi := range l.sum.NSSGated {
+				gated[key{int32(li), fi}] = gateNSS
+			}
+			for _, fi := range l.sum.NSSOpeners {
+				k := key{int32(li), fi}
+				opener[k] = append(opener[k], gateNSS)
 			}
 		}
 	}
@@ -314,11 +336,14 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 			own[l.path] = true // glibc's loader: its own mappings
 		}
 	}
-	openGate := func(li int32) {
-		gateOpen[li] = true
+	openGate := func(g gateKey) {
+		if gateOpen[g] {
+			return
+		}
+		gateOpen[g] = true
 		rest := waiting[:0]
 		for _, k := range waiting {
-			if k.lib == li {
+			if k.lib == g.lib && gated[k] == g.kind {
 				seen[k] = true
 				work = append(work, k)
 			} else {
@@ -332,7 +357,7 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		if seen[k] {
 			return
 		}
-		if gated[k] && !gateOpen[li] {
+		if g := gated[k]; g != 0 && !gateOpen[gateKey{int32(li), g}] {
 			if !slices.Contains(waiting, k) {
 				waiting = append(waiting, k)
 			}
@@ -340,8 +365,8 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 		}
 		seen[k] = true
 		work = append(work, k)
-		if opener[k] && !gateOpen[li] {
-			openGate(int32(li))
+		for _, g := range opener[k] {
+			openGate(gateKey{int32(li), g})
 		}
 	}
 	seenBlock := map[key]bool{}
@@ -384,6 +409,20 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	}
 	var dlopen []string
 	resolveImport := func(from, name string) {
+		if strings.HasPrefix(name, nssGate.entry) {
+			// Another object calling NSS's lookup may ask for any name.
+			for li, l := range libs {
+				if l.sum == nil {
+					continue
+				}
+				if _, ok := l.sum.Exports[name]; ok {
+					if l.path != from {
+						openGate(gateKey{int32(li), gateNSS})
+					}
+					break
+				}
+			}
+		}
 		if importSeen[name] {
 			return
 		}
@@ -438,13 +477,20 @@ func (sc *Scanner) collect(rep *Report, m *module, res []funcResult, libs []*loa
 	}
 	for len(work) > 0 || len(blockWork) > 0 || len(waiting) > 0 {
 		if len(work) == 0 && len(blockWork) == 0 {
-			// Everything else is reached: the gates still closed open
-			// if code outside glibc can map shared memory.
-			if !mayShareMemory(m, refs, own) {
+			// Everything else is reached: the priority-protect gates
+			// still closed open if code outside glibc can map shared
+			// memory.
+			var pp []gateKey
+			for _, k := range waiting {
+				if gated[k] == gatePP {
+					pp = append(pp, gateKey{k.lib, gatePP})
+				}
+			}
+			if len(pp) == 0 || !mayShareMemory(m, refs, own) {
 				break
 			}
-			for len(waiting) > 0 {
-				openGate(waiting[0].lib)
+			for _, g := range pp {
+				openGate(g)
 			}
 			continue
 		}
