@@ -124,12 +124,16 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 		}
 		return w
 	}
-	var todo []int
-	if full {
-		for i := range m.funcs {
-			todo = append(todo, i)
+	// selectFuncs: every function of a library; the functions of a
+	// program that make a system call or call an imported wrapper.
+	selectFuncs := func() []int {
+		var todo []int
+		if full {
+			for i := range m.funcs {
+				todo = append(todo, i)
+			}
+			return todo
 		}
-	} else {
 		for i := range m.funcs {
 			c := funcCode(i)
 			hit := m.syscallBytes(c)
@@ -150,6 +154,30 @@ func analyzeModule(m *module, full bool, rel func(uint64) uint8, imported func(s
 			if hit {
 				todo = append(todo, i)
 			}
+		}
+		return todo
+	}
+	todo := selectFuncs()
+	if !full && !m.goBin {
+		// Calls into the middle of a function the table knows are
+		// entries it missed (a stripped static program whose text is one
+		// symbol, as with busybox): split there, so that each callee is
+		// a function of its own and a wrapper among them (syscall()) has
+		// its callers' arguments, then choose again. Go's function
+		// table is exact.
+		for pass := 0; pass < 4 && len(todo) > 0; pass++ {
+			a.mid = map[uint64]bool{}
+			for _, i := range todo {
+				a.analyzeFunc(i)
+			}
+			mid := a.mid
+			a.mid = nil
+			if len(mid) == 0 {
+				break
+			}
+			m.split(mid)
+			a.res = make([]funcResult, len(m.funcs))
+			todo = selectFuncs()
 		}
 	}
 	var callers [][]int32

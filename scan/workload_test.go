@@ -15,8 +15,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -82,7 +84,31 @@ func recallServer() http.Handler {
 		fmt.Fprintln(w, "welcome")
 	})
 	mux.HandleFunc("/missing", http.NotFound)
+	var flaky atomic.Int32
+	mux.HandleFunc("/flaky", func(w http.ResponseWriter, r *http.Request) {
+		if flaky.Add(1)%2 == 1 {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
 	return mux
+}
+
+// hostsFileHas reports whether /etc/hosts names host (resolved without
+// DNS, so a workload stays on the machine).
+func hostsFileHas(host string) bool {
+	b, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 1 && !strings.HasPrefix(f[0], "#") && slices.Contains(f[1:], host) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRecallDebianPrograms(t *testing.T) {
@@ -119,6 +145,7 @@ func TestRecallDebianPrograms(t *testing.T) {
 				{argv: []string{"ls", "-l", "/dev", "/proc/self/"}},
 				{argv: []string{"ls", "-dlL", filepath.Join(tree, "link"), "/"}},
 				{argv: []string{"ls", "-1", "-x", "-C", "--width=80", "-Q", "/usr/bin"}, stdout: filepath.Join(dir, "ls.out")},
+				{argv: []string{"ls", "-l", "--hyperlink=always", "--time-style=+%c", tree}, env: []string{"TZ=Europe/Paris"}},
 				{argv: []string{"ls", "-l", filepath.Join(dir, "nonexistent")}, mayFail: true},
 			}
 		}},
@@ -141,7 +168,7 @@ func TestRecallDebianPrograms(t *testing.T) {
 			os.WriteFile(cfg, []byte("silent\nurl = \""+srv.URL+"/\"\noutput = \""+out+"\"\n"), 0o644)
 			jar := filepath.Join(dir, "jar")
 			port := strings.TrimPrefix(srv.URL, "http://127.0.0.1:")
-			return []run{
+			runs := []run{
 				{argv: []string{"curl", "-s", "-o", out, srv.URL}, narrow: true},
 				{argv: []string{"curl", "-s", "-o", "/dev/null", "http://127.0.0.1:1/"}, narrow: true, mayFail: true},
 				{argv: []string{"curl", "-sS", "-L", "-o", out, srv.URL + "/redirect"}},
@@ -167,7 +194,16 @@ func TestRecallDebianPrograms(t *testing.T) {
 				{argv: []string{"curl", "-s", "-O", "--output-dir", dir, srv.URL + "/echo"}},
 				{argv: []string{"curl", "-s", "-v", "-o", "/dev/null", "http://localhost:" + port + "/"}},
 				{argv: []string{"curl", "-sk", tlsSrv.URL + "/cookie"}},
+				{argv: []string{"curl", "-s", "--create-dirs", "-R", "--xattr", "-o", filepath.Join(dir, "new", "dir", "f"), srv.URL + "/big"}},
+				{argv: []string{"curl", "-s", "--retry", "2", "--retry-delay", "1", "--retry-all-errors", "-o", filepath.Join(dir, "flaky"), srv.URL + "/flaky"}},
+				{argv: []string{"curl", "-s", "--trace-ascii", filepath.Join(dir, "trace"), "-D", filepath.Join(dir, "headers"), "--etag-save", filepath.Join(dir, "etag"), "-o", "/dev/null", srv.URL}},
 			}
+			if h, err := os.Hostname(); err == nil && hostsFileHas(h) {
+				// A name curl resolves itself (not localhost): its
+				// threaded resolver.
+				runs = append(runs, run{argv: []string{"curl", "-s", "-o", "/dev/null", "http://" + h + ":" + port + "/"}})
+			}
+			return runs
 		}},
 		{"sqlite3", func(dir string) []run { return sqliteRuns(t, dir) }},
 		{"python3", func(dir string) []run {
@@ -245,6 +281,12 @@ func makeTree(t *testing.T, root string) string {
 	f.Truncate(8 << 20)
 	f.Close()
 	syscall.Setxattr(filepath.Join(root, "f3.txt"), "user.comment", []byte("kept"), 0)
+	// An access ACL (user 1000 may read), as setfacl writes it.
+	acl := []byte{2, 0, 0, 0}
+	for _, e := range [][3]uint32{{0x01, 6, 0xffffffff}, {0x02, 4, 1000}, {0x04, 4, 0xffffffff}, {0x10, 4, 0xffffffff}, {0x20, 4, 0xffffffff}} {
+		acl = append(acl, byte(e[0]), byte(e[0]>>8), byte(e[1]), byte(e[1]>>8), byte(e[2]), byte(e[2]>>8), byte(e[2]>>16), byte(e[2]>>24))
+	}
+	syscall.Setxattr(filepath.Join(root, "f6.txt"), "system.posix_acl_access", acl, 0)
 	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	os.Chtimes(filepath.Join(root, "f4.txt"), old, old)
 	if os.Geteuid() == 0 {
@@ -294,6 +336,9 @@ func tarRuns(t *testing.T, dir, a, tree string) []run {
 		}},
 		{argv: []string{"tar", "--listed-incremental=/dev/null", "-xzf", p("level0.tgz"), "-C", out("incr")}},
 		{argv: []string{"tar", "--listed-incremental=/dev/null", "-xzf", p("level1.tgz"), "-C", p("incr")}},
+		{argv: []string{"tar", "-xf", p("full.tar"), "-C", p("full"), "--backup=numbered", "--overwrite", "--atime-preserve=system"}},
+		{argv: []string{"tar", "-xf", p("full.tar"), "-C", p("full"), "--recursive-unlink", "--unlink-first", "--no-same-owner", "--no-same-permissions"}},
+		{argv: []string{"tar", "-chf", p("deref.tar"), "--one-file-system", "--numeric-owner", "--owner=0", "--group=0", "-C", tree, "link", "sub"}},
 		{argv: []string{"tar", "-xf", p("missing.tar")}, mayFail: true},
 	}
 }
@@ -357,6 +402,10 @@ SELECT count(DISTINCT x) FROM (SELECT x FROM r ORDER BY x);
 		{argv: []string{"sqlite3", p("restored.db"), ".restore " + p("backup.db"), "SELECT count(*) FROM users;"}},
 		{argv: []string{"sqlite3", p("app.db"), ".read " + p("dump.sql")}, mayFail: true},
 		{argv: []string{"sqlite3", "-bail", p("app.db"), "SELECT * FROM no_such_table;"}, mayFail: true},
+		{argv: []string{"sqlite3", p("link.db")}, before: func() { os.Symlink(p("app.db"), p("link.db")) }, input: ".timer on\nSELECT count(*) FROM users;\n.cd " + dir + "\n.databases\n"},
+		{argv: []string{"sqlite3", "-A", "-c", "-f", p("files.sqlar"), "data.csv", "script.sql"}},
+		{argv: []string{"sqlite3", "-A", "-t", "-v", "-f", p("files.sqlar")}},
+		{argv: []string{"sqlite3", "-A", "-x", "-f", p("files.sqlar"), "-C", p("sqlar-out")}, before: func() { os.Mkdir(p("sqlar-out"), 0o755) }},
 	}
 }
 
@@ -446,8 +495,19 @@ func TestRecallRedis(t *testing.T) {
 	dir = t.TempDir()
 	sock = filepath.Join(dir, "redis.sock")
 	port = freePort(t)
-	wide := straceServe(t, dir, []string{prog, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--unixsocket", sock, "--save", "3600 1 300 100",
-		"--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir, "--lazyfree-lazy-user-del", "yes", "--logfile", filepath.Join(dir, "redis.log"), "--databases", "4"},
+	conf := filepath.Join(dir, "redis.conf")
+	os.WriteFile(conf, []byte("# rewritten by CONFIG REWRITE\n"), 0o644)
+	// A replica of this server, started during the run, for replication.
+	replicaDir := t.TempDir()
+	replicaPort := freePort(t)
+	var replicaCalls *traced
+	big := make([]byte, 6<<20) // an RDB beyond the 4 MB of incremental fsync
+	for i := range big {
+		big[i] = byte(i*7919>>3 ^ i>>11)
+	}
+	wide := straceServe(t, dir, []string{prog, conf, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--unixsocket", sock, "--unixsocketperm", "700", "--save", "3600 1 300 100",
+		"--appendonly", "yes", "--appendfsync", "everysec", "--dir", dir, "--lazyfree-lazy-user-del", "yes", "--logfile", filepath.Join(dir, "redis.log"), "--databases", "4",
+		"--rdbcompression", "no", "--repl-diskless-sync", "no"},
 		func() {
 			sub := waitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", port))
 			defer sub.Close()
@@ -478,6 +538,29 @@ func TestRecallRedis(t *testing.T) {
 			for i := 0; i < 100 && strings.Contains(resp(t, c, rd, "INFO", "persistence"), "rdb_bgsave_in_progress:1"); i++ {
 				time.Sleep(50 * time.Millisecond)
 			}
+			resp(t, c, rd, "SET", "big", string(big))
+			resp(t, c, rd, "CONFIG", "REWRITE")
+			// The replica: full synchronisation from an RDB on disk, then
+			// the command stream.
+			replica := straceServe(t, replicaDir, []string{prog, "--port", strconv.Itoa(replicaPort), "--bind", "127.0.0.1", "--save", "", "--dir", replicaDir,
+				"--replicaof", "127.0.0.1", strconv.Itoa(port), "--logfile", filepath.Join(replicaDir, "redis.log")},
+				func() {
+					rc := waitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", replicaPort))
+					defer rc.Close()
+					rrd := bufio.NewReader(rc)
+					for i := 0; i < 200 && !strings.Contains(resp(t, rc, rrd, "INFO", "replication"), "master_link_status:up"); i++ {
+						time.Sleep(50 * time.Millisecond)
+					}
+					resp(t, c, rd, "SET", "replicated", "yes")
+					resp(t, c, rd, "WAIT", "1", "5000")
+					resp(t, rc, rrd, "GET", "replicated")
+				},
+				func(*exec.Cmd) {
+					rc := waitDial(t, "tcp", fmt.Sprintf("127.0.0.1:%d", replicaPort))
+					fmt.Fprint(rc, "*2\r\n$8\r\nSHUTDOWN\r\n$6\r\nNOSAVE\r\n")
+					rc.Close()
+				})
+			replicaCalls = replica
 			resp(t, c, rd, "FLUSHALL", "ASYNC")
 			resp(t, c, rd, "SET", "last", "value")
 			time.Sleep(1100 * time.Millisecond) // the AOF's fsync every second
@@ -488,6 +571,7 @@ func TestRecallRedis(t *testing.T) {
 			c.Close()
 		})
 	wide.add(narrow)
+	wide.add(replicaCalls)
 	checkTraced(t, sc, "redis-server", prog, narrow, wide)
 }
 
@@ -571,9 +655,19 @@ events { worker_connections 64; }
 	os.WriteFile(filepath.Join(dir, "files", "big.bin"), []byte(strings.Repeat("0123456789abcdef", 1<<16)), 0o644)
 	os.WriteFile(filepath.Join(dir, "files", "style.css"), []byte(strings.Repeat("body { color: red; }\n", 200)), 0o644)
 	sock := filepath.Join(dir, "nginx.sock")
-	wideConf := common + `http {
+	syslog, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syslog.Close()
+	wideConf := `worker_priority -1;
+worker_cpu_affinity auto;
+timer_resolution 100ms;
+working_directory %[1]s;
+` + common + `http {
   include /etc/nginx/mime.types;
   access_log %[1]s/access.log combined buffer=4k flush=1s;
+  access_log syslog:server=` + syslog.LocalAddr().String() + `,tag=nginx;
 ` + temps + `  sendfile on;
   tcp_nopush on;
   keepalive_timeout 30;
@@ -588,12 +682,13 @@ events { worker_connections 64; }
     location /big.bin { aio threads; directio 512k; output_buffers 1 128k; }
     location /api/ { proxy_pass ` + backend.URL + `/; proxy_set_header X-Real-IP $remote_addr; }
     location /dav/ { root %[1]s; dav_methods PUT DELETE MKCOL; create_full_put_path on; client_max_body_size 1m; }
-    location = /status { stub_status; }
+    location = /status { stub_status; add_header X-Server-Addr $server_addr; }
     error_page 404 /404.html;
   }
 }
 `
-	wide := serve(dir, wideConf, func(port int) {
+	wide := &traced{calls: map[string]bool{}}
+	wide.add(serve(dir, wideConf, func(port int) {
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
 		c := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 		for _, p := range []string{"/", "/sub/", "/style.css", "/big.bin", "/missing", "/api/echo", "/api/big", "/status"} {
@@ -606,6 +701,7 @@ events { worker_connections 64; }
 		get(c, "PUT", base+"/dav/new/upload.txt", strings.NewReader(strings.Repeat("upload\n", 1000)))
 		get(c, "MKCOL", base+"/dav/coll/", nil)
 		get(c, "DELETE", base+"/dav/new/upload.txt", nil)
+		get(c, "DELETE", base+"/dav/coll/", nil)
 		uc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return net.Dial("unix", sock)
 		}}}
@@ -615,13 +711,15 @@ events { worker_connections 64; }
 			t.Fatal(err)
 		}
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-		syscall.Kill(pid, syscall.SIGUSR1) // reopen the logs
+		_ = pid
+		// The operator's commands: reopen the logs, reload (new workers).
+		wide.add(straceRunIO(t, dir, run{argv: []string{prog, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-s", "reopen"}}))
 		time.Sleep(300 * time.Millisecond)
-		syscall.Kill(pid, syscall.SIGHUP) // reload: new workers
+		wide.add(straceRunIO(t, dir, run{argv: []string{prog, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-s", "reload"}}))
 		time.Sleep(500 * time.Millisecond)
 		get(c, "GET", base+"/", nil)
-	})
-	// The operator's commands: test the configuration, reopen the logs.
+	}))
+	// Testing the configuration.
 	wide.add(straceRunIO(t, dir, run{argv: []string{prog, "-t", "-q", "-p", dir, "-c", filepath.Join(dir, "nginx.conf")}}))
 	wide.add(narrow)
 	checkTraced(t, sc, "nginx", prog, narrow, wide)

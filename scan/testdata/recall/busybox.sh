@@ -115,6 +115,41 @@ until echo hello | nc 127.0.0.1 $3; do
 done
 wait $npid || true
 netstat -tn >/dev/null
+netstat -ltnup >/dev/null 2>&1 || true
+ps aux >/dev/null
+top -b -n 1 >/dev/null
+pidof busybox >/dev/null || true
+sleep 30 &
+killall sleep
+wait || true
+mount >/dev/null
+ip addr >/dev/null 2>&1 || true
+ip route >/dev/null 2>&1 || true
+ifconfig lo >/dev/null 2>&1 || true
+sysctl kernel.hostname >/dev/null 2>&1 || true
+renice -n 1 -p $$ >/dev/null
+ionice -p $$ >/dev/null 2>&1 || true
+taskset -p $$ >/dev/null
+setsid true
+time true 2>/dev/null
+fallocate -l 65536 prealloc
+shred -n 1 -u prealloc
+sync -f .
+logger -t workload hello 2>/dev/null || true
+mkpasswd -m sha512 secret >/dev/null
+start-stop-daemon -S -b -m -p "$d/ssd.pid" -x /bin/busybox -- sleep 30
+i=0
+until [ -s "$d/ssd.pid" ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || exit 1
+	usleep 100000
+done
+start-stop-daemon -K -p "$d/ssd.pid" >/dev/null
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p root/bin
+	cp "$(which busybox)" root/bin/busybox
+	chroot root /bin/busybox true
+fi
 rm -f fifo
 rm -rf copy untar
 rmdir dst/src/c/../../src/c 2>/dev/null || true

@@ -379,8 +379,37 @@ def web():
     t.join()
 
 
+def admin():
+    """What system scripts do: sessions and process groups, priorities and
+    affinity, another user's identity (as root), extended attributes,
+    preallocation, syncing."""
+    subprocess.run([sys.executable, "-c", "pass"], start_new_session=True, check=True)
+    subprocess.run([sys.executable, "-c", "pass"], process_group=0, check=True)
+    if os.geteuid() == 0:
+        subprocess.run([sys.executable, "-c", "pass"], user=65534, group=65534, extra_groups=[], check=True)
+    subprocess.run([sys.executable, "-c", "pass"], preexec_fn=lambda: os.nice(1), check=True)
+    os.getpriority(os.PRIO_PROCESS, 0)
+    os.sched_getaffinity(0)
+    os.getppid(), os.getpgrp(), os.getsid(0), os.getresuid(), os.getresgid(), os.getgroups()
+    f = base / "tree" / "a" / "f11.txt"
+    with contextlib.suppress(OSError):
+        os.setxattr(f, "user.origin", b"workload")
+        os.getxattr(f, "user.origin")
+        os.listxattr(f)
+        shutil.copy2(f, base / "xattr-copy")
+        os.removexattr(f, "user.origin")
+    with open(base / "prealloc", "wb") as g:
+        os.posix_fallocate(g.fileno(), 0, 1 << 16)
+        os.posix_fadvise(g.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+        os.fdatasync(g.fileno())
+    os.sync()
+    signal.pthread_kill(threading.get_ident(), 0)
+    signal.sigpending()
+
+
 def main():
     files()
+    admin()
     archives()
     db()
     processes()
