@@ -3,11 +3,11 @@
 package scan
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -38,21 +38,46 @@ var (
 	straceLine   = regexp.MustCompile(`^\d+\s+(?:<\.\.\. )?([a-z_][a-z0-9_]*)(?:\(| resumed>)`)
 	straceExec   = regexp.MustCompile(`^\d+\s+execve\("([^"]+)".*(?:\) = 0|<unfinished \.\.\.>)$`)
 	straceOpenSO = regexp.MustCompile(`^\d+\s+openat\([^,]+, "([^"]+\.so(?:\.[0-9.]+)?)", [^)]*\) = \d+`)
+	// What each process runs: a successful execve, and the children of
+	// clone, fork and vfork, which run what their parent runs.
+	straceExecDone = regexp.MustCompile(`^(\d+)\s+(?:execve\("([^"]+)".*|<\.\.\. execve resumed>.*)\)\s+= 0$`)
+	straceExecTry  = regexp.MustCompile(`^(\d+)\s+execve\("([^"]+)"`)
+	straceChild    = regexp.MustCompile(`^(\d+)\s+(?:<\.\.\. )?(?:clone3?|fork|vfork)(?:\(| resumed>).* = (\d+)$`)
+	procSelfExe    = regexp.MustCompile(`^/proc/(?:self|thread-self|\d+)/exe$`)
 )
 
 func parseStrace(t *testing.T, path string) *traced {
 	t.Helper()
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	lines := strings.Split(string(b), "\n")
+	// Which process started which: a child runs its parent's program
+	// until it executes another (strace may print the child's first
+	// calls before the parent's clone returns).
+	parent := map[string]string{}
+	for _, line := range lines {
+		if m := straceChild.FindStringSubmatch(line); m != nil {
+			parent[m[2]] = m[1]
+		}
+	}
+	// runs: the program each pid runs; tried: the path its last execve
+	// asked for. An exec of /proc/self/exe (busybox running an applet)
+	// runs the process's own program, not the test's.
+	runs, tried := map[string]string{}, map[string]string{}
+	program := func(pid string) string {
+		for i := 0; pid != "" && i < 64; i++ {
+			if p, ok := runs[pid]; ok {
+				return p
+			}
+			pid = parent[pid]
+		}
+		return ""
+	}
 	tr := &traced{calls: map[string]bool{}}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	first := true
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range lines {
 		if m := straceLine.FindStringSubmatch(line); m != nil {
 			name := m[1]
 			if first && name == "execve" {
@@ -60,18 +85,33 @@ func parseStrace(t *testing.T, path string) *traced {
 				// before the program runs (entitle run allows the
 				// command's own exec). Later execve calls count.
 				first = false
-				continue
-			}
-			first = false
-			if name == "restart_syscall" || strings.HasPrefix(name, "syscall_") {
-				continue // kernel-internal restart; numbers strace does not know
-			}
-			if _, ok := syscalls.X86_64.Number(name); ok {
-				tr.calls[name] = true
+			} else {
+				first = false
+				// Not restart_syscall (kernel-internal) nor syscall_NNN
+				// (numbers strace does not know).
+				if _, ok := syscalls.X86_64.Number(name); ok && name != "restart_syscall" && !strings.HasPrefix(name, "syscall_") {
+					tr.calls[name] = true
+				}
 			}
 		}
+		if m := straceExecTry.FindStringSubmatch(line); m != nil {
+			pid, e := m[1], m[2]
+			if procSelfExe.MatchString(e) {
+				of := pid
+				if !strings.HasPrefix(e, "/proc/self/") && !strings.HasPrefix(e, "/proc/thread-self/") {
+					of = strings.Split(e, "/")[2]
+				}
+				if e = program(of); e == "" {
+					t.Fatalf("%s: exec of %s by a process whose program is not known:\n%s", path, m[2], line)
+				}
+			}
+			tried[pid] = e
+		}
+		if m := straceExecDone.FindStringSubmatch(line); m != nil {
+			runs[m[1]] = tried[m[1]]
+		}
 		if m := straceExec.FindStringSubmatch(line); m != nil {
-			tr.execs = append(tr.execs, m[1])
+			tr.execs = append(tr.execs, tried[strings.Fields(line)[0]])
 		}
 		if m := straceOpenSO.FindStringSubmatch(line); m != nil {
 			tr.sos = append(tr.sos, m[1])
@@ -249,6 +289,9 @@ func staticSet(t *testing.T, sc *Scanner, prog string, tr *traced) map[string]bo
 		if !loaded[rp] {
 			do(rp)
 		}
+	}
+	if len(scanned) > 1 {
+		t.Logf("scanned: %s", strings.Join(slices.Sorted(maps.Keys(scanned)), " "))
 	}
 	return set
 }
