@@ -44,6 +44,9 @@ var (
 	straceExecTry  = regexp.MustCompile(`^(\d+)\s+execve\("([^"]+)"`)
 	straceChild    = regexp.MustCompile(`^(\d+)\s+(?:<\.\.\. )?(?:clone3?|fork|vfork)(?:\(| resumed>).* = (\d+)$`)
 	procSelfExe    = regexp.MustCompile(`^/proc/(?:self|thread-self|\d+)/exe$`)
+	// An openat another process's line interrupted.
+	straceOpenSOTry  = regexp.MustCompile(`^(\d+)\s+openat\([^,]+, "([^"]+\.so(?:\.[0-9.]+)?)", .*<unfinished \.\.\.>$`)
+	straceOpenSODone = regexp.MustCompile(`^(\d+)\s+<\.\.\. openat resumed>.*\)\s+= \d+$`)
 )
 
 func parseStrace(t *testing.T, path string) *traced {
@@ -65,7 +68,7 @@ func parseStrace(t *testing.T, path string) *traced {
 	// runs: the program each pid runs; tried: the path its last execve
 	// asked for. An exec of /proc/self/exe (busybox running an applet)
 	// runs the process's own program, not the test's.
-	runs, tried := map[string]string{}, map[string]string{}
+	runs, tried, opening := map[string]string{}, map[string]string{}, map[string]string{}
 	program := func(pid string) string {
 		for i := 0; pid != "" && i < 64; i++ {
 			if p, ok := runs[pid]; ok {
@@ -115,6 +118,13 @@ func parseStrace(t *testing.T, path string) *traced {
 		}
 		if m := straceOpenSO.FindStringSubmatch(line); m != nil {
 			tr.sos = append(tr.sos, m[1])
+		}
+		if m := straceOpenSOTry.FindStringSubmatch(line); m != nil {
+			opening[m[1]] = m[2]
+		}
+		if m := straceOpenSODone.FindStringSubmatch(line); m != nil && opening[m[1]] != "" {
+			tr.sos = append(tr.sos, opening[m[1]])
+			delete(opening, m[1])
 		}
 	}
 	return tr
@@ -281,13 +291,29 @@ func staticSet(t *testing.T, sc *Scanner, prog string, tr *traced) map[string]bo
 			do(e)
 		}
 	}
+	// Shared objects another loaded one needs come after it (they are
+	// then among its libraries), whatever the order the trace opened
+	// them in: libnss_systemd before the libcap it needs.
+	needed := map[string]bool{}
 	for _, so := range tr.sos {
-		rp, err := filepath.EvalSymlinks(so)
-		if err != nil {
-			continue
+		if m, err := openModule(so); err == nil {
+			for _, n := range m.needed {
+				needed[n] = true
+			}
 		}
-		if !loaded[rp] {
-			do(rp)
+	}
+	for _, later := range []bool{false, true} {
+		for _, so := range tr.sos {
+			if needed[filepath.Base(so)] != later {
+				continue
+			}
+			rp, err := filepath.EvalSymlinks(so)
+			if err != nil {
+				continue
+			}
+			if !loaded[rp] {
+				do(rp)
+			}
 		}
 	}
 	if len(scanned) > 1 {
