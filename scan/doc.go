@@ -31,7 +31,8 @@
 // objects come from the symbol tables and, for stripped libraries, from a
 // separate debug file (/usr/lib/debug/.build-id) when one is installed.
 // glibc's priority-protect mutex branch (its sched_* calls) counts only
-// when such a mutex can exist in the process (gates.go).
+// when such a mutex can exist in the process, and its built-in DNS
+// module's table only when a host or network lookup can run (gates.go).
 // Relocations are read from RELA and packed RELR sections. Libraries are
 // found as glibc's loader finds them and their summaries are cached by
 // build ID.
