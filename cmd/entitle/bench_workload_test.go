@@ -92,10 +92,12 @@ func runChecked(b *testing.B, dir string, argv []string) {
 // directory: Landlock only, no seccomp, no supervisor), so that the
 // ratios a per-command sandbox can reach are side by side.
 func BenchmarkShortCommands(b *testing.B) {
-	bin := entitleBin(b)
+	fresh := freshCopier(b) // (see BenchmarkStartup)
+	bin := fresh(entitleBin(b))
 	modes := benchModes
 	peer := os.Getenv("ENTITLE_LANDLOCK_RESTRICT")
 	if peer != "" {
+		peer = fresh(peer)
 		modes = append(slices.Clone(modes), "peer")
 	}
 	for _, p := range []string{"ssh-keygen", "git", "ls", "sh"} {
