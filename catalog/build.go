@@ -266,6 +266,7 @@ func build(names []string, r Request) (*policy.Policy, error) {
 	default:
 		return nil, fmt.Errorf("unknown mode %v", r.Mode)
 	}
+	p.Rules = closeRules(p.Rules, exists)
 	for _, x := range r.Extra {
 		x.Conds = slices.Clone(x.Conds)
 		p.Rules = append(p.Rules, x)

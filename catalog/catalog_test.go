@@ -729,3 +729,43 @@ func TestIdentityNoops(t *testing.T) {
 		t.Error("setuid allowed without Identity")
 	}
 }
+
+// TestClosures: MSG_FASTOPEN is refused on sendto, sendmsg and sendmmsg
+// whatever is granted (base, every net.*, ipc.fdpass, deny-list mode) and
+// in every version, by rules OCI can carry (no unconditional allow of
+// those calls beside the refusal); the same calls without it keep their
+// decisions.
+func TestClosures(t *testing.T) {
+	const fastOpen = linux.MSG_FASTOPEN
+	refused := policy.Errno(eopnotsupp)
+	grants := [][]string{nil, {"net.client"}, {"net.server"}, {"net.dns"}, {"net.unix"}, {"ipc.fdpass", "net.client", "net.server", "net.dns"}}
+	for _, v := range Versions() {
+		for _, g := range grants {
+			for _, mode := range []Mode{AllowList, DenyList} {
+				p := mustPolicy(t, g, Request{Version: v, Mode: mode})
+				for _, c := range []struct {
+					call string
+					args []uint64
+				}{
+					{"sendto", []uint64{3, 0, 1, fastOpen, 0x1000, 16}},
+					{"sendto", []uint64{3, 0, 1, fastOpen | 0x40, 0, 0}}, // with MSG_DONTWAIT, no address
+					{"sendmsg", []uint64{3, 0x1000, fastOpen}},
+					{"sendmsg", []uint64{3, 0x1000, 0xFFFFFFFF00000000 | fastOpen}},
+					{"sendmmsg", []uint64{3, 0x1000, 1, fastOpen}},
+				} {
+					if got := eval(t, p, c.call, c.args...); got != refused {
+						t.Errorf("%v %v %v: %s(%#x) = %v, want %v", v, mode, g, c.call, c.args, got, refused)
+					}
+				}
+				if got := eval(t, p, "sendmsg", 3, 0x1000, 0x40); got != allow {
+					t.Errorf("%v %v %v: sendmsg without MSG_FASTOPEN = %v, want allow", v, mode, g, got)
+				}
+				for _, r := range p.Rules {
+					if r.Action == allow && len(r.Conds) == 0 && slices.Contains([]string{"sendto", "sendmsg", "sendmmsg"}, r.Syscall) {
+						t.Errorf("%v %v %v: %s allowed without conditions beside its closure", v, mode, g, r.Syscall)
+					}
+				}
+			}
+		}
+	}
+}

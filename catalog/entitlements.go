@@ -576,4 +576,54 @@ var never = map[string]string{
 	"multiplexer":      "not implemented by Linux",
 }
 
-const enosys = 38
+const (
+	enosys     = 38
+	eopnotsupp = 95
+)
+
+// closures are refusals that hold whatever is granted, in every version
+// (see Version): arguments with which an allowed call would do what no
+// entitlement's definition allows, where the layers beyond seccomp cannot
+// see it. The most restrictive matching rule wins, so no grant undoes them.
+//
+// MSG_FASTOPEN: sendto, sendmsg and sendmmsg on a TCP socket connect to
+// the address they carry (TCP Fast Open), and Landlock's connect rule,
+// which hooks connect(2), never sees that connection: net.dns would reach
+// any port, net.server (no connect) any host, --connect PORT every other
+// port. The answer is what the kernel gives when the client side of TCP
+// Fast Open is off (net.ipv4.tcp_fastopen), so programs fall back to
+// connect(2). TCP_FASTOPEN_CONNECT needs no closure: its connect(2) is
+// checked, and the first send keeps that address.
+//
+// Each closure is one masked-equal condition; closeRules gives every allow
+// rule of its call the complement, so that no rule allows the call
+// without conditions beside it (runc's libseccomp lets such a rule decide
+// every call).
+func closures() []policy.Rule {
+	fastOpen := policy.Errno(eopnotsupp)
+	return []policy.Rule{
+		{Syscall: "sendto", Action: fastOpen, Conds: []policy.Cond{mask32(3, linux.MSG_FASTOPEN, linux.MSG_FASTOPEN)}},
+		{Syscall: "sendmsg", Action: fastOpen, Conds: []policy.Cond{mask32(2, linux.MSG_FASTOPEN, linux.MSG_FASTOPEN)}},
+		{Syscall: "sendmmsg", Action: fastOpen, Conds: []policy.Cond{mask32(3, linux.MSG_FASTOPEN, linux.MSG_FASTOPEN)}},
+	}
+}
+
+// closeRules returns rules with the closures: each allow rule of a closed
+// call gets the complement of the closure's condition, and the closure is
+// appended.
+func closeRules(rules []policy.Rule, exists func(string) bool) []policy.Rule {
+	for _, c := range closures() {
+		if !exists(c.Syscall) {
+			continue
+		}
+		not := c.Conds[0]
+		not.Value = 0
+		for i, r := range rules {
+			if r.Syscall == c.Syscall && r.Action == policy.Allow {
+				rules[i].Conds = append(slices.Clone(r.Conds), not)
+			}
+		}
+		rules = append(rules, c)
+	}
+	return rules
+}

@@ -20,6 +20,13 @@ import (
 // depend on it (the earlier versions keep theirs), and record the new
 // version's decisions with `go test ./catalog -run TestVersionsPinned
 // -update`; the files of earlier versions must not change.
+//
+// The one exception is a bypass: a decision with which an allowed call does
+// what an entitlement's own definition rules out (closures: TCP Fast Open
+// connecting past net.dns's port 53 or net.server's "no connect"). A
+// program that asked for V1 asked for V1's promises, not for its holes, so
+// the fix applies to every version and each version's file records it; it
+// only ever narrows.
 type Version int
 
 // The entitlement sets.

@@ -305,6 +305,10 @@ var Protocols = []Named{
 	{IPPROTO_ICMPV6, "IPPROTO_ICMPV6"},
 }
 
+// MSG_FASTOPEN (linux/socket.h) makes sendto, sendmsg and sendmmsg on a
+// TCP socket connect to the address they carry (TCP Fast Open).
+const MSG_FASTOPEN = 0x20000000
+
 // Socket option levels (linux/socket.h).
 const (
 	SOL_SOCKET  = 1
