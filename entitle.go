@@ -186,7 +186,10 @@ type Policy struct {
 	// Read, Write and Exec scope the file rights to these trees, like
 	// OpenBSD's unveil: nothing else is reachable but what a program needs
 	// to run (confine.StartupPaths). Each implies its entitlements (Read:
-	// FSRead; Write: FSRead, FSWrite, FSCreate, FSAttr; Exec: ProcExec).
+	// FSRead; Write: FSRead, FSWrite, FSCreate; Exec: ProcExec). Write does
+	// not imply FSAttr: Landlock has no right for a file's mode or times, so
+	// chmod and utimensat would reach every file the user owns; grant
+	// FSAttr for them, knowing that.
 	// "~" is the home directory; relative paths are relative to the
 	// working directory. A missing path is an error (ErrInvalidPolicy),
 	// unless written with a leading "?" ("?/opt"), as in policy files.

@@ -76,9 +76,11 @@ type Scope struct {
 }
 
 // Implied returns the entitlements the scope needs: read → fs.read; write
-// → fs.read, fs.write, fs.create, fs.attr (times and modes of the files
-// written: touch, make install); exec → proc.exec; bind → net.server;
-// connect → net.client.
+// → fs.read, fs.write, fs.create; exec → proc.exec; bind → net.server;
+// connect → net.client. Write does not imply fs.attr: Landlock has no
+// right for modes and times, so fs.attr's chmod and utimensat reach every
+// file the user owns, outside the write paths too; entitle run's
+// supervisor changes modes and times beneath them itself (supervise).
 func (s Scope) Implied() []string {
 	var out []string
 	add := func(cond bool, names ...string) {
@@ -87,7 +89,7 @@ func (s Scope) Implied() []string {
 		}
 	}
 	add(s.Read, "fs.read")
-	add(s.Write, "fs.read", "fs.write", "fs.create", "fs.attr")
+	add(s.Write, "fs.read", "fs.write", "fs.create")
 	add(s.Exec, "proc.exec")
 	add(s.Bind, "net.server")
 	add(s.Connect, "net.client")

@@ -17,8 +17,10 @@
 // package confine) to trees and port numbers, like OpenBSD's unveil: once
 // any path is named, nothing else is reachable but what the command needs
 // to start. Each path flag implies its entitlements (read: fs.read; write:
-// fs.read, fs.write, fs.create, fs.attr; exec: proc.exec; bind: net.server;
-// connect: net.client). "." is the working directory, "~" the home
+// fs.read, fs.write, fs.create; exec: proc.exec; bind: net.server;
+// connect: net.client). Write does not imply fs.attr, whose chmod and
+// utimensat Landlock cannot scope: entitle run's supervisor changes modes
+// and times beneath the write paths itself. "." is the working directory, "~" the home
 // directory, $TMPDIR (default /tmp) the temporary one; they are resolved
 // when the sandbox starts.
 //

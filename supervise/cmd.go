@@ -358,6 +358,14 @@ func (c *Cmd) Start() (err error) {
 	if err != nil {
 		return setupError(err)
 	}
+	attrWrite := c.attrWrite(layers)
+	if attrWrite && !notify && isDeny(violation) {
+		// Quiet: a supervisor only for the modes and times beneath the
+		// write paths (attr.go); every other call is decided in the
+		// kernel as before.
+		notify = true
+		p.Rules = append(slices.Clone(p.Rules), attrNotifyRules(c.Policy)...)
+	}
 	extra, err := preserved(c.PreserveFDs)
 	if err != nil {
 		return setupError(err)
@@ -709,6 +717,13 @@ func (c *Cmd) Start() (err error) {
 			abort()
 			return setupError(err)
 		}
+		if attrWrite && c.sup != nil {
+			var protected []string
+			for _, pr := range lc.Protected {
+				protected = append(protected, pr.Path)
+			}
+			c.sup.attr = newAttrScope(c.Request.Write, protected)
+		}
 		if memErr != nil {
 			c.sup.noteExecMemory(memErr)
 		}
@@ -890,4 +905,12 @@ func union(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// attrWrite reports whether the supervisor changes modes and times beneath
+// the write paths (attr.go): the file rights are scoped to paths, some of
+// them for writing, and Landlock's file rules are in force (admin.mount
+// drops them).
+func (c *Cmd) attrWrite(layers *catalog.Layers) bool {
+	return layers != nil && !layers.Mount && c.Request != nil && c.Request.Scoped() && len(c.Request.Write) > 0 && c.Mode != Complain
 }

@@ -37,6 +37,7 @@ type supervisor struct {
 	obs       []observation // distinct calls an entitlement would allow
 	obsSeen   map[string]bool
 	ruleSeen  map[string]bool
+	attr      *attrScope // modes and times beneath the write paths (attr.go); nil: none
 }
 
 func newSupervisor(fd, initPID int, c *Cmd, violation policy.Action, rep *Report) (*supervisor, error) {
@@ -154,6 +155,38 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 			}
 		}
 		probeWhat, probeErrno = probe(pid, name, args, n.Data.InstructionPointer, d)
+	}
+	if s.attr != nil && native && s.mode != Complain {
+		if a, ok := parseAttr(name, args, d); ok {
+			valid := func() bool { return seccomp.NotifIDValid(s.fd, n.ID) }
+			if errno, done := s.attr.attr(pid, a, d, valid); done {
+				// Beneath the write paths: done by the supervisor on the
+				// file it resolved (or refused as the kernel would), not
+				// a denial.
+				d.Close()
+				if s.every {
+					s.events.emit(&Probe{PID: pid, Comm: readComm(pid), Syscall: name, Call: call, What: "a mode or times change beneath the write paths, made by the supervisor"})
+				}
+				seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: n.ID, Error: -int32(errno)})
+				return
+			}
+		}
+	}
+	if s.mode == Quiet {
+		// Quiet's supervisor only does the modes and times beneath the
+		// write paths: anything else is denied as its filter would.
+		d.Close()
+		resp := seccomp.NotifResp{ID: n.ID, Error: -int32(unix.EPERM)}
+		switch s.violation.Kind {
+		case policy.ActErrno:
+			resp.Error = -int32(s.violation.Data)
+		case policy.ActKillProcess, policy.ActKillThread:
+			if tgid := decode.Tgid(pid); tgid > 0 {
+				unix.Kill(tgid, unix.SIGKILL)
+			}
+		}
+		seccomp.NotifRespond(s.fd, &resp)
+		return
 	}
 	nullFlags, devNull := devNullOpen(name, args, d)
 	d.Close()
