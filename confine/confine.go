@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,11 +138,11 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	if out != nil {
 		defer close(out)
 	}
+	mounts, err := readMounts()
+	if err != nil {
+		return nil, err
+	}
 	if !c.Layers.PseudoFS {
-		mounts, err := readMounts()
-		if err != nil {
-			return nil, err
-		}
 		for _, p := range mounts.pointsOf(readExcluded...) {
 			b.limits = append(b.limits, Protected{p, 0, "pseudo-filesystem"})
 		}
@@ -157,6 +158,16 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 			continue
 		}
 		b.limits = append(b.limits, pr)
+	}
+	// The same files through other mounts (bind mounts) keep the same
+	// limits: the devices, and every protected tree.
+	for _, l := range slices.Clone(b.limits) {
+		if l.Why == "pseudo-filesystem" {
+			continue // excluded by type, wherever mounted
+		}
+		for _, a := range mounts.aliases(l.Path) {
+			b.limits = append(b.limits, Protected{a, l.Keep, l.Why})
+		}
 	}
 	if !c.Scoped {
 		b.walk("/", grant, true, 0)
@@ -330,7 +341,12 @@ func joinName(dir, name string) string {
 	return dir + "/" + name
 }
 
-type mountTable []struct{ point, fstype string }
+// mountEntry is a line of mountinfo: the mount point, the filesystem
+// type, the device (major:minor) and the root of the mount within its
+// filesystem (a bind mount's is the directory it shows).
+type mountEntry struct{ point, fstype, dev, root string }
+
+type mountTable []mountEntry
 
 // readMounts reads the mount points and filesystem types of this process's
 // mount namespace.
@@ -378,7 +394,7 @@ func parseMounts(data []byte) mountTable {
 		} else {
 			data = nil
 		}
-		var point, fstype []byte
+		var point, fstype, dev, root []byte
 		sep := false
 		for n := 0; ; n++ {
 			line = bytes.TrimLeft(line, " \t")
@@ -392,6 +408,10 @@ func parseMounts(data []byte) mountTable {
 				line = nil
 			}
 			switch {
+			case n == 2:
+				dev = f
+			case n == 3:
+				root = f
 			case n == 4:
 				point = f
 			case sep:
@@ -407,9 +427,63 @@ func parseMounts(data []byte) mountTable {
 		if point == nil || fstype == nil {
 			continue
 		}
-		t = append(t, struct{ point, fstype string }{unescapeMount(string(point)), string(fstype)})
+		t = append(t, mountEntry{unescapeMount(string(point)), string(fstype), string(dev), unescapeMount(string(root))})
 	}
 	return t
+}
+
+// aliases returns the other paths at which the file path names can be
+// reached through mounts of the same filesystem (bind mounts: /root also
+// at /mnt/home shows /root/.ssh as /mnt/home/.ssh). Landlock rules belong
+// to the file hierarchy a path walks, so a tree carved out at one path
+// must be carved out at each alias too. path is absolute and clean; a
+// path that does not exist is aliased through its deepest existing
+// ancestor.
+func (t mountTable) aliases(path string) []string {
+	real, rest := path, ""
+	for {
+		if r, err := filepath.EvalSymlinks(real); err == nil {
+			real = r
+			break
+		}
+		if real == "/" {
+			return nil
+		}
+		rest = filepath.Join(filepath.Base(real), rest)
+		real = filepath.Dir(real)
+	}
+	// The mount real is in: the longest mount point above it (the last
+	// listed when mounts stack).
+	var m *mountEntry
+	for i := range t {
+		if (t[i].point == real || under(real, t[i].point)) && (m == nil || len(t[i].point) >= len(m.point)) {
+			m = &t[i]
+		}
+	}
+	if m == nil {
+		return nil
+	}
+	fsPath := filepath.Join(m.root, strings.TrimPrefix(real, m.point))
+	var out []string
+	for i := range t {
+		n := &t[i]
+		if n.dev != m.dev || n == m {
+			continue
+		}
+		var alias string
+		switch {
+		case n.root == fsPath || under(fsPath, n.root):
+			alias = filepath.Join(n.point, strings.TrimPrefix(fsPath, n.root), rest)
+		case under(n.root, fsPath):
+			alias = n.point // a mount of a tree inside path: all of it
+		default:
+			continue
+		}
+		if alias != path && !slices.Contains(out, alias) {
+			out = append(out, alias)
+		}
+	}
+	return out
 }
 
 // pointsOf returns the mount points of the given filesystem types.

@@ -173,7 +173,7 @@ func TestParseMounts(t *testing.T) {
 			if len(f) < 5 || sep < 0 || sep+1 >= len(f) {
 				continue
 			}
-			out = append(out, struct{ point, fstype string }{unescapeMount(f[4]), f[sep+1]})
+			out = append(out, mountEntry{unescapeMount(f[4]), f[sep+1], f[2], unescapeMount(f[3])})
 		}
 		return out
 	}

@@ -1,0 +1,68 @@
+//go:build linux
+
+package attack
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/entitle-dev/entitle/internal/testenv"
+	"golang.org/x/sys/unix"
+)
+
+// bindMount mounts src at a new directory and returns it, unmounted when
+// the test ends.
+func bindMount(t *testing.T, src string) string {
+	t.Helper()
+	dst := scratch(t)
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		testenv.Skip(t, "bind mount:", err)
+	}
+	t.Cleanup(func() { unix.Unmount(dst, unix.MNT_DETACH) })
+	return dst
+}
+
+// TestAttackBindMountAlias: Landlock rules belong to the file hierarchy a
+// path walks, and entitle carves protected trees and /dev out of a grant
+// by path, so the same files reached through another mount of their
+// filesystem (a bind mount of the home directory, of ~/.ssh, of /dev: the
+// machine's, not the command's, which cannot mount) kept every right the
+// carve-out took away: fs.read read ~/.ssh through /mnt/home/.ssh, and root
+// with fs.write wrote /dev/kmsg through /mnt/dev/kmsg. Worse, granting a
+// sibling that is a bind mount of ~/.ssh grants the rule to ~/.ssh's own
+// inode (rules belong to inodes), so the key was readable at its own path. Each alias keeps
+// the limit of the path it shows; the rest of an aliased tree stays
+// reachable.
+func TestAttackBindMountAlias(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Skip(t, "mounting needs root")
+	}
+	for _, m := range modes {
+		home := scratch(t)
+		os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+		os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("KEY\n"), 0o600)
+		os.WriteFile(filepath.Join(home, ".bashrc"), []byte("# rc\n"), 0o644)
+		os.WriteFile(filepath.Join(home, "notes"), []byte("notes\n"), 0o644)
+		t.Setenv("HOME", home)
+		homeAlias, sshAlias, devAlias := bindMount(t, home), bindMount(t, filepath.Join(home, ".ssh")), bindMount(t, "/dev")
+		root := user{name: "root"}
+		r := shell(t, root, m, home, []string{"--allow", "fs.read,fs.write,proc.spawn,proc.exec"}, `
+try read-key cat `+home+`/.ssh/id_ed25519
+try read-key-home-alias cat `+homeAlias+`/.ssh/id_ed25519
+try read-key-ssh-alias cat `+sshAlias+`/id_ed25519
+try write-rc-alias sh -c 'echo evil | dd of=`+homeAlias+`/.bashrc conv=nocreat,notrunc status=none'
+try write-kmsg-alias sh -c 'echo entitle-attack-test | dd of=`+devAlias+`/kmsg conv=nocreat,notrunc status=none'
+try read-notes-alias cat `+homeAlias+`/notes
+try write-notes-alias sh -c 'echo more | dd of=`+homeAlias+`/notes conv=nocreat,notrunc status=none'
+`)
+		expect(t, r, map[string]string{
+			"read-key": "fail", "read-key-home-alias": "fail", "read-key-ssh-alias": "fail",
+			"write-rc-alias": "fail", "write-kmsg-alias": "fail",
+			"read-notes-alias": "ok", "write-notes-alias": "ok",
+		})
+		if b, _ := os.ReadFile(filepath.Join(home, ".bashrc")); string(b) != "# rc\n" {
+			t.Errorf(".bashrc changed through the alias: %q", b)
+		}
+	}
+}
