@@ -261,7 +261,10 @@
 //	                                                     CAP_SYS_ADMIN, CAP_SYSLOG, CAP_NET_ADMIN, ...
 //
 // File rights apply everywhere except the privileged pseudo-filesystems:
-// /dev beyond the terminals and the null, zero, full and random devices;
+// /dev beyond the command's own terminals and the null, zero, full and
+// random devices (another terminal of the user is another session's
+// keyboard; entitle run's supervisor opens the peers of the
+// pseudo-terminals a command with tty creates);
 // debugfs, tracefs, securityfs, bpffs, efivarfs, pstore, configfs; and for
 // writing also /proc (except the command's own /proc/PID), /sys, cgroupfs,
 // binfmt_misc. So fs.write, even as root, does not reach /proc/sys,

@@ -43,10 +43,16 @@ type Layers struct {
 	// Landlock file layer is then left out.
 	Mount bool
 	// PseudoFS lifts the exclusion of the privileged pseudo-filesystems
-	// (/proc and /sys for writing, /dev beyond the terminal and the
+	// (/proc and /sys for writing, /dev beyond the own terminals and the
 	// null/zero/random devices, debugfs, tracefs, securityfs, cgroupfs,
 	// bpffs, efivarfs, pstore, configfs) from the FS rights.
 	PseudoFS bool
+	// Terminals grants every pseudo-terminal under /dev/pts (AllLayers).
+	// Without it the FS rights reach only the command's own terminals:
+	// another terminal of the same user is another session's keyboard.
+	// (entitle run's supervisor opens the peers of the pseudo-terminals
+	// the command creates, for tty.)
+	Terminals bool
 }
 
 // Ports is a set of ports: every port, or the listed ones.
@@ -187,6 +193,7 @@ func LayersOf(names []string) (Layers, error) {
 			out.Bind = out.Bind.union(l.Bind)
 			out.Unscoped |= l.Unscoped
 			out.PseudoFS = out.PseudoFS || l.PseudoFS
+			out.Terminals = out.Terminals || l.Terminals
 			out.Mount = out.Mount || l.Mount
 			out.AllCaps = out.AllCaps || l.AllCaps
 			for _, c := range l.Caps {
@@ -208,7 +215,7 @@ func LayersOf(names []string) (Layers, error) {
 // reach.
 func AllLayers() Layers {
 	return Layers{FS: 1<<len(FSRightNames) - 1, Connect: AllPorts, Bind: AllPorts,
-		Unscoped: ll.ScopeSignal | ll.ScopeAbstractUnixSocket, AllCaps: true, PseudoFS: true}
+		Unscoped: ll.ScopeSignal | ll.ScopeAbstractUnixSocket, AllCaps: true, PseudoFS: true, Terminals: true}
 }
 
 // FSRightNames names Landlock filesystem rights, in bit order.

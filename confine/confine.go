@@ -53,9 +53,26 @@ func (c Config) Check() Status {
 }
 
 // safeDevices are the device nodes every program may use as its
-// entitlements allow: they reach no hardware and no other process.
+// entitlements allow: they reach no hardware and no other process. Of
+// /dev/pts, only the command's own terminals (ownTerminals), unless
+// Layers.Terminals.
 var safeDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
 	"/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/log"}
+
+// ownTerminals are the pseudo-terminals of this process's standard
+// streams, which the command inherits: the only ones under /dev/pts a
+// command without tty reaches (another terminal of the same user is
+// another session's keyboard and screen), and /dev/pts itself listable.
+func ownTerminals() []string {
+	var out []string
+	for fd := 0; fd <= 2; fd++ {
+		p, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+		if err == nil && strings.HasPrefix(p, "/dev/pts/") && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // procSelfWritable are the entries of /proc/PID a program with fs.write may
 // write: its names, out-of-memory score, core dump filter, timer slack and
@@ -183,6 +200,17 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	// Outside the limits: the harmless devices, and the command's own
 	// /proc/PID.
 	for _, d := range safeDevices {
+		if d == "/dev/pts" && !c.Layers.Terminals {
+			if _, err := os.Stat(d); err == nil {
+				b.add(d, grant&ll.AccessFSReadDir, true)
+			}
+			for _, t := range append(ownTerminals(), "/dev/pts/ptmx") {
+				if _, err := os.Stat(t); err == nil {
+					b.add(t, grant, false)
+				}
+			}
+			continue
+		}
 		if fi, err := os.Stat(d); err == nil {
 			b.add(d, grant, fi.IsDir())
 		}

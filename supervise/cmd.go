@@ -359,12 +359,21 @@ func (c *Cmd) Start() (err error) {
 		return setupError(err)
 	}
 	attrWrite := c.attrWrite(layers)
-	if attrWrite && !notify && isDeny(violation) {
+	var ptyRule []policy.Rule
+	if layers != nil && !layers.Mount && !layers.Terminals && c.Mode != Complain {
+		ptyRule = ptyPeerRule(c.Policy)
+	}
+	if (attrWrite || ptyRule != nil) && !notify && isDeny(violation) {
 		// Quiet: a supervisor only for the modes and times beneath the
-		// write paths (attr.go); every other call is decided in the
-		// kernel as before.
+		// write paths (attr.go) and new pseudo-terminals (pty.go); every
+		// other call is decided in the kernel as before.
 		notify = true
-		p.Rules = append(slices.Clone(p.Rules), attrNotifyRules(c.Policy)...)
+		if attrWrite {
+			p.Rules = append(slices.Clone(p.Rules), attrNotifyRules(c.Policy)...)
+		}
+	}
+	if notify && ptyRule != nil {
+		p.Rules = append(slices.Clone(p.Rules), ptyRule...)
 	}
 	extra, err := preserved(c.PreserveFDs)
 	if err != nil {
@@ -717,6 +726,7 @@ func (c *Cmd) Start() (err error) {
 			abort()
 			return setupError(err)
 		}
+		c.sup.pty = ptyRule != nil
 		if attrWrite && c.sup != nil {
 			var protected []string
 			for _, pr := range lc.Protected {

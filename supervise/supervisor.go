@@ -38,6 +38,7 @@ type supervisor struct {
 	obsSeen   map[string]bool
 	ruleSeen  map[string]bool
 	attr      *attrScope // modes and times beneath the write paths (attr.go); nil: none
+	pty       bool       // TIOCGPTPEER is the supervisor's (pty.go)
 }
 
 func newSupervisor(fd, initPID int, c *Cmd, violation policy.Action, rep *Report) (*supervisor, error) {
@@ -171,6 +172,10 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 				return
 			}
 		}
+	}
+	if s.pty && native && s.mode != Complain && s.ptyPeer(n.ID, pid, name, args) {
+		d.Close()
+		return
 	}
 	if s.mode == Quiet {
 		// Quiet's supervisor only does the modes and times beneath the
