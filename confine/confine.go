@@ -199,6 +199,9 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	}
 	// Outside the limits: the harmless devices, and the command's own
 	// /proc/PID.
+	// Devices and shared memory are not executed: a program written to
+	// /dev/shm under any --write would otherwise run outside --exec.
+	grant &^= ll.AccessFSExecute
 	for _, d := range safeDevices {
 		if d == "/dev/pts" && !c.Layers.Terminals {
 			if _, err := os.Stat(d); err == nil {
