@@ -120,3 +120,56 @@ try new-pty /usr/bin/python3 -c 'import os; m, s = os.openpty(); os.write(m, b"x
 		}
 	})
 }
+
+// hangUpHarness runs argv as a shell would in a terminal: the child of a
+// session leader whose controlling terminal is a new pseudo-terminal; it
+// prints what the terminal showed, and whether the shell lived on.
+const hangUpHarness = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("/bin/sh", ["sh", "-c", '"$@"; sleep 0.2; echo shell-survived', "sh"] + sys.argv[1:])
+out, end = b"", time.time() + 30
+while time.time() < end and b"shell-survived" not in out:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            d = os.read(fd, 4096)
+        except OSError:
+            break
+        if not d:
+            break
+        out += d
+os.kill(pid, 9) if b"shell-survived" not in out else None
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+`
+
+// TestAttackHangUpTerminal: tty kept root's CAP_SYS_TTY_CONFIG, whose only
+// use a tty program can reach is vhangup(2): under --sandbox read-only a
+// command run as root hung up the terminal it shares with the shell that
+// started entitle, and the shell died of SIGHUP. tty keeps no capability
+// now: vhangup fails with EPERM, as for any unprivileged user, and the
+// terminal stays usable (the other tty uses: TestAttackOtherTerminal).
+func TestAttackHangUpTerminal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Skip(t, "vhangup needs root's CAP_SYS_TTY_CONFIG")
+	}
+	needPython(t)
+	prog := cprog(t, "vhangup")
+	for _, m := range modes {
+		for _, flags := range [][]string{{"--sandbox", "read-only"}, {"--allow", "fs.read,tty"}} {
+			argv := append(append(append([]string{"-c", hangUpHarness, entitleBin(t), "run"}, flags...), m.flags...), "--", prog)
+			cmd := exec.Command("/usr/bin/python3", argv...)
+			cmd.Dir = scratch(t)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%s %v: %v", m.name, flags, err)
+			}
+			for _, want := range []string{"vhangup EPERM", "tcgetattr ok", "shell-survived"} {
+				if !bytes.Contains(out, []byte(want)) {
+					t.Errorf("%s %v: want %q in the terminal's output:\n%s", m.name, flags, want, out)
+				}
+			}
+		}
+	}
+}

@@ -211,7 +211,9 @@
 // Terminals. tty allows the terminal-mode, window-size, job-control,
 // break, flush and pseudo-terminal ioctls. TIOCSTI (input injection) and
 // TIOCLINUX (console paste) are never allowed by any entitlement; a test
-// checks it. Other device ioctls need Request.Extra rules.
+// checks it. tty keeps no capability: with CAP_SYS_TTY_CONFIG, root's
+// vhangup would hang up the terminal the command shares with the shell
+// that started it. Other device ioctls need Request.Extra rules.
 //
 // Other choices: acct is admin.debug (Karn's tracing); open_by_handle_at
 // is admin.mount (it bypasses path-based confinement); memfd_create is
@@ -253,7 +255,7 @@
 //	proc.signal      signals outside the sandbox          CAP_KILL
 //	proc.identity                                        CAP_SETUID, CAP_SETGID, CAP_SETPCAP
 //	proc.resources                                       CAP_SYS_RESOURCE, CAP_SYS_NICE
-//	mem.lock, time.set, tty, ipc.sysv                    CAP_IPC_LOCK; CAP_SYS_TIME; CAP_SYS_TTY_CONFIG; CAP_IPC_OWNER
+//	mem.lock, time.set, ipc.sysv                         CAP_IPC_LOCK; CAP_SYS_TIME; CAP_IPC_OWNER
 //	admin.mount      no Landlock file rules at all        CAP_SYS_ADMIN, CAP_SYS_CHROOT
 //	admin.namespaces                                     CAP_SYS_ADMIN
 //	admin.debug                                          CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON

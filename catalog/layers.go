@@ -160,7 +160,11 @@ var layers = map[string]Layers{
 	"net.unix":   {FS: lbUnixSock, Unscoped: ll.ScopeAbstractUnixSocket},
 	"net.dns":    {Connect: Ports{List: []uint16{53}}},
 	"net.raw":    {Caps: []Capability{CapNetRaw}},
-	"tty":        {Caps: []Capability{CapSysTtyConfig}},
+	// tty keeps no capability: CAP_SYS_TTY_CONFIG's only use a tty
+	// program can reach is vhangup(2), which hangs up the terminal the
+	// command shares with the shell that started it (SIGHUP to processes
+	// outside the sandbox).
+	"tty": {},
 	// proc.exec: execve opens the file for reading and execution.
 	"proc.exec":        {FS: lbExec | ll.AccessFSReadFile},
 	"proc.signal":      {Unscoped: ll.ScopeSignal, Caps: []Capability{CapKill}},

@@ -23,7 +23,9 @@ import (
 //
 // The one exception is a bypass: a decision with which an allowed call does
 // what an entitlement's own definition rules out (closures: TCP Fast Open
-// connecting past net.dns's port 53 or net.server's "no connect"). A
+// connecting past net.dns's port 53 or net.server's "no connect"; tty's
+// CAP_SYS_TTY_CONFIG hanging up the terminal shared with processes outside
+// the sandbox). A
 // program that asked for V1 asked for V1's promises, not for its holes, so
 // the fix applies to every version and each version's file records it; it
 // only ever narrows.
