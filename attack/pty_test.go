@@ -139,7 +139,12 @@ while time.time() < end and b"shell-survived" not in out:
         if not d:
             break
         out += d
-os.kill(pid, 9) if b"shell-survived" not in out else None
+if b"shell-survived" not in out:
+    # The shell's whole process group, entitle with it: the command, in a
+    # group of its own and perhaps stopped, is then an orphaned group and
+    # gets SIGHUP from the kernel. Killing the shell alone left entitle
+    # and a stopped command behind.
+    os.killpg(pid, 9)
 os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 `
