@@ -113,8 +113,10 @@
 // mappings need mem.jit. A process that can write a file (fs.write,
 // fs.create, or memfd_create with ipc.sysv) can still map what it wrote as
 // executable: mem.jit guards anonymous and writable executable memory, not
-// code loading from files — use Landlock or noexec mounts for that, as with
-// execve. SysV shared memory attached with SHM_EXEC is writable and
+// code loading from files. Landlock's execute right does not help there
+// (it checks execve only); a noexec mount does (the kernel refuses
+// PROT_EXEC mappings of its files), and --exec limits only what execve
+// starts. SysV shared memory attached with SHM_EXEC is writable and
 // executable: ipc.sysv allows shmat only without SHM_EXEC, mem.jit with it.
 // On i386 the legacy mmap call (old_mmap) takes its arguments in
 // memory, so its PROT_EXEC condition checks a register the kernel ignores;
