@@ -34,8 +34,11 @@ const (
 	// Complain lets every call run and reports what would have been
 	// denied.
 	Complain
-	// Quiet installs a plain filter (violation action in the kernel, no
-	// supervisor, no denials reported).
+	// Quiet enforces silently: calls outside the policy get the
+	// violation action in the kernel and no denial is reported; a
+	// supervisor runs only for the calls entitle does on the command's
+	// behalf (modes and times beneath the write paths, a new
+	// pseudo-terminal's peer).
 	Quiet
 	// Learn lets calls outside the policy run, as Complain does, except
 	// what a learned policy must never allow: the never-grantable set (and

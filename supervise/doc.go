@@ -64,7 +64,7 @@
 // arguments are exactly those addresses. After execve those pages are gone
 // and the addresses exist only in the kernel's copy of the filter, which
 // the command cannot read; a forged call would have to guess about 100
-// bits. This works identically in Quiet mode (no supervisor), and avoids
+// bits. This works identically in Quiet mode (no supervisor decides it), and avoids
 // SECCOMP_USER_NOTIF_FLAG_CONTINUE for a security decision. Without
 // proc.exec every later execve/execveat is denied and explained.
 //

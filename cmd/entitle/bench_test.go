@@ -39,7 +39,7 @@ func freshCopier(b *testing.B) func(string) string {
 }
 
 // BenchmarkStartup measures what `entitle run` adds to starting a command:
-// `true` plain, under `entitle run --quiet` (plain filter, no supervisor)
+// `true` plain, under `entitle run --quiet` (denials fail in the kernel)
 // and under `entitle run` (explain mode: supervisor, user notification),
 // each with the layers of the granted entitlements (seccomp, Landlock,
 // capabilities). The variants are interleaved round by round so that noise

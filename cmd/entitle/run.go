@@ -49,7 +49,7 @@ that would allow it; a summary at exit gives the --allow list to use.
               with the call it is for, and raw rules (with a comment) for
               calls no entitlement grants, so the written policy runs
   --complain  the same, but deny nothing at all
-  --quiet     enforce with a plain filter, no supervisor and no reports
+  --quiet     enforce silently: denials fail in the kernel, no reports
 
 Harmless probes (glibc's nscd lookup) are denied in every mode, as the C
 library expects, and only reported with --all.
@@ -154,7 +154,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 	f.StringVar(&profPath, "profile", "", "OCI/Docker seccomp profile (JSON) or docker-default")
 	f.BoolVar(&learn, "learn", false, "learn what the command needs (keeps denying never-grantable calls and admin.*)")
 	f.BoolVar(&complain, "complain", false, "deny nothing, report what would be denied")
-	f.BoolVar(&quiet, "quiet", false, "enforce silently: plain filter, no supervisor")
+	f.BoolVar(&quiet, "quiet", false, "enforce silently: denials fail in the kernel, no reports")
 	f.StringVarP(&output, "output", "o", "", "with --learn or --complain: write the learned policy (entitle.yaml, or an OCI profile if it ends in .json)")
 	f.BoolVar(&all, "all", false, "report every denial, not only the first of each kind")
 	f.BoolVar(&strict, "strict", false, "refuse to run when the kernel cannot enforce every layer (Landlock rights, scopes)")
