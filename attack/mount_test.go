@@ -5,6 +5,7 @@ package attack
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/entitle-dev/entitle/internal/testenv"
@@ -63,6 +64,33 @@ try write-notes-alias sh -c 'echo more | dd of=`+homeAlias+`/notes conv=nocreat,
 		})
 		if b, _ := os.ReadFile(filepath.Join(home, ".bashrc")); string(b) != "# rc\n" {
 			t.Errorf(".bashrc changed through the alias: %q", b)
+		}
+	}
+}
+
+// TestExplainBindMountAlias: a refusal through another mount of a
+// protected tree is explained as that protection, and names the tree to
+// unprotect (not the alias, which --unprotect does not know).
+func TestExplainBindMountAlias(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Skip(t, "mounting needs root")
+	}
+	testenv.EnableAudit(t)
+	home := scratch(t)
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("KEY\n"), 0o600)
+	t.Setenv("HOME", home)
+	homeAlias := bindMount(t, home)
+	r := run(t, user{name: "root"}, explain, home, []string{"--allow", "fs.read"}, "cat", homeAlias+"/.ssh/id_ed25519")
+	if r.code == 0 {
+		t.Fatalf("the key was read through the alias\n%s", r)
+	}
+	for _, want := range []string{
+		`"` + homeAlias + `/.ssh" is protected (secret: the same files as "` + home + `/.ssh")`,
+		"— add --unprotect " + home + "/.ssh\n",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the explanation lacks %q\n%s", want, r)
 		}
 	}
 }

@@ -161,11 +161,11 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	}
 	if !c.Layers.PseudoFS {
 		for _, p := range mounts.pointsOf(readExcluded...) {
-			b.limits = append(b.limits, Protected{p, 0, "pseudo-filesystem"})
+			b.limits = append(b.limits, Protected{Path: p, Why: "pseudo-filesystem"})
 		}
-		b.limits = append(b.limits, Protected{"/dev", 0, "devices"})
+		b.limits = append(b.limits, Protected{Path: "/dev", Why: "devices"})
 		for _, p := range mounts.pointsOf(writeExcluded...) {
-			b.limits = append(b.limits, Protected{p, readish, "pseudo-filesystem"})
+			b.limits = append(b.limits, Protected{Path: p, Keep: readish, Why: "pseudo-filesystem"})
 		}
 	}
 	settled := permissionsSettled()
@@ -178,14 +178,7 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	}
 	// The same files through other mounts (bind mounts) keep the same
 	// limits: the devices, and every protected tree.
-	for _, l := range slices.Clone(b.limits) {
-		if l.Why == "pseudo-filesystem" {
-			continue // excluded by type, wherever mounted
-		}
-		for _, a := range mounts.aliases(l.Path) {
-			b.limits = append(b.limits, Protected{a, l.Keep, l.Why})
-		}
-	}
+	b.limits = append(b.limits, mounts.protectedAliases(b.limits)...)
 	if !c.Scoped {
 		b.walk("/", grant, true, 0)
 	} else {
@@ -381,6 +374,38 @@ type mountTable []mountEntry
 
 // readMounts reads the mount points and filesystem types of this process's
 // mount namespace.
+// protectedAliases returns the same files as each of limits at their
+// other mounts (bind mounts), with the same limit; Of names the tree.
+// Pseudo-filesystems are excluded by type, wherever mounted.
+func (t mountTable) protectedAliases(limits []Protected) []Protected {
+	var out []Protected
+	for _, l := range limits {
+		if l.Why == "pseudo-filesystem" {
+			continue
+		}
+		of := l.Of
+		if of == "" {
+			of = l.Path
+		}
+		for _, a := range t.aliases(l.Path) {
+			out = append(out, Protected{Path: a, Keep: l.Keep, Why: l.Why, Of: of})
+		}
+	}
+	return out
+}
+
+// ProtectedAliases returns the protected trees' other mounts (bind mounts
+// of them, or of a directory above them), which the ruleset limits as it
+// limits the trees (NewRulesetFD): for explaining a refusal at such a
+// path. It reads this process's mount table.
+func ProtectedAliases(protected []Protected) ([]Protected, error) {
+	mounts, err := readMounts()
+	if err != nil {
+		return nil, err
+	}
+	return mounts.protectedAliases(protected), nil
+}
+
 func readMounts() (mountTable, error) {
 	data, err := readProcFile("/proc/self/mountinfo")
 	if err != nil {

@@ -111,6 +111,9 @@ func ExplainDenial(d Denial, scoped bool, protected []Protected) (what, why stri
 	case strings.HasPrefix(kind, "fs."):
 		what = fmt.Sprintf("%s on %s", strings.TrimPrefix(blocker, "fs."), quoted)
 		if p, ok := ProtectedBy(protected, d.Path); ok {
+			if p.Of != "" {
+				return what, fmt.Sprintf("%s is protected (%s: the same files as %s)", strconv.QuoteToASCII(p.Path), p.Why, strconv.QuoteToASCII(p.Of)), Remedy{Kind: Unprotect, Path: p.Of}
+			}
 			return what, fmt.Sprintf("%s is protected (%s)", strconv.QuoteToASCII(p.Path), p.Why), Remedy{Kind: Unprotect, Path: p.Path}
 		}
 		if !scoped {

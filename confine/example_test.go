@@ -60,3 +60,14 @@ func must(s string, err error) string {
 	}
 	return s
 }
+
+// ExampleExplainDenial_alias: the same files at another mount keep their
+// tree's protection, and an explanation names the tree to unprotect.
+func ExampleExplainDenial_alias() {
+	alias := confine.Protected{Path: "/mnt/home/.ssh", Why: "secret", Of: "/home/ann/.ssh"}
+	d := confine.Denial{Blockers: []string{"fs.read_file"}, Path: "/mnt/home/.ssh/id_ed25519"}
+	_, why, fix := confine.ExplainDenial(d, false, []confine.Protected{alias})
+	fmt.Printf("%s — %s %s\n", why, fix.Kind, fix.Path)
+	// Output:
+	// "/mnt/home/.ssh" is protected (secret: the same files as "/home/ann/.ssh") — unprotect /home/ann/.ssh
+}

@@ -77,6 +77,10 @@ type Protected struct {
 	Path string
 	Keep uint64
 	Why  string // "secret", "tamper", "pseudo-filesystem"
+	// Of is, for the same files at another mount (a bind mount), the
+	// protected tree they are: what --unprotect names. "" for the tree
+	// itself.
+	Of string
 }
 
 // Read and write rights, for Protected.Keep and the path flags.

@@ -4,6 +4,7 @@ package supervise
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -22,6 +23,23 @@ type landlockExplainer struct {
 	follower  *confinement.Follower
 	notice    string // why denials cannot be explained, if so
 	events    *eventSink
+
+	aliasOnce sync.Once
+	aliased   []confinement.Protected // protected and their other mounts
+}
+
+// withAliases returns the protected trees and their other mounts, which
+// the ruleset limits alike: read from the mount table at the first file
+// refusal no protected tree explains, so that a refusal through a bind
+// mount is explained as the protection it is.
+func (e *landlockExplainer) withAliases() []confinement.Protected {
+	e.aliasOnce.Do(func() {
+		e.aliased = e.protected
+		if a, err := confinement.ProtectedAliases(e.protected); err == nil && len(a) > 0 {
+			e.aliased = append(slices.Clone(e.protected), a...)
+		}
+	})
+	return e.aliased
 }
 
 // startLandlockExplainer follows the audit log; on failure it records why
@@ -54,11 +72,17 @@ func (e *landlockExplainer) stop(failed bool) {
 }
 
 func (e *landlockExplainer) denied(d confinement.Denial) {
-	_, why, fix := confinement.ExplainDenial(d, e.scoped, e.protected)
+	protected := e.protected
+	if len(d.Blockers) > 0 && strings.HasPrefix(d.Blockers[0], "fs.") {
+		if _, ok := confinement.ProtectedBy(protected, d.Path); !ok {
+			protected = e.withAliases()
+		}
+	}
+	_, why, fix := confinement.ExplainDenial(d, e.scoped, protected)
 	ev := &Denial{Layer: Landlock, Access: d.Blockers, Path: d.Path, Addr: d.Addr, Port: d.Port,
 		OtherPID: d.OPID, OtherComm: d.OComm, Scoped: e.scoped, Reason: why, Fix: fix}
 	if len(d.Blockers) > 0 && strings.HasPrefix(d.Blockers[0], "fs.") {
-		if p, ok := confinement.ProtectedBy(e.protected, d.Path); ok {
+		if p, ok := confinement.ProtectedBy(protected, d.Path); ok {
 			ev.Protected = &p
 		}
 	}

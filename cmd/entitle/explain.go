@@ -42,6 +42,10 @@ plain errno denials. Landlock logs its denials only while kernel audit is on
 			opts := auditlog.Options{Unscoped: unscoped}
 			if home, err := os.UserHomeDir(); err == nil {
 				opts.Protected = confine.DefaultProtected(home, nil)
+				// Their other mounts are limited alike (bind mounts).
+				if a, err := confine.ProtectedAliases(opts.Protected); err == nil {
+					opts.Protected = append(opts.Protected, a...)
+				}
 			}
 			c := auditlog.NewCollector(opts)
 			if len(args) == 0 {
