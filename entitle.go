@@ -160,8 +160,9 @@ type Policy struct {
 	// matching rule wins), so allow rules are refused there too.
 	Extra []Rule
 	// DenyList selects Karn's deny-list mode, which is WEAKER: everything
-	// is allowed except the calls owned by entitlements not granted and
-	// the obsolete "never" set, without argument rules (a granted
+	// is allowed except the calls owned by entitlements not granted, the
+	// obsolete "never" set and the ioctl requests no entitlement grants
+	// (TIOCSTI, TIOCLINUX), without other argument rules (a granted
 	// net.client, for instance, allows every socket family; a call that
 	// appears in no entitlement of this catalog, such as one added by a
 	// newer kernel the tables know, stays allowed). It exists for

@@ -199,6 +199,10 @@ var kcases = []kcase{
 		[]op{opTTY, opTCGETS}, []op{opTIOCSTI, opRead}},
 	{"no-tty", nil,
 		[]op{opTCGETS}, []op{opTCSETS, opWinsz, opTIOCSTI}},
+	// Deny-list mode has no argument rules, but TIOCSTI is never
+	// grantable there either: it would type into the parent shell.
+	{"deny-list tty", []entitle.Entitlement{entitle.TTY, entitle.FSRead, entitle.FSWrite, entitle.FSCreate},
+		[]op{opTTY, opTCGETS, opTCSETS, opWinsz, opRead, opCreate}, []op{opTIOCSTI, opMount}},
 }
 
 // TestConfine runs each case in a child process.
@@ -308,7 +312,8 @@ func confineChild(c kcase) int {
 		pre = append(pre, jobs)
 	}
 
-	if err := entitle.Apply(c.ents...); err != nil {
+	// A case named "deny-list ..." runs in Karn's deny-list mode.
+	if err := (entitle.Policy{Entitlements: c.ents, DenyList: strings.HasPrefix(c.name, "deny-list")}).Apply(); err != nil {
 		return fail("Apply: %v", err)
 	}
 

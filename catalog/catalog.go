@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/entitle-dev/entitle/internal/linux"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -221,8 +222,10 @@ const (
 	AllowList Mode = iota
 	// DenyList is Karn's weaker default-allow mode: everything is allowed
 	// except the calls owned by entitlements that are not granted, and the
-	// Never set. It has no argument rules: a call any granted entitlement
-	// (base included) grants in any way stays allowed with any arguments.
+	// Never set with the never-grantable ioctl requests (NeverIoctl:
+	// TIOCSTI, TIOCLINUX). It has no other argument rules: a call any
+	// granted entitlement (base included) grants in any way stays allowed
+	// with any arguments.
 	DenyList
 )
 
@@ -457,6 +460,16 @@ func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, ex
 			act = a
 		}
 		out = append(out, policy.Rule{Syscall: s, Action: act})
+	}
+	// The never-grantable ioctl requests are part of Never too: TIOCSTI
+	// would let the command type into the terminal of the shell that
+	// started it, an escape from any sandbox (where dev.tty.legacy_tiocsti
+	// is 1, as on Debian 12's kernels). The request is an unsigned int.
+	if exists("ioctl") && !slices.Contains(deny, "ioctl") {
+		for _, req := range slices.Sorted(maps.Keys(neverIoctls)) {
+			out = append(out, policy.Rule{Syscall: "ioctl", Action: violation,
+				Conds: []policy.Cond{{Arg: 1, Op: policy.OpEQ, Value: req, Width32: true}}})
+		}
 	}
 	return out
 }

@@ -473,6 +473,13 @@ func TestDenyList(t *testing.T) {
 		{"kill", []uint64{1, 9}, allow}, // base grants kill (to self): kept
 		{"listen", nil, eperm_},         // net.server not granted
 		{"execve", nil, eperm_},
+		// The never-grantable ioctl requests are Never too: TIOCSTI
+		// would type into the parent shell's terminal. Both halves of
+		// the request word; other requests stay allowed.
+		{"ioctl", []uint64{1, linux.TIOCSTI}, eperm_},
+		{"ioctl", []uint64{1, 0xFFFFFFFF00000000 | linux.TIOCSTI}, eperm_},
+		{"ioctl", []uint64{1, linux.TIOCLINUX}, eperm_},
+		{"ioctl", []uint64{1, linux.TIOCGWINSZ}, allow},
 	} {
 		if got := eval(t, p, c.call, c.args...); got != c.want {
 			t.Errorf("deny-list: %s(%v) = %v, want %v", c.call, c.args, got, c.want)

@@ -26,8 +26,9 @@
 // unconditionally by any granted entitlement gets one allow rule and its
 // conditional rules are dropped; identical rules are merged. Request.Extra
 // rules are appended unchanged. DenyList is Karn's weaker default-allow
-// mode: the calls owned by entitlements that are not granted, and Never,
-// are denied; there are no argument rules.
+// mode: the calls owned by entitlements that are not granted, Never and
+// the never-grantable ioctl requests (TIOCSTI, TIOCLINUX) are denied;
+// there are no other argument rules.
 //
 // All argument rules can be written in an OCI runtime-spec profile: Width32
 // (the kernel's int and unsigned int arguments) appears only with OpEQ and
