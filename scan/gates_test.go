@@ -81,34 +81,12 @@ func TestPriorityProtectGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.name == "plain" {
-			gatedLibc := false
-			for _, l := range r.Libraries {
-				if filepath.Base(l) == "libc.so.6" {
-					lm, err := openModule(l)
-					if err != nil {
-						t.Fatal(err)
-					}
-					fs, _ := lm.gated(nil)
-					gatedLibc = len(fs) > 0
-					if !gatedLibc && lm.debugFile() == "" {
-						testenv.Skipf(t, "%s: no debug symbols (libc6-dbg): nothing is gated", l)
-					}
-				}
-			}
-			if !gatedLibc {
-				t.Skipf("no libc.so.6 with the priority-protect functions among %v", r.Libraries)
-			}
+			needGatedLibc(t, r, "the priority-protect functions", func(m *module) bool {
+				fs, _ := m.gated(nil)
+				return len(fs) > 0
+			})
 		}
-		names := reportNames(r)
-		var got []string
-		for _, n := range ppCalls {
-			if names[n] {
-				got = append(got, n)
-			}
-		}
-		if c.want && len(got) != len(ppCalls) || !c.want && len(got) > 0 {
-			t.Errorf("%s: found %v of %v, want all: %v\n%s", c.name, got, ppCalls, c.want, explainSites(r, ppCalls...))
-		}
+		checkGated(t, c.name, r, ppCalls, c.want)
 		tr := straceRun(t, dir, bin)
 		if c.name == "pp" && !tr.calls["sched_getparam"] || c.name == "ceiling" && !tr.calls["sched_get_priority_max"] {
 			t.Errorf("%s: the priority-protect code made no calls: %s", c.name, strings.Join(slices.Sorted(maps.Keys(tr.calls)), " "))
@@ -272,34 +250,12 @@ func TestNSSDNSGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.name == "users" {
-			gatedLibc := false
-			for _, l := range r.Libraries {
-				if filepath.Base(l) == "libc.so.6" {
-					lm, err := openModule(l)
-					if err != nil {
-						t.Fatal(err)
-					}
-					fs, _ := lm.nssGated()
-					gatedLibc = len(fs) > 0
-					if !gatedLibc && lm.debugFile() == "" {
-						testenv.Skipf(t, "%s: no debug symbols (libc6-dbg): nothing is gated", l)
-					}
-				}
-			}
-			if !gatedLibc {
-				t.Skipf("no libc.so.6 with glibc's built-in DNS module among %v", r.Libraries)
-			}
+			needGatedLibc(t, r, "glibc's built-in DNS module", func(m *module) bool {
+				fs, _ := m.nssGated()
+				return len(fs) > 0
+			})
 		}
-		names := reportNames(r)
-		var got []string
-		for _, n := range nssDNSCalls {
-			if names[n] {
-				got = append(got, n)
-			}
-		}
-		if c.want && len(got) != len(nssDNSCalls) || !c.want && len(got) > 0 {
-			t.Errorf("%s: found %v of %v, want all: %v\n%s", c.name, got, nssDNSCalls, c.want, explainSites(r, nssDNSCalls...))
-		}
+		checkGated(t, c.name, r, nssDNSCalls, c.want)
 		tr := straceRun(t, dir, bin)
 		checkRecall(t, c.name, staticSet(t, sc, bin, tr), tr)
 	}
@@ -347,5 +303,44 @@ func TestNSSGatedOpeners(t *testing.T) {
 	}
 	if got["getpwuid_r"] || got["getgrgid_r"] {
 		t.Errorf("user and group lookups open the gate: %v", slices.Sorted(maps.Keys(got)))
+	}
+}
+
+// needGatedLibc skips the test unless the program's libc.so.6 has what
+// the gate applies to (gated reports whether it does): without
+// libc6-dbg's symbols nothing is gated, and a libc without the code has
+// nothing to gate.
+func needGatedLibc(t *testing.T, r *Report, what string, gated func(*module) bool) {
+	t.Helper()
+	for _, l := range r.Libraries {
+		if filepath.Base(l) != "libc.so.6" {
+			continue
+		}
+		lm, err := openModule(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gated(lm) {
+			return
+		}
+		if lm.debugFile() == "" {
+			testenv.Skipf(t, "%s: no debug symbols (libc6-dbg): nothing is gated", l)
+		}
+	}
+	t.Skipf("no libc.so.6 with %s among %v", what, r.Libraries)
+}
+
+// checkGated checks that the report has every one of calls (want) or none.
+func checkGated(t *testing.T, name string, r *Report, calls []string, want bool) {
+	t.Helper()
+	names := reportNames(r)
+	var got []string
+	for _, n := range calls {
+		if names[n] {
+			got = append(got, n)
+		}
+	}
+	if want && len(got) != len(calls) || !want && len(got) > 0 {
+		t.Errorf("%s: found %v of %v, want all: %v\n%s", name, got, calls, want, explainSites(r, calls...))
 	}
 }
