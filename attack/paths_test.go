@@ -243,7 +243,7 @@ func needPython(t *testing.T) {
 // checkout, python3 -c, make on a small C project, curl to a loopback
 // server — and refuse what they do not grant.
 func TestPresets(t *testing.T) {
-	for _, p := range []string{"git", "make", "gcc", "curl"} {
+	for _, p := range []string{"git", "make", "gcc", "curl", "sqlite3"} {
 		if _, err := exec.LookPath(p); err != nil {
 			testenv.Skipf(t, "%s is not installed (.ci/run installs it)", p)
 		}
@@ -253,7 +253,8 @@ func TestPresets(t *testing.T) {
 	ws := scratch(t)
 	os.WriteFile(filepath.Join(ws, "main.c"), []byte("#include <stdio.h>\nint main(void){puts(\"built\");return 0;}\n"), 0o644)
 	os.WriteFile(filepath.Join(ws, "Makefile"), []byte("prog: main.c\n\tcc -o prog main.c\n"), 0o644)
-	for _, c := range [][]string{{"git", "init", "-q"}, {"git", "add", "main.c"}} {
+	for _, c := range [][]string{{"git", "init", "-q"}, {"git", "add", "main.c"},
+		{"sqlite3", "t.db", "create table t(x); insert into t values(1)"}} {
 		cmd := exec.Command(c[0], c[1:]...)
 		cmd.Dir = ws
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -265,21 +266,35 @@ func TestPresets(t *testing.T) {
 		r := shell(t, root, m, ws, []string{"--sandbox", "read-only"}, `
 try git-status git status --short
 try python python3 -c 'print(1)'
+try sqlite-read sqlite3 t.db 'select count(*) from t'
+try sqlite-write sqlite3 t.db 'insert into t values(2)'
 try write touch x
 `)
-		expect(t, r, map[string]string{"git-status": "ok", "python": "ok", "write": "fail"})
+		expect(t, r, map[string]string{"git-status": "ok", "python": "ok", "sqlite-read": "ok", "sqlite-write": "fail", "write": "fail"})
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-write"}, `
 try make make
+try sqlite-write sqlite3 t.db 'insert into t values(2)'
 try run ./prog
 try tmp sh -c 'echo t > $(mktemp)'
 try net curl -sf http://127.0.0.1:`+port+`/
 `)
-		expect(t, r, map[string]string{"make": "ok", "run": "ok", "tmp": "ok", "net": "fail"})
+		expect(t, r, map[string]string{"make": "ok", "sqlite-write": "ok", "run": "ok", "tmp": "ok", "net": "fail"})
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-net", "--connect", port}, `
 try net-allowed curl -sf http://127.0.0.1:`+port+`/
 `)
 		expect(t, r, map[string]string{"net-allowed": "ok"})
 		os.Remove(filepath.Join(ws, "prog"))
+	}
+	// A Go program starts under a preset without a refusal to explain: the
+	// runtime reads /sys/kernel/mm/transparent_hugepage/hpage_pmd_size as
+	// it starts (a StartupPaths entry).
+	goProg := filepath.Join(ws, "goprog")
+	if b, err := os.ReadFile(entitleBin(t)); err != nil || os.WriteFile(goProg, b, 0o755) != nil {
+		t.Fatalf("copy a Go program into the workspace: %v", err)
+	}
+	r := run(t, root, explain, ws, []string{"--sandbox", "workspace-write"}, "./goprog", "--version")
+	if r.code != 0 || strings.Contains(r.stderr, "refused") || strings.Contains(r.stderr, "denied") {
+		t.Errorf("a Go program under workspace-write: %s; want it to start with nothing refused", r)
 	}
 	// Bad input: unknown preset, missing path, bad port, conflicting flags.
 	for _, c := range []struct {
