@@ -5,8 +5,12 @@ package attack
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestAttackModesOutsideWrite: Landlock has no right for a file's mode or
@@ -74,4 +78,72 @@ try setuid-in chmod 4755 f
 		r = shell(t, u, m, in, append(flags, "--allow", "fs.attr"), `try chmod-out chmod 600 `+secret+"\n")
 		expect(t, r, map[string]string{"chmod-out": "ok"})
 	})
+}
+
+// TestAttackAttributesOutsideWrite: what copying a file with its
+// permissions does (cp -a, sed -i: a POSIX ACL, user.* attributes, a chown
+// to the owner the file has) works beneath the write trees, the supervisor
+// making the change, and nowhere else: outside them no attribute is set by
+// path, descriptor or magic link, and the file keeps its mode; trusted.*
+// and a real change of owner stay refused everywhere.
+func TestAttackAttributesOutsideWrite(t *testing.T) {
+	prog := cprog(t, "xattr")
+	each(t, func(t *testing.T, u user, m mode) {
+		in, out := tree(t, u)
+		secret, f := filepath.Join(out, "secret"), filepath.Join(in, "f")
+		flags := []string{"--write", in, "--read", out, "--allow", "proc.spawn", "--exec", "/usr/bin", "--exec", "/bin", "--exec", shared(t)}
+		r := run(t, u, m, in, flags, prog, secret, "4242")
+		expect(t, r, map[string]string{
+			"setxattr-user": "denied", "fsetxattr-user": "denied", "setxattr-acl": "denied", "fsetxattr-acl": "denied",
+			"setxattr-trusted": "denied", "setxattr-magic": "denied", "fchown-other": "denied",
+		})
+		if names := xattrs(t, secret); len(names) > 0 {
+			t.Errorf("the file outside the write tree has attributes %q\n%s", names, r)
+		}
+		if fi, err := os.Stat(secret); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("the file outside the write tree changed mode: %v %v\n%s", fi.Mode(), err, r)
+		}
+		r = run(t, u, m, in, flags, prog, f, "4242")
+		expect(t, r, map[string]string{
+			"setxattr-user": "ok", "fsetxattr-user": "ok", "removexattr-user": "ok", "setxattr-acl": "ok", "fsetxattr-acl": "ok",
+			"setxattr-trusted": "denied", "setxattr-magic": "denied",
+			"fchown-same": "ok", "fchown-keep": "ok", "chown-same": "ok", "fchown-other": "denied",
+		})
+		if names := xattrs(t, f); !slices.Contains(names, "user.entitle-fd") || slices.Contains(names, "user.entitle") {
+			t.Errorf("attributes beneath the write tree: %q, want user.entitle-fd (set) and not user.entitle (removed)\n%s", names, r)
+		}
+		if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o640 {
+			t.Errorf("the ACL beneath the write tree did not set mode 0640: %v %v\n%s", fi.Mode(), err, r)
+		}
+		// The tools, with nothing denied.
+		r = shell(t, u, m, in, flags, `
+try cp-a cp -a f copy
+try sed-i sed -i s/data/DATA/ f
+try install install -m 644 f installed
+`)
+		expect(t, r, map[string]string{"cp-a": "ok", "sed-i": "ok", "install": "ok"})
+		if strings.Contains(r.stderr, "denied") {
+			t.Errorf("cp -a, sed -i, install beneath the write tree: a call was denied\n%s", r)
+		}
+		if b, err := os.ReadFile(f); err != nil || string(b) != "DATA\n" {
+			t.Errorf("sed -i beneath the write tree: %q %v\n%s", b, err, r)
+		}
+	})
+}
+
+// xattrs lists the extended attributes of path.
+func xattrs(t *testing.T, path string) []string {
+	t.Helper()
+	buf := make([]byte, 4096)
+	n, err := unix.Listxattr(path, buf)
+	if err != nil {
+		t.Fatalf("listxattr %s: %v", path, err)
+	}
+	var names []string
+	for _, s := range strings.Split(string(buf[:n]), "\x00") {
+		if s != "" {
+			names = append(names, s)
+		}
+	}
+	return names
 }

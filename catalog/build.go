@@ -80,7 +80,8 @@ type Scope struct {
 // connect → net.client. Write does not imply fs.attr: Landlock has no
 // right for modes and times, so fs.attr's chmod and utimensat reach every
 // file the user owns, outside the write paths too; entitle run's
-// supervisor changes modes and times beneath them itself (supervise).
+// supervisor changes modes, times, ACLs and user attributes beneath them
+// itself (supervise).
 func (s Scope) Implied() []string {
 	var out []string
 	add := func(cond bool, names ...string) {

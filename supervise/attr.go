@@ -15,7 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Modes and times beneath the write paths.
+// Modes, times, ACLs and user attributes beneath the write paths.
 //
 // Landlock has no right for changing a file's mode or times: a filter that
 // allowed chmod and utimensat would let a command run with --write ./build
@@ -28,9 +28,26 @@ import (
 // change; the decision is about the object it changes. Without a
 // supervisor (--quiet, the library) the calls are denied unless fs.attr is
 // granted, which reaches every file the user may change.
+//
+// The same holds, and the same is done, for what copying a file with its
+// permissions makes (cp -a, cp --preserve, sed -i, install, rsync -A):
+// the POSIX ACLs (system.posix_acl_access, system.posix_acl_default: the
+// mode's permission bits and more entries of the same kind, which only
+// the owner may set, as chmod) and user.* extended attributes, set or
+// removed; other namespaces (security.*, trusted.*) stay fs.attr's and
+// admin's. And a chown that changes nothing (to the file's own owner and
+// group, or -1) is answered as done: sed -i, cp -p and install make one on
+// every file they write, to give it the owner it already has; any other
+// chown stays fs.chown's.
 
 // attrCalls are the calls attr.go does (on the native architecture).
-var attrCalls = []string{"chmod", "fchmod", "fchmodat", "fchmodat2", "utime", "utimes", "utimensat", "futimesat"}
+var attrCalls = []string{"chmod", "fchmod", "fchmodat", "fchmodat2", "utime", "utimes", "utimensat", "futimesat",
+	"chown", "lchown", "fchown", "fchownat",
+	"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"}
+
+// xattrSizeMax is the kernel's XATTR_SIZE_MAX: the largest value setxattr
+// takes (E2BIG beyond).
+const xattrSizeMax = 65536
 
 // attrNotifyRules send the attr calls that pol does not allow to the
 // supervisor, in Quiet mode (whose default action is the violation's).
@@ -85,18 +102,41 @@ func within(path string, trees []string) bool {
 	return false
 }
 
-// attrCall is a mode or times change as the supervisor does it: the
-// object (a directory descriptor and a path, or the descriptor itself) and
-// what to set.
+// attrCall is a change of a file's attributes as the supervisor does it:
+// the object (a directory descriptor and a path, or the descriptor itself)
+// and what to set.
 type attrCall struct {
 	dirfd    int64  // the command's descriptor, or AT_FDCWD
 	path     uint64 // address of the path, 0: the descriptor itself
 	nofollow bool
 	empty    bool // AT_EMPTY_PATH: an empty path names the descriptor
-	chmod    bool
-	mode     uint32
-	times    *[2]unix.Timespec // nil: now
-	badTimes bool
+	op       attrOp
+	mode     uint32            // attrChmod
+	times    *[2]unix.Timespec // attrTimes; nil: now
+	uid, gid uint32            // attrChown; ^0: unchanged
+	name     string            // attrSetXattr, attrRemoveXattr
+	value    []byte            // attrSetXattr
+	xflags   int               // attrSetXattr: XATTR_CREATE, XATTR_REPLACE
+	bad      unix.Errno        // the arguments are invalid: answer this
+}
+
+// attrOp is what an attrCall changes.
+type attrOp uint8
+
+const (
+	attrTimes attrOp = iota
+	attrChmod
+	attrChown // only to the owner and group the file has (see above)
+	attrSetXattr
+	attrRemoveXattr
+)
+
+// attrXattr reports whether the supervisor sets or removes the extended
+// attribute name beneath the write paths: POSIX ACLs and user.* (see
+// above).
+func attrXattr(name string) bool {
+	return name == "system.posix_acl_access" || name == "system.posix_acl_default" ||
+		(strings.HasPrefix(name, "user.") && len(name) > len("user."))
 }
 
 // parseAttr recognises the calls of the native architecture that change
@@ -107,24 +147,65 @@ func parseAttr(name string, args [6]uint64, d *decode.Decoder) (attrCall, bool) 
 	fd := func(v uint64) int64 { return int64(int32(v)) }
 	switch name {
 	case "chmod":
-		a.path, a.chmod, a.mode = args[0], true, uint32(args[1])
+		a.path, a.op, a.mode = args[0], attrChmod, uint32(args[1])
 	case "fchmod":
-		a.dirfd, a.chmod, a.mode = fd(args[0]), true, uint32(args[1])
+		a.dirfd, a.op, a.mode = fd(args[0]), attrChmod, uint32(args[1])
 	case "fchmodat":
-		a.dirfd, a.path, a.chmod, a.mode = fd(args[0]), args[1], true, uint32(args[2])
+		a.dirfd, a.path, a.op, a.mode = fd(args[0]), args[1], attrChmod, uint32(args[2])
 	case "fchmodat2":
 		flags := uint32(args[3])
 		if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
 			return a, false
 		}
-		a.dirfd, a.path, a.chmod, a.mode = fd(args[0]), args[1], true, uint32(args[2])
+		a.dirfd, a.path, a.op, a.mode = fd(args[0]), args[1], attrChmod, uint32(args[2])
 		a.nofollow, a.empty = flags&unix.AT_SYMLINK_NOFOLLOW != 0, flags&unix.AT_EMPTY_PATH != 0
+	case "chown", "lchown":
+		a.path, a.op, a.uid, a.gid, a.nofollow = args[0], attrChown, uint32(args[1]), uint32(args[2]), name == "lchown"
+	case "fchown":
+		a.dirfd, a.op, a.uid, a.gid = fd(args[0]), attrChown, uint32(args[1]), uint32(args[2])
+	case "fchownat":
+		flags := uint32(args[4])
+		if flags&^(unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH) != 0 {
+			return a, false
+		}
+		a.dirfd, a.path, a.op, a.uid, a.gid = fd(args[0]), args[1], attrChown, uint32(args[2]), uint32(args[3])
+		a.nofollow, a.empty = flags&unix.AT_SYMLINK_NOFOLLOW != 0, flags&unix.AT_EMPTY_PATH != 0
+	case "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr":
+		if name[0] == 'f' {
+			a.dirfd = fd(args[0])
+		} else {
+			a.path, a.nofollow = args[0], name[0] == 'l'
+		}
+		n, ok := d.Str(args[1])
+		if !ok || !attrXattr(n) {
+			return a, false // not one the supervisor sets: fs.attr's
+		}
+		a.name, a.op = n, attrRemoveXattr
+		if strings.HasSuffix(name, "removexattr") {
+			break
+		}
+		a.op = attrSetXattr
+		size, flags := args[3], args[4]
+		switch {
+		case flags&^uint64(unix.XATTR_CREATE|unix.XATTR_REPLACE) != 0:
+			a.bad = unix.EINVAL
+		case size > xattrSizeMax:
+			a.bad = unix.E2BIG
+		case size > 0:
+			a.value = d.Read(args[2], int(size))
+			if len(a.value) != int(size) {
+				a.bad = unix.EFAULT
+			}
+		default:
+			a.value = []byte{}
+		}
+		a.xflags = int(flags)
 	case "utime":
 		a.path = args[0]
 		if args[1] != 0 {
 			b := d.Read(args[1], 16)
 			if len(b) != 16 {
-				a.badTimes = true
+				a.bad = unix.EFAULT
 				break
 			}
 			at, mt := int64(binary.NativeEndian.Uint64(b)), int64(binary.NativeEndian.Uint64(b[8:]))
@@ -140,14 +221,14 @@ func parseAttr(name string, args [6]uint64, d *decode.Decoder) (attrCall, bool) 
 		if tv != 0 {
 			b := d.Read(tv, 32)
 			if len(b) != 32 {
-				a.badTimes = true
+				a.bad = unix.EFAULT
 				break
 			}
 			var ts [2]unix.Timespec
 			for i := range ts {
 				usec := int64(binary.NativeEndian.Uint64(b[16*i+8:]))
 				if usec < 0 || usec >= 1000000 {
-					a.badTimes = true
+					a.bad = unix.EINVAL
 				}
 				ts[i] = unix.Timespec{Sec: int64(binary.NativeEndian.Uint64(b[16*i:])), Nsec: usec * 1000}
 			}
@@ -163,7 +244,7 @@ func parseAttr(name string, args [6]uint64, d *decode.Decoder) (attrCall, bool) 
 		if args[2] != 0 {
 			b := d.Read(args[2], 32)
 			if len(b) != 32 {
-				a.badTimes = true
+				a.bad = unix.EFAULT
 				break
 			}
 			var ts [2]unix.Timespec
@@ -259,14 +340,15 @@ func (a attrCall) object(pid int, d *decode.Decoder) (int, unix.Errno) {
 	return fd, 0
 }
 
-// attr does a mode or times change for process pid when its file lies
-// beneath the write trees, and reports the errno to answer; ok false
-// means the file is outside them (the call is then denied as usual).
+// attr makes the change a for process pid when its file lies beneath the
+// write trees, and reports the errno to answer; ok false means the file is
+// outside them, or the change is not one the supervisor makes (the call is
+// then denied as usual).
 func (s *attrScope) attr(pid int, a attrCall, d *decode.Decoder, valid func() bool) (errno unix.Errno, ok bool) {
-	if a.badTimes {
-		return unix.EINVAL, true
+	if a.bad != 0 {
+		return a.bad, true
 	}
-	if a.chmod && a.mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
+	if a.op == attrChmod && a.mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
 		return 0, false // set-ID bits are fs.chown's, as the filter says
 	}
 	fd, errno := a.object(pid, d)
@@ -292,6 +374,9 @@ func (s *attrScope) attr(pid int, a attrCall, d *decode.Decoder, valid func() bo
 	if t := st.Mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK || pseudoFS[sfs.Type] {
 		return 0, false // devices and the kernel's files stay out of reach
 	}
+	if a.op == attrChown && (a.uid != ^uint32(0) && a.uid != st.Uid || a.gid != ^uint32(0) && a.gid != st.Gid) {
+		return 0, false // a real change of owner or group: fs.chown's
+	}
 	fsuid, fowner, ok := creds(pid)
 	if !ok {
 		return unix.ESRCH, true
@@ -300,12 +385,25 @@ func (s *attrScope) attr(pid int, a attrCall, d *decode.Decoder, valid func() bo
 		return unix.EPERM, true
 	}
 	self := "/proc/self/fd/" + strconv.Itoa(fd)
-	if a.chmod {
-		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+	symlink := st.Mode&unix.S_IFMT == unix.S_IFLNK
+	switch a.op {
+	case attrChown:
+		return 0, true // nothing to change
+	case attrChmod:
+		if symlink {
 			return unix.EOPNOTSUPP, true
 		}
 		err = unix.Chmod(self, a.mode&0o7777)
-	} else {
+	case attrSetXattr, attrRemoveXattr:
+		if symlink {
+			return unix.EPERM, true // as the kernel answers for user.* (and ACLs) on a symbolic link
+		}
+		if a.op == attrSetXattr {
+			err = unix.Setxattr(self, a.name, a.value, a.xflags)
+		} else {
+			err = unix.Removexattr(self, a.name)
+		}
+	default:
 		var ts []unix.Timespec
 		if a.times != nil {
 			ts = a.times[:]

@@ -37,7 +37,7 @@ const (
 	// Quiet enforces silently: calls outside the policy get the
 	// violation action in the kernel and no denial is reported; a
 	// supervisor runs only for the calls entitle does on the command's
-	// behalf (modes and times beneath the write paths, a new
+	// behalf (modes, times, ACLs and user attributes beneath the write paths, a new
 	// pseudo-terminal's peer).
 	Quiet
 	// Learn lets calls outside the policy run, as Complain does, except

@@ -166,7 +166,7 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 				// a denial.
 				d.Close()
 				if s.every {
-					s.events.emit(&Probe{PID: pid, Comm: readComm(pid), Syscall: name, Call: call, What: "a mode or times change beneath the write paths, made by the supervisor"})
+					s.events.emit(&Probe{PID: pid, Comm: readComm(pid), Syscall: name, Call: call, What: "a change of mode, times, ACL or user attribute beneath the write paths, made by the supervisor"})
 				}
 				seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: n.ID, Error: -int32(errno)})
 				return
