@@ -243,7 +243,7 @@ func needPython(t *testing.T) {
 // checkout, python3 -c, make on a small C project, curl to a loopback
 // server — and refuse what they do not grant.
 func TestPresets(t *testing.T) {
-	for _, p := range []string{"git", "make", "gcc", "curl", "sqlite3"} {
+	for _, p := range []string{"git", "make", "gcc", "curl", "sqlite3", "node", "ps"} {
 		if _, err := exec.LookPath(p); err != nil {
 			testenv.Skipf(t, "%s is not installed (.ci/run installs it)", p)
 		}
@@ -268,9 +268,15 @@ try git-status git status --short
 try python python3 -c 'print(1)'
 try sqlite-read sqlite3 t.db 'select count(*) from t'
 try sqlite-write sqlite3 t.db 'insert into t values(2)'
+try node node -e 'console.log(1)'
+try ps ps aux
 try write touch x
 `)
-		expect(t, r, map[string]string{"git-status": "ok", "python": "ok", "sqlite-read": "ok", "sqlite-write": "fail", "write": "fail"})
+		expect(t, r, map[string]string{"git-status": "ok", "python": "ok", "sqlite-read": "ok", "sqlite-write": "fail",
+			"node": "ok", "ps": "ok", "write": "fail"})
+		if m.name == "explain" && strings.Contains(r.stderr, `refused read_dir on "/sys/`) {
+			t.Errorf("read-only: ps had the system's settings in /sys refused:\n%s", r)
+		}
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-write"}, `
 try make make
 try sqlite-write sqlite3 t.db 'insert into t values(2)'
