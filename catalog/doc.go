@@ -117,7 +117,8 @@
 // code loading from files. Landlock's execute right does not help there
 // (it checks execve only); a noexec mount does (the kernel refuses
 // PROT_EXEC mappings of its files), and --exec limits only what execve
-// starts. SysV shared memory attached with SHM_EXEC is writable and
+// starts (entitle run's supervisor makes memfds non-executable, since a
+// memfd has no path for Landlock to check). SysV shared memory attached with SHM_EXEC is writable and
 // executable: ipc.sysv allows shmat only without SHM_EXEC, mem.jit with it.
 // On i386 the legacy mmap call (old_mmap) takes its arguments in
 // memory, so its PROT_EXEC condition checks a register the kernel ignores;

@@ -366,10 +366,14 @@ func (c *Cmd) Start() (err error) {
 	if layers != nil && !layers.Mount && !layers.Terminals && c.Mode != Complain {
 		ptyRule = ptyPeerRule(c.Policy)
 	}
-	if (attrWrite || ptyRule != nil) && !notify && isDeny(violation) {
+	var memfd []policy.Rule
+	if layers != nil && !layers.Mount && c.Mode != Complain {
+		memfd = memfdRule(c.Policy)
+	}
+	if (attrWrite || ptyRule != nil || memfd != nil) && !notify && isDeny(violation) {
 		// Quiet: a supervisor only for the modes and times beneath the
-		// write paths (attr.go) and new pseudo-terminals (pty.go); every
-		// other call is decided in the kernel as before.
+		// write paths (attr.go), new pseudo-terminals (pty.go) and memfds
+		// (memfd.go); every other call is decided in the kernel as before.
 		notify = true
 		if attrWrite {
 			p.Rules = append(slices.Clone(p.Rules), attrNotifyRules(c.Policy)...)
@@ -377,6 +381,9 @@ func (c *Cmd) Start() (err error) {
 	}
 	if notify && ptyRule != nil {
 		p.Rules = append(slices.Clone(p.Rules), ptyRule...)
+	}
+	if notify && memfd != nil {
+		p.Rules = append(slices.Clone(p.Rules), memfd...)
 	}
 	extra, err := preserved(c.PreserveFDs)
 	if err != nil {
@@ -730,6 +737,7 @@ func (c *Cmd) Start() (err error) {
 			return setupError(err)
 		}
 		c.sup.pty = ptyRule != nil
+		c.sup.memfd = memfd != nil
 		if attrWrite && c.sup != nil {
 			var protected []string
 			for _, pr := range lc.Protected {

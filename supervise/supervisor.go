@@ -39,6 +39,7 @@ type supervisor struct {
 	ruleSeen  map[string]bool
 	attr      *attrScope // modes and times beneath the write paths (attr.go); nil: none
 	pty       bool       // TIOCGPTPEER is the supervisor's (pty.go)
+	memfd     bool       // memfd_create is the supervisor's (memfd.go)
 }
 
 func newSupervisor(fd, initPID int, c *Cmd, violation policy.Action, rep *Report) (*supervisor, error) {
@@ -172,6 +173,10 @@ func (s *supervisor) handle(n *seccomp.Notif) {
 				return
 			}
 		}
+	}
+	if s.memfd && native && s.mode != Complain && s.memfdCreate(n.ID, pid, name, args, d) {
+		d.Close()
+		return
 	}
 	if s.pty && native && s.mode != Complain && s.ptyPeer(n.ID, pid, name, args) {
 		d.Close()
