@@ -277,6 +277,11 @@ try write touch x
 		if m.name == "explain" && strings.Contains(r.stderr, `refused read_dir on "/sys/`) {
 			t.Errorf("read-only: ps had the system's settings in /sys refused:\n%s", r)
 		}
+		// The summary names what to add to the preset, not the preset's
+		// own entitlements.
+		if m.name == "explain" && (!strings.Contains(r.stderr, "to allow them, add --allow ") || strings.Contains(r.stderr, "proc.spawn,")) {
+			t.Errorf("read-only: the summary should name only what to add:\n%s", r)
+		}
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-write"}, `
 try make make
 try sqlite-write sqlite3 t.db 'insert into t values(2)'

@@ -128,6 +128,7 @@ when entitle itself failed (nothing ran), 126 when CMD cannot be executed,
 				return fail(err)
 			}
 			view := newRunView(c.ErrOrStderr(), events, sc.Mode, profPath != "", all, sc.Policy)
+			view.file = polFile != "" || paths.sandbox != ""
 			sc.Events, sc.Every = view.event, view.every()
 			sc.Signals = early
 			if err := sc.Run(); err != nil {

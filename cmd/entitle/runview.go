@@ -76,6 +76,7 @@ type runView struct {
 	enc     *json.Encoder // --events; nil without
 	mode    supervise.Mode
 	profile bool           // the policy is an OCI profile: no --allow to suggest
+	file    bool           // the entitlements come from a policy file or preset: suggest only what to add
 	all     bool           // --all
 	policy  *policy.Policy // for the kill line
 
@@ -290,6 +291,9 @@ func (v *runView) seccompSummary(rep *supervise.Report) []string {
 	if len(rep.Needed) > 0 {
 		if v.profile {
 			parts = append(parts, "entitlements that would allow them: "+strings.Join(rep.Needed, ","))
+		} else if v.file {
+			// --allow adds to the file's entitlements: name only those.
+			parts = append(parts, "to allow them, add --allow "+strings.Join(rep.Needed, ","))
 		} else {
 			parts = append(parts, "to allow them: --allow "+strings.Join(rep.Allow, ","))
 		}
