@@ -44,6 +44,16 @@ func newPresetCmd() *cobra.Command {
 		Short: "List or print the built-in sandboxes (entitle run --sandbox NAME)",
 		Long: `The presets are entitle.yaml files: print one, copy it and extend it
 (extends: NAME) in your own policy file.`,
+		// Without a subcommand: the help; with an unknown word, an error
+		// that points to the subcommand meant (cobra prints the help and
+		// exits 0 for a command that has subcommands and no Run).
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for \"entitle preset\": to print a preset, use: entitle preset show %s", args[0], args[0])
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",

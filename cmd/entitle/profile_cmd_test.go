@@ -156,6 +156,12 @@ func TestDoctorAndPresetCLI(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "did you mean workspace-write") {
 		t.Fatalf("preset show typo: %d %s", code, errOut)
 	}
+	// A preset's name without "show" is an error that says how to print it
+	// (it printed the help and exited 0).
+	code, _, errOut = runCLI(t, "preset", "workspace-write")
+	if code == 0 || !strings.Contains(errOut, "entitle preset show workspace-write") {
+		t.Fatalf("preset NAME: %d %s", code, errOut)
+	}
 }
 
 // TestWriteOutputInPlace: -o onto a device (here a null device made in a
