@@ -243,7 +243,7 @@ func needPython(t *testing.T) {
 // checkout, python3 -c, make on a small C project, curl to a loopback
 // server — and refuse what they do not grant.
 func TestPresets(t *testing.T) {
-	for _, p := range []string{"git", "make", "gcc", "curl", "sqlite3", "node", "ps"} {
+	for _, p := range []string{"git", "make", "gcc", "curl", "sqlite3", "node", "ps", "go"} {
 		if _, err := exec.LookPath(p); err != nil {
 			testenv.Skipf(t, "%s is not installed (.ci/run installs it)", p)
 		}
@@ -285,11 +285,12 @@ try write touch x
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-write"}, `
 try make make
 try sqlite-write sqlite3 t.db 'insert into t values(2)'
+try go-tool go tool compile -V
 try run ./prog
 try tmp sh -c 'echo t > $(mktemp)'
 try net curl -sf http://127.0.0.1:`+port+`/
 `)
-		expect(t, r, map[string]string{"make": "ok", "sqlite-write": "ok", "run": "ok", "tmp": "ok", "net": "fail"})
+		expect(t, r, map[string]string{"make": "ok", "sqlite-write": "ok", "go-tool": "ok", "run": "ok", "tmp": "ok", "net": "fail"})
 		r = shell(t, root, m, ws, []string{"--sandbox", "workspace-net", "--connect", port}, `
 try net-allowed curl -sf http://127.0.0.1:`+port+`/
 `)
