@@ -78,11 +78,6 @@ func (s *supervisor) memfdCreate(id uint64, pid int, name string, args [6]uint64
 	if !seccomp.NotifIDValid(s.fd, id) {
 		return true // gone: nothing to answer
 	}
-	if _, err := seccomp.NotifAddFDSend(s.fd, id, fd, flags&unix.MFD_CLOEXEC != 0); err != nil {
-		if e, ok := err.(unix.Errno); ok && e == unix.ENOENT {
-			return true // the call is gone
-		}
-		return answer(unix.EMFILE)
-	}
+	s.sendFD(id, fd, flags&unix.MFD_CLOEXEC != 0)
 	return true
 }

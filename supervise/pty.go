@@ -77,11 +77,18 @@ func (s *supervisor) ptyPeer(id uint64, pid int, name string, args [6]uint64) bo
 		return answer(errno)
 	}
 	defer unix.Close(int(peer))
-	if _, err := seccomp.NotifAddFDSend(s.fd, id, int(peer), flags&unix.O_CLOEXEC != 0); err != nil {
-		if e, ok := err.(unix.Errno); ok && e == unix.ENOENT {
-			return true // the call is gone
-		}
-		return answer(unix.EMFILE)
-	}
+	s.sendFD(id, int(peer), flags&unix.O_CLOEXEC != 0)
 	return true
+}
+
+// sendFD answers notification id with a copy of the supervisor's
+// descriptor fd, installed in the calling process as the call's result
+// (SECCOMP_ADDFD_FLAG_SEND), or with EMFILE when it cannot be installed.
+func (s *supervisor) sendFD(id uint64, fd int, cloexec bool) {
+	if _, err := seccomp.NotifAddFDSend(s.fd, id, fd, cloexec); err != nil {
+		if e, ok := err.(unix.Errno); ok && e == unix.ENOENT {
+			return // the call is gone
+		}
+		seccomp.NotifRespond(s.fd, &seccomp.NotifResp{ID: id, Error: -int32(unix.EMFILE)})
+	}
 }
