@@ -54,7 +54,7 @@ func (r *Request) Implied() []string { return r.Scope().Implied() }
 // from /sys: the CPU, NUMA node and cgroup limits (ps, libnuma, the JVM),
 // and the huge page settings (every Go program reads
 // transparent_hugepage/hpage_pmd_size as it starts; glibc and the JVM read
-// the mode).
+// the mode, the JVM the huge page sizes).
 var StartupPaths = []string{
 	"/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/local/lib",
 	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
@@ -62,7 +62,7 @@ var StartupPaths = []string{
 	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf", "/etc/resolv.conf",
 	"/etc/gai.conf", "/etc/services", "/etc/protocols", "/etc/ssl/certs", "/usr/share/ca-certificates",
 	"/usr/share/terminfo", "/etc/terminfo", "/usr/lib/terminfo",
-	"/proc", "/sys/devices/system/cpu", "/sys/devices/system/node", "/sys/fs/cgroup", "/sys/kernel/mm/transparent_hugepage",
+	"/proc", "/sys/devices/system/cpu", "/sys/devices/system/node", "/sys/fs/cgroup", "/sys/kernel/mm/transparent_hugepage", "/sys/kernel/mm/hugepages",
 }
 
 // Apply scopes layers to r's ports and returns the Config fields for its
