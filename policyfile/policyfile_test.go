@@ -222,7 +222,7 @@ func TestPathsPortsExtends(t *testing.T) {
 	for _, c := range []struct {
 		got  []string
 		want string
-	}{{r.Read, "~/src"}, {r.Read, "."}, {r.Write, "$TMPDIR"}, {r.Exec, "/opt/tool"}, {r.Exec, "/usr/bin"}, {r.Entitlements, "net.dns"}, {r.Entitlements, "proc.spawn"}} {
+	}{{r.Read, "~/src"}, {r.Read, "."}, {r.Write, "$TMPDIR"}, {r.Exec, "/opt/tool"}, {r.Exec, "/usr"}, {r.Entitlements, "net.dns"}, {r.Entitlements, "proc.spawn"}} {
 		if !slices.Contains(c.got, c.want) {
 			t.Errorf("no %q in %q", c.want, c.got)
 		}
