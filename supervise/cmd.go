@@ -37,8 +37,8 @@ const (
 	// Quiet enforces silently: calls outside the policy get the
 	// violation action in the kernel and no denial is reported; a
 	// supervisor runs only for the calls entitle does on the command's
-	// behalf (modes, times, ACLs and user attributes beneath the write paths, a new
-	// pseudo-terminal's peer).
+	// behalf (modes, times, ACLs and user attributes beneath the write
+	// paths, a new pseudo-terminal's peer, memfds).
 	Quiet
 	// Learn lets calls outside the policy run, as Complain does, except
 	// what a learned policy must never allow: the never-grantable set (and
