@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -543,6 +544,18 @@ func (m *module) readFuncs(ef *elf.File) error {
 		addrs = append(addrs, a)
 	}
 	sort.Slice(addrs, func(i, j int) bool { return addrs[i] < addrs[j] })
+	// Data the symbol table places in executable sections (OpenSSL's
+	// precomputed tables in .text, ...) ends the function before it: its
+	// bytes decoded as instructions would be calls no code makes.
+	var textObjs []uint64
+	for _, o := range append(slices.Clone(m.dataObjs), m.objSyms...) {
+		for _, t := range m.text {
+			if o.start >= t.addr && o.start-t.addr < uint64(len(t.data)) {
+				textObjs = append(textObjs, o.start)
+			}
+		}
+	}
+	slices.Sort(textObjs)
 	m.funcs = make([]fn, 0, len(addrs))
 	lastName := ""
 	var lastAddr uint64
@@ -555,6 +568,9 @@ func (m *module) readFuncs(ef *elf.File) error {
 		}
 		if i+1 < len(addrs) && addrs[i+1] < end {
 			end = addrs[i+1]
+		}
+		if j, _ := slices.BinarySearch(textObjs, a+1); j < len(textObjs) && textObjs[j] < end {
+			end = textObjs[j]
 		}
 		name := starts[a]
 		if name == "" {

@@ -172,3 +172,39 @@ func TestStdoutCharDevice(t *testing.T) {
 	}
 	checkRecall(t, "wc>/dev/null", staticSet(t, New(Options{CacheDir: "off"}), prog, tr), tr)
 }
+
+// TestDataInText: a table the symbol table places in an executable
+// section (OpenSSL's precomputed curves are in .text: node's
+// ecp_nistz256_precomputed held the bytes of int $0x80) is data, not part
+// of the function before it: its bytes make no system call and no i386
+// call.
+func TestDataInText(t *testing.T) {
+	needTools(t, "gcc")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "tab.c")
+	os.WriteFile(src, []byte(`__asm__(
+	".text\n"
+	".globl before\n.type before,@function\nbefore:\n\tret\n.size before,1\n"
+	".globl table\n.type table,@object\n"
+	"table:\n\t.byte 0xb8,0xa9,0,0,0,0x0f,0x05,0xb8,0x01,0,0,0,0xcd,0x80\n.size table,14\n"
+	".previous\n");
+extern void before(void);
+int main(void) { before(); return 0; }
+`), 0o644)
+	bin := filepath.Join(dir, "tab")
+	if out, err := exec.Command("gcc", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	r, err := New(Options{CacheDir: "off"}).Scan(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reportNames(r)["reboot"] {
+		t.Errorf("the table's bytes were read as a reboot call:\n%s", explainSites(r, "reboot"))
+	}
+	for _, l := range r.Limits {
+		if l.Kind == "i386" {
+			t.Errorf("the table's bytes were read as an i386 call: %s", l.Detail)
+		}
+	}
+}

@@ -603,10 +603,12 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 	ents := map[string]bool{}
 	var unresolved []Unresolved
 	i386 := map[string]bool{}
+	var i386Sites []string // where, for the limit's detail
 	addr := func(a uint64) string { return fmt.Sprintf("%#x", a) }
 	for _, r := range refs {
 		s := r.s
 		if s.abi32 {
+			i386Sites = append(i386Sites, r.fname+" ("+r.module+" "+addr(s.pc)+")")
 			if s.nr.kind == vConst {
 				for _, x := range s.nr.consts() {
 					if n, ok := syscalls.X86.SyscallName(uint32(x)); ok {
@@ -705,7 +707,13 @@ func (sc *Scanner) report(rep *Report, m *module, refs []siteRef) {
 	})
 	rep.Unresolved = append(rep.Unresolved, dedupUnresolved(unresolved)...)
 	if len(i386) > 0 {
-		rep.Limits = append(rep.Limits, Limit{Kind: "i386", Detail: "makes i386 system calls (int $0x80: " + strings.Join(slices.Sorted(maps.Keys(i386)), ", ") + "); entitlement policies kill foreign-architecture calls"})
+		slices.Sort(i386Sites)
+		i386Sites = slices.Compact(i386Sites)
+		where := strings.Join(i386Sites[:min(len(i386Sites), 3)], ", ")
+		if len(i386Sites) > 3 {
+			where += fmt.Sprintf(" and %d more", len(i386Sites)-3)
+		}
+		rep.Limits = append(rep.Limits, Limit{Kind: "i386", Detail: "makes i386 system calls (int $0x80: " + strings.Join(slices.Sorted(maps.Keys(i386)), ", ") + ", in " + where + "); entitlement policies kill foreign-architecture calls"})
 	}
 }
 
