@@ -3,6 +3,7 @@
 package compiler
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/entitle-dev/entitle/internal/testenv"
 	"github.com/entitle-dev/entitle/policy"
 	"github.com/entitle-dev/entitle/profile"
+	"github.com/entitle-dev/entitle/sim"
 	"github.com/entitle-dev/entitle/syscalls"
 )
 
@@ -179,6 +181,79 @@ func TestLibseccompGeneratedOCI(t *testing.T) {
 				}
 				t.Logf("%d decisions compared, %d differ by libseccomp's own defect; excepted: %s", total, defects, strings.Join(keys(exc), "; "))
 			})
+		}
+	}
+}
+
+// TestLibseccompOverlapOrder: two rules of one call with different actions
+// that test different arguments overlap, and libseccomp decides the
+// overlap by the order its tree tests arguments, not by the actions: with
+// errno on argument 0 and allow on argument 1 it allows a call matching
+// both, in either order of the rules. profile.Parse therefore refuses such
+// a profile (reading the more restrictive action made entitle check
+// --subset prove profiles no looser than runc loads them); read leniently,
+// it takes the more restrictive action, and this test pins that libseccomp
+// does not.
+func TestLibseccompOverlapOrder(t *testing.T) {
+	rule := func(act string, arg int) string {
+		r := `{"names":["personality"],"action":"` + act + `"`
+		if act == "SCMP_ACT_ERRNO" {
+			r += `,"errnoRet":13`
+		}
+		return r + fmt.Sprintf(`,"args":[{"index":%d,"value":%d,"op":"SCMP_CMP_EQ"}]}`, arg, arg+1)
+	}
+	for _, order := range [][]string{{rule("SCMP_ACT_ERRNO", 0), rule("SCMP_ACT_ALLOW", 1)}, {rule("SCMP_ACT_ALLOW", 1), rule("SCMP_ACT_ERRNO", 0)}} {
+		j := []byte(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[` + strings.Join(order, ",") + `]}`)
+		opts := profile.Options{HostArch: syscalls.X86_64, Arches: []*syscalls.Arch{syscalls.X86_64}}
+		if _, err := profile.Parse(j, opts); err == nil || !strings.Contains(err.Error(), "contradicts") {
+			t.Errorf("Parse: %v, want the overlap refused", err)
+		}
+		raw, err := profile.RuncRules(j, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, _ := libseccompCompile(t, raw.Policy, 2)
+		nr, _ := syscalls.X86_64.Number("personality")
+		ret, _, err := sim.Run(theirs, sim.Data{Nr: nr, Arch: syscalls.X86_64.AuditArch(), Args: [6]uint64{1, 2}}, binary.LittleEndian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if policy.FromRet(ret) != policy.Allow {
+			t.Errorf("libseccomp decides personality(1, 2) %s: if it applies the errno now, Parse's refusal can become the more restrictive reading", sim.RetString(ret))
+		}
+	}
+}
+
+// TestLibseccompMultiplexer: a profile listing x86 with argument rules for
+// multiplexed calls (socket, setsockopt, shmat) decides socketcall and ipc
+// as libseccomp's rewriting of those rules does, as profile.Parse reads it
+// (the rule for socket becomes socketcall(SYS_SOCKET, ...) with socket's
+// conditions on socketcall's other arguments).
+func TestLibseccompMultiplexer(t *testing.T) {
+	j := []byte(`{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[
+{"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967295,"valueTwo":2,"op":"SCMP_CMP_MASKED_EQ"},{"index":1,"value":15,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"},{"index":2,"value":0,"op":"SCMP_CMP_EQ"}]},
+{"names":["setsockopt"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":1,"op":"SCMP_CMP_EQ"}]},
+{"names":["shmat"],"action":"SCMP_ACT_ALLOW","args":[{"index":2,"value":32768,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},
+{"names":["recvmsg","shmdt"],"action":"SCMP_ACT_ALLOW"}]}`)
+	n, exc := compareProfileJSON(t, j, profile.Options{})
+	t.Logf("%d decisions equal; excepted: %s", n, strings.Join(keys(exc), "; "))
+	p, err := profile.Parse(j, profile.Options{HostArch: syscalls.X86_64, Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.X86}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := syscalls.X86.Number("socketcall")
+	for _, c := range []struct {
+		args [6]uint64
+		want policy.Action
+	}{
+		{[6]uint64{1, 0x1001, 0}, policy.Allow}, // any family in memory
+		{[6]uint64{1, 0x1000, 0}, policy.Errno(1)},
+		{[6]uint64{14, 0, 0}, policy.Errno(1)},
+		{[6]uint64{14, 1, 0}, policy.Allow},
+		{[6]uint64{17, 0, 0}, policy.Allow},
+	} {
+		if got := p.Evaluate(syscalls.X86.AuditArch(), sc, c.args); got != c.want {
+			t.Errorf("socketcall%x: %v, want %v", c.args[:3], got, c.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"errors"
+	"fmt"
 	"github.com/entitle-dev/entitle/internal/linux"
 	"slices"
 	"sort"
@@ -173,6 +174,67 @@ type Container struct {
 	// repeats the default) but which sets runc's ENOSYS boundary at the
 	// top of the syscall table (see ForContainer).
 	Denied []string
+	// Multiplexed lists the multiplexers (socketcall, ipc) answered with
+	// MultiplexerAction because a listed architecture has them (i386,
+	// ppc64le, s390x): see denyMultiplexers.
+	Multiplexed []string
+}
+
+// Multiplexers are the system calls through which the old 32-bit ABIs
+// (i386, ppc, s390) reach the socket and System V IPC calls, the call and
+// its arguments passed as a number and a pointer to memory.
+var Multiplexers = []string{"socketcall", "ipc"}
+
+// MultiplexerAction is what a container profile answers the Multiplexers
+// with: ENOSYS, as a kernel without them does (C libraries use the direct
+// calls since Linux 4.3). It is not the default action because runc and
+// crun skip a rule that repeats the default.
+var MultiplexerAction = policy.Errno(linux.ENOSYS)
+
+// denyMultiplexers adds, for each of the Multiplexers that an architecture
+// of p has and no rule of p names, a rule answering it with
+// MultiplexerAction (or EPERM when that is p's default), and returns their
+// names.
+//
+// libseccomp, which runc and crun hand the profile to, rewrites every rule
+// for a multiplexed call (socket, connect, sendto, setsockopt, shmat, ...)
+// on i386, ppc64 and s390x into a second rule for the multiplexer: its
+// argument 0 becomes the subcall number and its other conditions stay on
+// the same argument indexes, where the multiplexer has the pointer to the
+// real arguments and unused registers. So with x86 listed, a profile that
+// allows socket only for AF_INET, SOCK_STREAM lets socketcall(SYS_SOCKET,
+// args) create a socket of any family, whenever the pointer's low bits
+// happen to equal SOCK_STREAM — the caller chooses them. entitle's policy
+// never allows the multiplexers (their arguments are in memory); an
+// unconditional rule for them is the only way to keep libseccomp's rewritten
+// rules from deciding, since libseccomp lets a rule without conditions
+// decide its call for every argument.
+func denyMultiplexers(p *policy.Policy) ([]string, error) {
+	act := MultiplexerAction
+	if p.DefaultAction == act {
+		act = policy.Errno(linux.EPERM)
+	}
+	var out []string
+	for _, m := range Multiplexers {
+		if !knownOn(p, m) {
+			continue
+		}
+		named := false
+		for _, r := range p.Rules {
+			if r.Syscall != m {
+				continue
+			}
+			if len(r.Conds) > 0 {
+				return nil, fmt.Errorf("rule %s: a container profile cannot carry argument rules for %s: libseccomp adds to them the rules of the calls %s multiplexes, with their conditions on the wrong arguments; allow or deny %s whatever its arguments", r, m, m, m)
+			}
+			named = true
+		}
+		if !named {
+			p.Rules = append(p.Rules, policy.Rule{Syscall: m, Action: act})
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // ForContainer rewrites p for a container runtime: it adds the
@@ -189,6 +251,12 @@ type Container struct {
 // boundary at the top of the table. crun 1.8 has no such boundary and
 // answers every number the profile does not allow with the default
 // action.
+//
+// On architectures with the socketcall and ipc multiplexers (x86, ppc64le,
+// s390x) the profile answers them with MultiplexerAction whatever their
+// arguments (Container.Multiplexed): libseccomp would otherwise turn every
+// argument rule for a socket or IPC call into a multiplexer rule testing the
+// wrong arguments (see denyMultiplexers).
 //
 // Podman's profile instead uses ENOSYS as the default and lists every
 // known call as EPERM; entitle does not, because then a call whose
@@ -210,10 +278,14 @@ func ForContainerWith(p *policy.Policy, opts Options) (*Container, error) {
 	if err != nil {
 		return nil, err
 	}
+	muxed, err := denyMultiplexers(q)
+	if err != nil {
+		return nil, err
+	}
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Container{Policy: q, Runtime: added}
+	c := &Container{Policy: q, Runtime: added, Multiplexed: muxed}
 	mentioned := map[string]bool{}
 	for _, r := range q.Rules {
 		mentioned[r.Syscall] = true

@@ -412,3 +412,74 @@ func TestSystemdLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiplexers: with an architecture that has socketcall and ipc, the
+// container profile answers them itself (libseccomp would otherwise add
+// rules for them from the socket and IPC rules, with those rules'
+// conditions on the multiplexer's pointer and unused registers; see
+// cmd/entitle's TestRuntimesMultiplexer); without one, nothing is added.
+func TestMultiplexers(t *testing.T) {
+	for _, tc := range []struct {
+		ents   []string
+		arches []*syscalls.Arch
+		want   []string
+	}{
+		{[]string{"net.client"}, []*syscalls.Arch{syscalls.X86_64}, nil},
+		{[]string{"net.client"}, []*syscalls.Arch{syscalls.AARCH64, syscalls.ARM}, nil},
+		{[]string{"net.client"}, []*syscalls.Arch{syscalls.X86_64, syscalls.X86}, Multiplexers},
+		// ipc.sysv allows ipc itself, whatever its arguments: kept.
+		{[]string{"net.client", "ipc.sysv"}, []*syscalls.Arch{syscalls.X86}, []string{"socketcall"}},
+	} {
+		lib, err := catalog.Build(catalog.Request{Entitlements: tc.ents, Arches: tc.arches})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ForContainer(lib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(c.Multiplexed, tc.want) {
+			t.Errorf("%v: multiplexed %v, want %v", tc.arches, c.Multiplexed, tc.want)
+		}
+		for _, m := range tc.want {
+			for _, a := range tc.arches {
+				nr, ok := a.Number(m)
+				if !ok {
+					continue
+				}
+				for _, args := range [][6]uint64{{1, 0x1001}, {11, 0, 0, 0x20000000}, {21}} {
+					if got := c.Policy.Evaluate(a.AuditArch(), nr, args); got != MultiplexerAction {
+						t.Errorf("%s %s%x: %v, want %v", a.Name(), m, args, got, MultiplexerAction)
+					}
+				}
+			}
+			if slices.Contains(c.Denied, m) {
+				t.Errorf("%s is both answered and in Denied", m)
+			}
+		}
+	}
+	// A rule of the source for a multiplexer with conditions cannot be
+	// written: refused, not silently overridden.
+	lib, err := catalog.Build(catalog.Request{Entitlements: []string{"net.client"}, Arches: []*syscalls.Arch{syscalls.X86_64, syscalls.X86},
+		Extra: []policy.Rule{{Syscall: "socketcall", Action: policy.Allow, Conds: []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: 1}}}}})
+	if err != nil {
+		t.Skipf("the catalog refuses the extra rule itself: %v", err)
+	}
+	if _, err := ForContainer(lib); err == nil || !strings.Contains(err.Error(), "socketcall") {
+		t.Errorf("conditional socketcall rule: %v, want an error", err)
+	}
+	// With ENOSYS as the default, the multiplexers get EPERM: a rule
+	// repeating the default is skipped by runc.
+	lib, err = catalog.Build(catalog.Request{Entitlements: []string{"net.client"}, Arches: []*syscalls.Arch{syscalls.X86}, Violation: policy.Errno(linux.ENOSYS)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ForContainer(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, _ := syscalls.X86.Number("socketcall")
+	if got := c.Policy.Evaluate(syscalls.X86.AuditArch(), nr, [6]uint64{1}); got != policy.Errno(linux.EPERM) {
+		t.Errorf("default ENOSYS: socketcall %v, want errno(EPERM)", got)
+	}
+}

@@ -40,6 +40,7 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 	}
 	drop := make([]bool, len(rules))
 	bySyscall := map[string][]int{} // kept rules so far, in order
+	var overlaps [][2]int           // rules whose conditions overlap, with different actions
 	for i, r := range rules {
 		kept := bySyscall[r.Syscall]
 		// An earlier rule without conditions decides everything.
@@ -79,7 +80,7 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 				drop[i] = true
 				opts.warn(where(i), "dropped: same conditions as %s with another action; libseccomp refuses it (runc fails), --lenient keeps the first", where(k))
 			case overlap(kc, rc):
-				opts.warn(where(i), "contradicts %s: both can match the same call (%v vs %v); libseccomp's answer then depends on the order its decision tree tests arguments, entitle applies the more restrictive action", where(k), r.Action, rules[k].Action)
+				overlaps = append(overlaps, [2]int{i, k})
 			}
 			if drop[i] {
 				break
@@ -88,6 +89,19 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 		if !drop[i] {
 			bySyscall[r.Syscall] = append(bySyscall[r.Syscall], i)
 		}
+	}
+	// Overlaps between rules that both stay (a later rule without
+	// conditions replaces them).
+	for _, o := range overlaps {
+		i, k := o[0], o[1]
+		if drop[i] || drop[k] {
+			continue
+		}
+		if !opts.Lenient || opts.RefuseOverlaps {
+			return nil, fmt.Errorf("%s: %v contradicts %s (%v): their conditions overlap (both can match the same call), and libseccomp decides the overlap by the order its decision tree tests arguments, which can let the less restrictive rule win (with errno on argument 0 and allow on argument 1, libseccomp allows a call that matches both); entitle cannot tell what runc loads, so it does not guess: make the two rules' conditions disjoint (or read leniently, --lenient, to take the more restrictive action, as entitle compile then does)",
+				where(i), rules[i], where(k), rules[k])
+		}
+		opts.warn(where(i), "contradicts %s: both can match the same call (%v vs %v); libseccomp's answer then depends on the order its decision tree tests arguments, entitle applies the more restrictive action", where(k), rules[i].Action, rules[k].Action)
 	}
 	out := rules[:0:0]
 	for i, r := range rules {

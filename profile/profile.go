@@ -47,6 +47,13 @@ type Options struct {
 	// instead of failing. Without it such profiles are errors, because
 	// each of them makes the filter weaker than the profile reads.
 	Lenient bool
+	// RefuseOverlaps makes two rules of one call with different actions
+	// whose conditions overlap on different arguments an error even when
+	// Lenient. libseccomp decides such an overlap by the order its decision
+	// tree tests arguments, sometimes for the less restrictive rule; Lenient
+	// reading takes the more restrictive one, which a proof that a profile is
+	// no looser than another (entitle check --subset) must not assume.
+	RefuseOverlaps bool
 	// Warn, when set, receives what Parse resolved the way libseccomp does
 	// but the profile's author probably did not mean (rules that never
 	// apply, contradictions, masked comparisons with bits outside the
@@ -412,10 +419,63 @@ func convertEntry(e entry, def policy.Action, arches []*syscalls.Arch, opts *Opt
 	var rules []policy.Rule
 	for _, n := range names {
 		for _, cs := range alts {
+			if m, ok := multiplexed[n]; ok && knownOnAny(arches, m.mux) {
+				rules = append(rules, muxRule(m, act, cs))
+			}
 			rules = append(rules, policy.Rule{Syscall: n, Action: act, Conds: append([]policy.Cond(nil), cs...)})
 		}
 	}
 	return rules, nil
+}
+
+// subcall is a call an old 32-bit ABI also reaches through a multiplexer:
+// socketcall(sub, args) or ipc(sub, ...).
+type subcall struct {
+	mux string
+	sub uint64
+}
+
+// multiplexed are the calls libseccomp rewrites on i386, ppc64 and s390x
+// (the architectures with socketcall and ipc), with their subcall numbers
+// (SYS_SOCKET..., SEMOP...; libseccomp's pseudo-syscall numbers modulo 100).
+var multiplexed = map[string]subcall{
+	"socket": {"socketcall", 1}, "bind": {"socketcall", 2}, "connect": {"socketcall", 3},
+	"listen": {"socketcall", 4}, "accept": {"socketcall", 5}, "getsockname": {"socketcall", 6},
+	"getpeername": {"socketcall", 7}, "socketpair": {"socketcall", 8}, "send": {"socketcall", 9},
+	"recv": {"socketcall", 10}, "sendto": {"socketcall", 11}, "recvfrom": {"socketcall", 12},
+	"shutdown": {"socketcall", 13}, "setsockopt": {"socketcall", 14}, "getsockopt": {"socketcall", 15},
+	"sendmsg": {"socketcall", 16}, "recvmsg": {"socketcall", 17}, "accept4": {"socketcall", 18},
+	"recvmmsg": {"socketcall", 19}, "sendmmsg": {"socketcall", 20},
+	"semop": {"ipc", 1}, "semget": {"ipc", 2}, "semctl": {"ipc", 3}, "semtimedop": {"ipc", 4},
+	"msgsnd": {"ipc", 11}, "msgrcv": {"ipc", 12}, "msgget": {"ipc", 13}, "msgctl": {"ipc", 14},
+	"shmat": {"ipc", 21}, "shmdt": {"ipc", 22}, "shmget": {"ipc", 23}, "shmctl": {"ipc", 24},
+}
+
+// muxRule is the rule libseccomp adds, beside a rule for a multiplexed
+// call, for its multiplexer (before it, in the same transaction): argument
+// 0 is the subcall number, and the rule's other conditions stay on their
+// argument indexes, which the multiplexer does not use as the call does
+// (socketcall's argument 1 points to the call's arguments; its others are
+// unused registers the caller sets). A profile that allows socket only
+// for some families therefore allows socketcall(SYS_SOCKET, ...) for every
+// family on these architectures, whenever the pointer and registers match.
+func muxRule(m subcall, act policy.Action, conds []policy.Cond) policy.Rule {
+	out := []policy.Cond{{Arg: 0, Op: policy.OpEQ, Value: m.sub}}
+	for _, c := range conds {
+		if c.Arg != 0 {
+			out = append(out, c)
+		}
+	}
+	return policy.Rule{Syscall: m.mux, Action: act, Conds: out}
+}
+
+func knownOnAny(arches []*syscalls.Arch, name string) bool {
+	for _, a := range arches {
+		if _, ok := a.Number(name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // convertArg converts one condition.

@@ -178,15 +178,34 @@ func TestLibseccompMerging(t *testing.T) {
 			t.Errorf("lenient: %v, want the first rule's allow", got)
 		}
 	}
-	// Overlapping rules on different arguments: warned.
-	var warns []string
-	o := x64
-	o.Warn = func(w Warning) { warns = append(warns, w.String()) }
-	if _, err := Parse([]byte(prof(rule(A, eq(0, 1)), rule(E, eq(1, 2)))), o); err != nil {
-		t.Fatal(err)
-	}
-	if len(warns) != 1 || !strings.Contains(warns[0], "contradicts syscalls[0]") {
-		t.Errorf("warnings %q", warns)
+	// Overlapping rules on different arguments: libseccomp decides the
+	// overlap by its tree's order (errno on argument 0 and allow on
+	// argument 1 allow setns(1, 2); compiler's TestLibseccompOverlapOrder):
+	// an error naming both rules; read leniently, warned and the more
+	// restrictive applied, unless RefuseOverlaps.
+	for _, j := range []string{prof(rule(A, eq(0, 1)), rule(E, eq(1, 2))), prof(rule(E, eq(0, 1)), rule(A, eq(1, 2)))} {
+		_, err := Parse([]byte(j), x64)
+		if err == nil || !strings.Contains(err.Error(), "syscalls[1] (setns)") || !strings.Contains(err.Error(), "contradicts syscalls[0] (setns)") || !strings.Contains(err.Error(), "disjoint") {
+			t.Errorf("overlap: got %v, want an error naming both rules", err)
+		}
+		var warns []string
+		o := x64
+		o.Lenient = true
+		o.Warn = func(w Warning) { warns = append(warns, w.String()) }
+		p, err := Parse([]byte(j), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warns) != 1 || !strings.Contains(warns[0], "contradicts syscalls[0]") {
+			t.Errorf("warnings %q", warns)
+		}
+		if got := decide(p.Policy, "setns", 1, 2); got != policy.Errno(1) {
+			t.Errorf("lenient overlap: %v, want the more restrictive errno(EPERM)", got)
+		}
+		o.RefuseOverlaps = true
+		if _, err := Parse([]byte(j), o); err == nil || !strings.Contains(err.Error(), "contradicts") {
+			t.Errorf("lenient with RefuseOverlaps: got %v, want the error", err)
+		}
 	}
 }
 

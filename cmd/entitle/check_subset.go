@@ -24,7 +24,12 @@ func runCheckSubset(cmd *cobra.Command, of *operandFlags, baseline, profile stri
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
-	p, err := of.load(profile, cmd.ErrOrStderr())
+	// The profile is read as no looser than runc loads it: an overlap
+	// libseccomp may decide for the less restrictive rule is an error,
+	// even with --lenient (which reads it as the more restrictive).
+	po := *of
+	po.refuseOverlaps = true
+	p, err := po.load(profile, cmd.ErrOrStderr())
 	if err != nil {
 		return err
 	}

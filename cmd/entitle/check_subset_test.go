@@ -81,3 +81,60 @@ func TestLintCLI(t *testing.T) {
 		t.Errorf("generated: %d\n%s", code, out)
 	}
 }
+
+// TestCheckSubsetMultiplexer: with x86 listed, runc's libseccomp turns a
+// rule for socket into one for i386's socketcall (SYS_SOCKET in argument
+// 0, the other conditions left on the pointer and unused registers), so a
+// profile that allows socket only for AF_INET lets socketcall create any
+// family. A baseline that answers socketcall itself (as entitle profile
+// now writes) is stricter; check --subset read both without the rewrite
+// and proved the profile within it.
+func TestCheckSubsetMultiplexer(t *testing.T) {
+	const socket = `{"names":["socket"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":4294967295,"valueTwo":2,"op":"SCMP_CMP_MASKED_EQ"},{"index":1,"value":15,"valueTwo":1,"op":"SCMP_CMP_MASKED_EQ"}]}`
+	head := `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[`
+	base := writeFile(t, "base.json", head+socket+`,{"names":["socketcall"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}`)
+	prof := writeFile(t, "profile.json", head+socket+`]}`)
+	code, out := checkSubset(t, base, prof)
+	if code != 1 || !strings.Contains(out, "socketcall") {
+		t.Errorf("the profile's socketcall (libseccomp's rewrite of its socket rule) is not reported: %d\n%s", code, out)
+	}
+	// Legitimate use: the same profile is within itself, and within a
+	// baseline that allows socket for every family.
+	if code, out := checkSubset(t, prof, prof); code != 0 {
+		t.Errorf("itself: %d\n%s", code, out)
+	}
+	wide := writeFile(t, "wide.json", head+`{"names":["socket"],"action":"SCMP_ACT_ALLOW"}]}`)
+	if code, out := checkSubset(t, wide, prof); code != 0 {
+		t.Errorf("within socket for every family: %d\n%s", code, out)
+	}
+}
+
+// TestCheckSubsetOverlap: two rules of one call with different actions
+// whose conditions test different arguments overlap, and libseccomp
+// decides the overlap by the order its tree tests arguments: with the
+// errno rule on argument 0 and the allow rule on argument 1 it allows
+// personality(1, 2), although entitle read the errno as winning. check
+// --subset proved such a profile within a baseline that never allows
+// personality(1, 2); now it refuses to read the profile, naming both rules.
+func TestCheckSubsetOverlap(t *testing.T) {
+	head := `{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[`
+	prof := writeFile(t, "profile.json", head+
+		`{"names":["personality"],"action":"SCMP_ACT_ERRNO","errnoRet":13,"args":[{"index":0,"value":1,"op":"SCMP_CMP_EQ"}]},`+
+		`{"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":1,"value":2,"op":"SCMP_CMP_EQ"}]}]}`)
+	base := writeFile(t, "base.json", head+
+		`{"names":["personality"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1,"op":"SCMP_CMP_NE"},{"index":1,"value":2,"op":"SCMP_CMP_EQ"}]}]}`)
+	code, out := checkSubset(t, base, prof)
+	if code == 0 || !strings.Contains(out, "syscalls[1]") || !strings.Contains(out, "syscalls[0]") || !strings.Contains(out, "overlap") {
+		t.Errorf("an overlap libseccomp may decide either way was proved within the baseline: %d\n%s", code, out)
+	}
+	// --lenient reads the overlap as the more restrictive rule, which a
+	// proof must not assume: still refused.
+	code, out2, errOut := runCLI(t, "check", "--lenient", "--subset", base, prof)
+	if code == 0 || !strings.Contains(out2+errOut, "overlap") {
+		t.Errorf("--lenient: proved within: %d\n%s%s", code, out2, errOut)
+	}
+	// The baseline itself (no overlap) is within itself.
+	if code, out := checkSubset(t, base, base); code != 0 {
+		t.Errorf("baseline within itself: %d\n%s", code, out)
+	}
+}

@@ -29,6 +29,10 @@ import (
 type operandFlags struct {
 	pf  profileFlags
 	nnp bool
+	// refuseOverlaps refuses a profile whose overlapping rules libseccomp
+	// may decide either way, even with --lenient (the operand check
+	// --subset proves no looser).
+	refuseOverlaps bool
 }
 
 func (of *operandFlags) register(cmd *cobra.Command) {
@@ -41,6 +45,7 @@ func (of *operandFlags) load(arg string, warn io.Writer) (*policy.Policy, error)
 	if err != nil {
 		return nil, err
 	}
+	opts.RefuseOverlaps = of.refuseOverlaps
 	isFile := false
 	if st, err := os.Stat(arg); err == nil && !st.IsDir() {
 		isFile = true

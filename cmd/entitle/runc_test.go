@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -35,6 +36,7 @@ type container struct {
 	seccomp []byte // OCI JSON
 	nnp     bool   // process.noNewPrivileges
 	uid     int
+	bins    []string // static programs copied into /bin of a root file system of its own
 }
 
 var (
@@ -96,6 +98,22 @@ func busyboxRootfs(t *testing.T) string {
 func (c container) bundle(t *testing.T) string {
 	t.Helper()
 	root := busyboxRootfs(t)
+	if len(c.bins) > 0 {
+		own := filepath.Join(t.TempDir(), "rootfs")
+		if out, err := exec.Command("cp", "-a", root, own).CombinedOutput(); err != nil {
+			t.Fatalf("cp -a %s %s: %v\n%s", root, own, err, out)
+		}
+		for _, b := range c.bins {
+			data, err := os.ReadFile(b)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(own, "bin", filepath.Base(b)), data, 0o755)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		root = own
+	}
 	var seccomp any
 	if err := json.Unmarshal(c.seccomp, &seccomp); err != nil {
 		t.Fatal(err)
@@ -366,6 +384,69 @@ func TestRuntimesNonRootUser(t *testing.T) {
 			c := container{script: `echo started; echo x > /tmp/g; echo create_rc=$?`, seccomp: entitleProfile(t, false, "base"), uid: 1000}
 			out, err := c.run(t, rt)
 			expect(t, out, err, "started", "can't create /tmp/g: Operation not permitted")
+		})
+	}
+}
+
+// TestRuntimesMultiplexer: a profile written for x86_64 and x86 (i386)
+// keeps socket's argument rules under runc and crun. libseccomp rewrites
+// each rule for socket into one for i386's socketcall multiplexer with
+// argument 0 set to SYS_SOCKET and the other conditions left on arguments
+// 1 and 2, which socketcall does not use as socket's type and protocol (1
+// is the pointer to them): without the rule export adds for the
+// multiplexers, a program whose argument block's address has the low bits
+// of SOCK_STREAM created AF_NETLINK and AF_PACKET sockets under a profile
+// that grants only AF_INET and AF_INET6 (net.client). The direct call and
+// the granted family keep working.
+func TestRuntimesMultiplexer(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("i386 system calls exist on x86_64 only")
+	}
+	if _, err := exec.LookPath("gcc"); err != nil {
+		testenv.Skip(t, "gcc is not installed (.ci/run installs it)")
+	}
+	prog := filepath.Join(t.TempDir(), "socketcall")
+	if out, err := exec.Command("gcc", "-O1", "-Wall", "-static", "-no-pie", "-o", prog, "testdata/socketcall.c").CombinedOutput(); err != nil {
+		testenv.Skipf(t, "gcc -static: %v\n%s (install libc6-dev)", err, out)
+	}
+	code, prof, errOut := runCLI(t, "profile", "--arch", "x86_64,x86", "net.client", "fs.read", "proc.spawn", "proc.exec")
+	if code != 0 {
+		t.Fatalf("entitle profile: %d %s", code, errOut)
+	}
+	const (
+		afUnix, afInet, afNetlink, afPacket = 1, 2, 16, 17
+		sockStream, sockDgram, sockRaw      = 1, 2, 3
+	)
+	script := fmt.Sprintf(`echo netlink $(socketcall %d %d %d)
+echo packet $(socketcall %d %d %d)
+echo unix $(socketcall %d %d %d)
+echo inet-aligned $(socketcall %d %d 0)
+echo inet $(socketcall %d %d %d)
+echo native-inet $(socketcall %d %d native)
+echo native-netlink $(socketcall %d %d native)`,
+		afNetlink, sockRaw, sockStream, afPacket, sockRaw, sockStream, afUnix, sockStream, sockStream,
+		afInet, sockStream, afInet, sockStream, sockStream, afInet, sockStream, afNetlink, sockRaw)
+	for _, rt := range []string{"runc", "crun"} {
+		t.Run(rt, func(t *testing.T) {
+			c := container{script: script, seccomp: []byte(prof), bins: []string{prog}}
+			out, err := c.run(t, rt)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			got := map[string]string{}
+			for _, line := range strings.Split(out, "\n") {
+				if k, v, ok := strings.Cut(line, " "); ok {
+					got[k] = v
+				}
+			}
+			for _, fam := range []string{"netlink", "packet", "unix", "inet-aligned", "inet"} {
+				if got[fam] != "errno 38" {
+					t.Errorf("socketcall (%s): %q, want errno 38 (ENOSYS, as a kernel without the multiplexer)\n%s", fam, got[fam], out)
+				}
+			}
+			if !strings.HasPrefix(got["native-inet"], "fd ") || got["native-netlink"] != "errno 1" {
+				t.Errorf("the direct socket call: want AF_INET granted and AF_NETLINK refused (errno 1):\n%s", out)
+			}
 		})
 	}
 }
