@@ -483,3 +483,50 @@ func TestMultiplexers(t *testing.T) {
 		t.Errorf("default ENOSYS: socketcall %v, want errno(EPERM)", got)
 	}
 }
+
+// TestSystemdDenyList: the deny-list drop-in says which refusals of
+// certain arguments it cannot express (ioctl's TIOCSTI and TIOCLINUX, the
+// MSG_FASTOPEN sends), instead of dropping them silently: it allowed a
+// service in deny-list mode to push input into its terminal (TIOCSTI)
+// while entitle's own filter refuses it. It answers denied calls with the
+// violation action (kill as kill, errno(EACCES) as EACCES), not always
+// EPERM.
+func TestSystemdDenyList(t *testing.T) {
+	for _, tc := range []struct {
+		violation policy.Action
+		errno     string // SystemCallErrorNumber=, "" for none
+	}{
+		{policy.Errno(linux.EPERM), "EPERM"},
+		{policy.Errno(linux.EACCES), "EACCES"},
+		{policy.KillProcess, ""},
+	} {
+		p, err := catalog.Build(catalog.Request{Entitlements: []string{"fs.read"}, Mode: catalog.DenyList, Violation: tc.violation})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Systemd(p, "deny-list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(d.Text)
+		for _, want := range []string{"#   ioctl: request == TIOCSTI", "#   ioctl: request == TIOCLINUX", "#   sendto: ", "dev.tty.legacy_tiocsti=0"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%v: the drop-in does not say it loses %q:\n%s", tc.violation, want, text)
+			}
+		}
+		if !slices.Contains(d.Conditional, "ioctl") || !slices.Contains(d.Conditional, "sendto") {
+			t.Errorf("%v: Conditional %v", tc.violation, d.Conditional)
+		}
+		kv, err := ParseDropIn(d.Text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(kv["SystemCallErrorNumber"], " "); got != tc.errno {
+			t.Errorf("%v: SystemCallErrorNumber=%q, want %q", tc.violation, got, tc.errno)
+		}
+		// Whole calls stay denied by name.
+		if filter := strings.Join(kv["SystemCallFilter"], " "); !strings.Contains(filter, "~") || !strings.Contains(filter, "mount") || strings.Contains(filter, "ioctl") {
+			t.Errorf("%v: SystemCallFilter %q", tc.violation, filter)
+		}
+	}
+}

@@ -26,7 +26,10 @@ type DropIn struct {
 	// Conditional are the calls p allows only with certain arguments.
 	// systemd filters by name only, so they are in Allowed with any
 	// arguments; the drop-in's comment lists their rules, and the
-	// directives in Hardening recover part of them.
+	// directives in Hardening recover part of them. In deny-list mode
+	// (p's default allows) they are the calls p denies only with certain
+	// arguments (ioctl TIOCSTI, sendto MSG_FASTOPEN): allowed by the
+	// drop-in with any arguments, their rules listed in its comment.
 	Conditional []string
 	// Omitted are calls p answers with an action other than allow and
 	// other than its default (clone3 and openat2 get ENOSYS so C libraries
@@ -103,20 +106,68 @@ func Systemd(p *policy.Policy, title string) (*DropIn, error) {
 	known := func(s string) bool { return knownOn(p, s) }
 
 	if deny {
-		// Karn's deny-list mode: list what is denied.
+		// Karn's deny-list mode: list what is denied. Its violation
+		// action is the action of most of its refusals (the rest are
+		// fallbacks such as clone3's ENOSYS).
 		var denied []string
+		count := map[policy.Action]int{}
+		var violation policy.Action
+		denyConds := map[string][]policy.Rule{}
 		for _, r := range p.Rules {
-			if r.Action != policy.Allow && len(r.Conds) == 0 && known(r.Syscall) {
+			switch {
+			case r.Action == policy.Allow || !known(r.Syscall):
+			case len(r.Conds) == 0:
 				denied = append(denied, r.Syscall)
+				if count[r.Action]++; count[r.Action] > count[violation] {
+					violation = r.Action
+				}
+			default:
+				denyConds[r.Syscall] = append(denyConds[r.Syscall], r)
 			}
 		}
 		sort.Strings(denied)
 		denied = slices.Compact(denied)
+		for s := range denyConds {
+			if _, found := slices.BinarySearch(denied, s); !found {
+				d.Conditional = append(d.Conditional, s)
+			}
+		}
+		sort.Strings(d.Conditional)
 		d.Allowed = nil
-		w("# Deny-list mode (weaker): everything not listed below is allowed.\n")
+		w("# Deny-list mode (weaker): everything not listed below is allowed, and so is a\n")
+		w("# listed call that systemd's libseccomp does not know (it ignores the name with a\n")
+		w("# warning: check with systemd-analyze verify).\n")
+		if len(d.Conditional) > 0 {
+			// systemd cannot deny by arguments: these refusals are lost,
+			// and the calls are allowed with any arguments.
+			w("# systemd filters system calls by name only. entitle also refuses these calls\n")
+			w("# with certain arguments, which systemd cannot express: they are allowed here.\n")
+			for _, s := range d.Conditional {
+				for _, r := range denyConds[s] {
+					w("#   %s: %s (%s under entitle)\n", s, render.Conds(s, r.Conds), r.Action)
+				}
+			}
+			if slices.Contains(d.Conditional, "ioctl") {
+				w("# For TIOCSTI and TIOCLINUX: give the service no terminal (StandardInput=null, the\n")
+				w("# default) and set the sysctl dev.tty.legacy_tiocsti=0.\n")
+			}
+		}
 		w("[Service]\nNoNewPrivileges=yes\n")
 		writeArches(&b, native, arches)
-		w("SystemCallErrorNumber=EPERM\n")
+		switch violation.Kind {
+		case policy.ActNone: // nothing denied
+			w("SystemCallErrorNumber=EPERM\n")
+		case policy.ActErrno:
+			name := linux.ErrnoName(violation.Data)
+			if name == "" {
+				name = fmt.Sprint(violation.Data)
+			}
+			w("SystemCallErrorNumber=%s\n", name)
+		case policy.ActKillProcess, policy.ActKillThread:
+			w("# No SystemCallErrorNumber=: systemd kills the process (SIGSYS) on a denied call.\n")
+		default:
+			return nil, fmt.Errorf("violation action %s has no systemd equivalent: use errno or kill", violation)
+		}
 		writeList(&b, "SystemCallFilter=~", denied)
 		d.Text = b.Bytes()
 		return d, nil
