@@ -261,6 +261,21 @@ func lintArches(add func(Severity, string, string, string, ...any), raw *mobysec
 	if p.DefaultAction.Kind == policy.ActAllow && listed["x86"] {
 		add(Warning, "architectures", "", "default allow with x86 listed: i386's socketcall and ipc multiplexers reach socket and IPC calls a deny list names individually")
 	}
+	// libseccomp's rewriting of argument rules into multiplexer rules
+	// (profile.Parse reads them): conditions beyond the subcall test the
+	// multiplexer's pointer and unused registers, which the caller sets.
+	seen := map[string]bool{}
+	for _, r := range p.Rules {
+		if len(r.Conds) < 2 || !region.Runs(r.Action) || r.Conds[0].Arg != 0 || r.Conds[0].Op != policy.OpEQ {
+			continue
+		}
+		call, ok := profile.Subcall(r.Syscall, r.Conds[0].Value)
+		if !ok || seen[call] {
+			continue
+		}
+		seen[call] = true
+		add(Error, "multiplexer", "", "%s has argument rules and an architecture with %s is listed: libseccomp turns each into a %s rule whose other conditions test %s's pointer and unused registers, which the caller sets, so %s runs through %s with any arguments; answer %s with a rule without conditions (entitle profile writes ENOSYS)", call, r.Syscall, r.Syscall, r.Syscall, call, r.Syscall, r.Syscall)
+	}
 }
 
 // lintGrants reports dangerous calls the profile lets run.

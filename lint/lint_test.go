@@ -64,3 +64,36 @@ func TestLintStrictJSON(t *testing.T) {
 		t.Errorf("%v", rep.Findings)
 	}
 }
+
+// TestLintMultiplexer: with x86 listed, an argument rule for socket is a
+// socketcall rule under runc's libseccomp that tests socketcall's pointer
+// (profile.Parse reads it so): an error; a rule for socketcall without
+// conditions answers it, and then nothing is reported.
+func TestLintMultiplexer(t *testing.T) {
+	const head = `{"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "syscalls": [
+		{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 1, "op": "SCMP_CMP_EQ"}]}`
+	for _, tc := range []struct {
+		prof string
+		want bool
+	}{
+		{head + `]}`, true},
+		{head + `, {"names": ["socketcall"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}`, false},
+	} {
+		rep, err := Lint([]byte(tc.prof), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []string
+		for _, f := range rep.Findings {
+			if f.Rule == "multiplexer" || f.Rule == "dead-rule" {
+				found = append(found, f.String())
+			}
+		}
+		if got := len(found) == 1 && strings.Contains(found[0], "socket has argument rules") && strings.Contains(found[0], "socketcall"); got != tc.want {
+			t.Errorf("%s:\nfindings %q, want a multiplexer error: %v", tc.prof, found, tc.want)
+		}
+		if !tc.want && len(found) > 0 {
+			t.Errorf("findings %q about libseccomp's own rules", found)
+		}
+	}
+}

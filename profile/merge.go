@@ -8,7 +8,8 @@ import (
 
 // origin is where a policy rule came from in the profile.
 type origin struct {
-	index int // syscalls[index]
+	index int  // syscalls[index]
+	mux   bool // libseccomp's multiplexer rule for a call syscalls[index] names (muxRule)
 }
 
 // resolve applies libseccomp's rule merging to rules, which are in the
@@ -36,7 +37,18 @@ type origin struct {
 // names both rules, and the differential tests list the case.
 func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rule, error) {
 	where := func(i int) string {
+		if origins[i].mux {
+			return fmt.Sprintf("syscalls[%d] (%s, as libseccomp rewrites it for %s)", origins[i].index, rules[i].Syscall, rules[i].Syscall)
+		}
 		return fmt.Sprintf("syscalls[%d] (%s)", origins[i].index, rules[i].Syscall)
+	}
+	// Findings about libseccomp's own multiplexer rules are not the
+	// profile's: a rule without conditions for the multiplexer replacing
+	// them is what a profile should have.
+	warn := func(about int, where, format string, args ...any) {
+		if !origins[about].mux {
+			opts.warn(where, format, args...)
+		}
 	}
 	drop := make([]bool, len(rules))
 	bySyscall := map[string][]int{} // kept rules so far, in order
@@ -48,7 +60,7 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 			k := kept[0]
 			drop[i] = true
 			if rules[k].Action != r.Action {
-				opts.warn(where(i), "never applies (%v): %s, earlier and without conditions, already decides %s for every argument; libseccomp keeps the first such rule, so runc loads %s with %v",
+				warn(i, where(i), "never applies (%v): %s, earlier and without conditions, already decides %s for every argument; libseccomp keeps the first such rule, so runc loads %s with %v",
 					r.Action, where(k), r.Syscall, r.Syscall, rules[k].Action)
 			}
 			continue
@@ -57,7 +69,7 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 			for _, k := range kept {
 				drop[k] = true
 				if rules[k].Action != r.Action {
-					opts.warn(where(k), "never applies: %s, later and without conditions, replaces the earlier conditional rules of %s in libseccomp (%v for every argument)", where(i), r.Syscall, r.Action)
+					warn(k, where(k), "never applies: %s, later and without conditions, replaces the earlier conditional rules of %s in libseccomp (%v for every argument)", where(i), r.Syscall, r.Action)
 				}
 			}
 			bySyscall[r.Syscall] = []int{i}
@@ -71,14 +83,14 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 			switch {
 			case prefix(kc, rc) && len(rules[k].Conds) < len(r.Conds):
 				drop[i] = true
-				opts.warn(where(i), "never applies where it differs: %s, earlier, tests a prefix of its conditions with another action (%v), and libseccomp keeps the shorter rule", where(k), rules[k].Action)
+				warn(i, where(i), "never applies where it differs: %s, earlier, tests a prefix of its conditions with another action (%v), and libseccomp keeps the shorter rule", where(k), rules[k].Action)
 			case prefix(rc, kc):
 				if !opts.Lenient {
 					return nil, fmt.Errorf("%s: %v with the same conditions as %s (or a prefix of them), which has action %v: libseccomp refuses the second rule (file exists), so runc and crun fail to start the container; remove one of the rules (or read leniently, --lenient, to keep the first)",
 						where(i), r, where(k), rules[k].Action)
 				}
 				drop[i] = true
-				opts.warn(where(i), "dropped: same conditions as %s with another action; libseccomp refuses it (runc fails), --lenient keeps the first", where(k))
+				warn(i, where(i), "dropped: same conditions as %s with another action; libseccomp refuses it (runc fails), --lenient keeps the first", where(k))
 			case overlap(kc, rc):
 				overlaps = append(overlaps, [2]int{i, k})
 			}
@@ -101,7 +113,7 @@ func resolve(rules []policy.Rule, origins []origin, opts *Options) ([]policy.Rul
 			return nil, fmt.Errorf("%s: %v contradicts %s (%v): their conditions overlap (both can match the same call), and libseccomp decides the overlap by the order its decision tree tests arguments, which can let the less restrictive rule win (with errno on argument 0 and allow on argument 1, libseccomp allows a call that matches both); entitle cannot tell what runc loads, so it does not guess: make the two rules' conditions disjoint (or read leniently, --lenient, to take the more restrictive action, as entitle compile then does)",
 				where(i), rules[i], where(k), rules[k])
 		}
-		opts.warn(where(i), "contradicts %s: both can match the same call (%v vs %v); libseccomp's answer then depends on the order its decision tree tests arguments, entitle applies the more restrictive action", where(k), rules[i].Action, rules[k].Action)
+		warn(i, where(i), "contradicts %s: both can match the same call (%v vs %v); libseccomp's answer then depends on the order its decision tree tests arguments, entitle applies the more restrictive action", where(k), rules[i].Action, rules[k].Action)
 	}
 	out := rules[:0:0]
 	for i, r := range rules {

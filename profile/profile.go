@@ -8,6 +8,7 @@ import (
 	"github.com/entitle-dev/entitle/internal/linux"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	mobyseccomp "github.com/moby/profiles/seccomp"
@@ -276,8 +277,9 @@ func convert(s *specs.LinuxSeccomp, arches []specs.Arch, archField string, entri
 	var origins []origin
 	for _, e := range entries {
 		rules, err := convertEntry(e, def, p.ArchList(), &opts)
-		for range rules {
-			origins = append(origins, origin{index: e.index})
+		for _, r := range rules {
+			_, isMux := muxNames[r.Syscall]
+			origins = append(origins, origin{index: e.index, mux: isMux && !slices.Contains(e.call.Names, r.Syscall)})
 		}
 		if err != nil {
 			errs = append(errs, err)
@@ -468,6 +470,21 @@ func muxRule(m subcall, act policy.Action, conds []policy.Cond) policy.Rule {
 	}
 	return policy.Rule{Syscall: m.mux, Action: act, Conds: out}
 }
+
+// Subcall returns the multiplexed call that libseccomp's rewritten rules
+// for mux ("socketcall" or "ipc") with subcall number sub come from
+// ("socket" for socketcall 1).
+func Subcall(mux string, sub uint64) (string, bool) {
+	for name, m := range multiplexed {
+		if m.mux == mux && m.sub == sub {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// muxNames are the multiplexers of multiplexed.
+var muxNames = map[string]bool{"socketcall": true, "ipc": true}
 
 func knownOnAny(arches []*syscalls.Arch, name string) bool {
 	for _, a := range arches {
