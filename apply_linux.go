@@ -71,7 +71,13 @@ func (p Policy) ApplyReport() (Report, error) {
 	}
 	if p.DenyList || prog.Policy.DefaultAction.Kind == policy.ActLog {
 		// Karn's mode restricts system calls only; Log enforces nothing.
-		return Report{}, p.install(prog, false)
+		// Say so: the package documentation promises the other layers.
+		rep := Report{LandlockABI: confine.ABI(), Missing: []string{
+			"deny-list mode (Policy.DenyList) restricts system calls only: no Landlock rules (files, ports, signals, other processes), capabilities kept, writable+executable memory not refused; use the default allow-list for them"}}
+		if !p.DenyList {
+			rep.Missing = []string{"violation action log (Policy.OnViolation Log) enforces nothing: denied calls run and are only logged, and no Landlock rules or capability limits are applied"}
+		}
+		return rep, p.install(prog, false)
 	}
 	paths, protected, err := req.Apply(&layers)
 	if err != nil {

@@ -166,7 +166,10 @@ type Policy struct {
 	// net.client, for instance, allows every socket family; a call that
 	// appears in no entitlement of this catalog, such as one added by a
 	// newer kernel the tables know, stays allowed). It exists for
-	// compatibility with Karn; prefer the default allow-list.
+	// compatibility with Karn; prefer the default allow-list. It
+	// restricts system calls only: Apply sets no Landlock rules, keeps
+	// the process's capabilities and does not refuse writable+executable
+	// memory (ApplyReport's Missing says so).
 	DenyList bool
 	// AllowSpeculation opts out of the kernel's seccomp-triggered Spectre
 	// mitigations (SECCOMP_FILTER_FLAG_SPEC_ALLOW). By default Apply keeps

@@ -608,3 +608,29 @@ func TestOnDenial(t *testing.T) {
 		t.Fatalf("%v\n%s", err, res)
 	}
 }
+
+// TestDenyListReport: deny-list mode and the log action apply the filter
+// only (no Landlock, capabilities kept); ApplyReport says so in Missing
+// instead of an empty report, which read as "every layer enforced".
+func TestDenyListReport(t *testing.T) {
+	if childtest.Child("deny-list-report") {
+		pol := entitle.Policy{Entitlements: []entitle.Entitlement{entitle.FSRead}, DenyList: os.Getenv("ENTITLE_TEST_MODE") == "deny"}
+		if !pol.DenyList {
+			pol.OnViolation = entitle.Log
+		}
+		rep, err := pol.ApplyReport()
+		if err != nil {
+			fmt.Println("Apply:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("missing %d: %s\n", len(rep.Missing), strings.Join(rep.Missing, "; "))
+		os.Exit(0)
+	}
+	for mode, want := range map[string]string{"deny": "deny-list mode (Policy.DenyList) restricts system calls only", "log": "violation action log"} {
+		t.Setenv("ENTITLE_TEST_MODE", mode)
+		out, err := childtest.Run(t, "deny-list-report")
+		if err != nil || !strings.Contains(out, "missing 1: "+want) {
+			t.Errorf("%s: %v\n%s", mode, err, out)
+		}
+	}
+}
