@@ -294,3 +294,53 @@ t("mem", lambda: os.close(os.open("/proc/self/mem", os.O_RDWR)))
 		expect(t, r, map[string]string{"comm": "ok", "mem": "denied"})
 	})
 }
+
+// TestAttackSharedMemory: /dev/shm (and /dev/mqueue) hold the POSIX shared
+// memory, semaphores and message queues of every process of the user —
+// PostgreSQL's dynamic shared memory, Python's multiprocessing, podman's
+// locks. They were granted with every file right the entitlements give,
+// beneath no path, so under --sandbox read-only (fs.write) a command read
+// and overwrote another process's shared memory, and under
+// workspace-write it also removed it and created files outside the write
+// paths. Only ipc.sysv, which reaches the same processes' SysV objects,
+// reaches them now; with it a command's own POSIX shared memory and named
+// semaphores work. (The explanation is confine's TestExplainDenialDevices.)
+func TestAttackSharedMemory(t *testing.T) {
+	prog := cprog(t, "shm")
+	each(t, func(t *testing.T, u user, m mode) {
+		dir := scratch(t)
+		victimPath := "/dev/shm/entitle-attack-victim-" + strconv.Itoa(os.Getpid()) + "-" + u.name + "-" + m.name
+		if err := os.WriteFile(victimPath, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(victimPath) })
+		if u.cred != nil {
+			os.Chown(victimPath, int(u.cred.Uid), int(u.cred.Gid))
+		}
+		newPath := victimPath + "-new"
+		attacks := []string{"read:" + victimPath, "write:" + victimPath, "unlink:" + victimPath, "create:" + newPath}
+		for _, flags := range [][]string{
+			{"--sandbox", "read-only"},
+			{"--sandbox", "workspace-write"},
+			{"--allow", "fs.read,fs.write,fs.create"},
+		} {
+			r := run(t, u, m, dir, flags, append([]string{prog}, attacks...)...)
+			expect(t, r, map[string]string{"read": "denied", "write": "denied", "unlink": "denied", "create": "denied"})
+			if b, err := os.ReadFile(victimPath); err != nil || string(b) != "secret" {
+				t.Fatalf("%q: the other process's shared memory changed: %q, %v\n%s", flags, b, err, r)
+			}
+			if _, err := os.Stat(newPath); err == nil {
+				t.Errorf("%q: created %s outside the write paths", flags, newPath)
+				os.Remove(newPath)
+			}
+		}
+		// Legitimate use: ipc.sysv with the file rights.
+		for _, flags := range [][]string{
+			{"--sandbox", "workspace-write", "--allow", "ipc.sysv"},
+			{"--allow", "fs.read,fs.write,fs.create,ipc.sysv"},
+		} {
+			r := run(t, u, m, dir, flags, prog, "posix", "sem")
+			expect(t, r, map[string]string{"posix": "ok", "sem": "ok"})
+		}
+	})
+}

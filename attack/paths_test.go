@@ -107,12 +107,14 @@ try exec-usr-bin /usr/bin/true
 try exec-out `+tool+`
 `)
 		expect(t, r, map[string]string{"exec-usr-bin": "ok", "exec-out": "fail"})
-		// Shared memory is writable with any --write, never executable.
-		r = shell(t, u, m, in, []string{"--write", in, "--allow", "proc.spawn", "--exec", "/usr/bin"}, `
+		// Shared memory is writable with ipc.sysv (see
+		// TestAttackSharedMemory), never executable.
+		r = shell(t, u, m, in, []string{"--write", in, "--allow", "proc.spawn,ipc.sysv", "--exec", "/usr/bin"}, `
 shm=/dev/shm/entitle-attack-$$
-cp /usr/bin/true $shm && chmod 755 $shm; try exec-shm $shm; rm -f $shm
+try copy-shm cp /usr/bin/true $shm
+chmod 755 $shm; try exec-shm $shm; rm -f $shm
 `)
-		expect(t, r, map[string]string{"exec-shm": "fail"})
+		expect(t, r, map[string]string{"copy-shm": "ok", "exec-shm": "fail"})
 	})
 }
 

@@ -259,7 +259,9 @@
 //	proc.signal      signals outside the sandbox          CAP_KILL
 //	proc.identity                                        CAP_SETUID, CAP_SETGID, CAP_SETPCAP
 //	proc.resources                                       CAP_SYS_RESOURCE, CAP_SYS_NICE
-//	mem.lock, time.set, ipc.sysv                         CAP_IPC_LOCK; CAP_SYS_TIME; CAP_IPC_OWNER
+//	mem.lock, time.set                                   CAP_IPC_LOCK; CAP_SYS_TIME
+//	ipc.sysv         the fs rights reach /dev/shm and     CAP_IPC_OWNER
+//	                 /dev/mqueue
 //	admin.mount      no Landlock file rules at all        CAP_SYS_ADMIN, CAP_SYS_CHROOT
 //	admin.namespaces                                     CAP_SYS_ADMIN
 //	admin.debug                                          CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_BPF, CAP_PERFMON
@@ -270,7 +272,9 @@
 // /dev beyond the command's own terminals and the null, zero, full and
 // random devices (another terminal of the user is another session's
 // keyboard; entitle run's supervisor opens the peers of the
-// pseudo-terminals a command with tty creates);
+// pseudo-terminals a command with tty creates; /dev/shm and /dev/mqueue,
+// the POSIX shared memory, semaphores and message queues of every process
+// of the user, only with ipc.sysv, which reaches their SysV objects too);
 // debugfs, tracefs, securityfs, bpffs, efivarfs, pstore, configfs; and for
 // writing also /proc (except the command's own /proc/PID), /sys, cgroupfs,
 // binfmt_misc. So fs.write, even as root, does not reach /proc/sys,

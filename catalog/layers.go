@@ -47,6 +47,11 @@ type Layers struct {
 	// null/zero/random devices, debugfs, tracefs, securityfs, cgroupfs,
 	// bpffs, efivarfs, pstore, configfs) from the FS rights.
 	PseudoFS bool
+	// SharedIPC extends the FS rights to /dev/shm and /dev/mqueue: the
+	// POSIX shared memory, semaphores and message queues of every
+	// process of the user (ipc.sysv). Without it they are unreachable
+	// whatever else is granted.
+	SharedIPC bool
 	// Terminals grants every pseudo-terminal under /dev/pts (AllLayers).
 	// Without it the FS rights reach only the command's own terminals:
 	// another terminal of the same user is another session's keyboard.
@@ -177,7 +182,11 @@ var layers = map[string]Layers{
 	"admin.debug":      {Caps: []Capability{CapSysPtrace, CapSysAdmin, CapBPF, CapPerfmon}},
 	"admin.kernel": {PseudoFS: true, Caps: []Capability{CapSysModule, CapSysRawio, CapSysBoot,
 		CapSysAdmin, CapSyslog, CapNetAdmin, CapDacOverride, CapSetfcap}},
-	"ipc.sysv": {Caps: []Capability{CapIpcOwner}},
+	// ipc.sysv: SysV objects are reached by key or id, which no layer
+	// scopes, so it reaches the user's other processes' objects anyway;
+	// the POSIX ones (/dev/shm, /dev/mqueue) come with it and with no
+	// other entitlement (see SharedIPC).
+	"ipc.sysv": {SharedIPC: true, Caps: []Capability{CapIpcOwner}},
 }
 
 // LayersOf returns what the named entitlements (names or Karn aliases)
@@ -198,6 +207,7 @@ func LayersOf(names []string) (Layers, error) {
 			out.Unscoped |= l.Unscoped
 			out.PseudoFS = out.PseudoFS || l.PseudoFS
 			out.Terminals = out.Terminals || l.Terminals
+			out.SharedIPC = out.SharedIPC || l.SharedIPC
 			out.Mount = out.Mount || l.Mount
 			out.AllCaps = out.AllCaps || l.AllCaps
 			for _, c := range l.Caps {
@@ -219,7 +229,7 @@ func LayersOf(names []string) (Layers, error) {
 // reach.
 func AllLayers() Layers {
 	return Layers{FS: 1<<len(FSRightNames) - 1, Connect: AllPorts, Bind: AllPorts,
-		Unscoped: ll.ScopeSignal | ll.ScopeAbstractUnixSocket, AllCaps: true, PseudoFS: true, Terminals: true}
+		Unscoped: ll.ScopeSignal | ll.ScopeAbstractUnixSocket, AllCaps: true, PseudoFS: true, Terminals: true, SharedIPC: true}
 }
 
 // FSRightNames names Landlock filesystem rights, in bit order.
@@ -252,6 +262,9 @@ func (l Layers) Describe() []string {
 		out = append(out, fmt.Sprintf("landlock fs: %s (%s)", FSRights(l.FS), where))
 	} else if l.PseudoFS {
 		out = append(out, "landlock fs: the granted rights also reach the privileged pseudo-filesystems (/proc, /sys, /dev, ...)")
+	}
+	if l.SharedIPC {
+		out = append(out, "landlock fs: the granted file rights also reach /dev/shm and /dev/mqueue (POSIX shared memory and message queues of every process of the user)")
 	}
 	if !l.Connect.Empty() {
 		out = append(out, "landlock net: connect to "+l.Connect.String())

@@ -57,7 +57,7 @@ func (c Config) Check() Status {
 // /dev/pts, only the command's own terminals (ownTerminals), unless
 // Layers.Terminals.
 var safeDevices = []string{"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-	"/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/shm", "/dev/mqueue", "/dev/log"}
+	"/dev/tty", "/dev/ptmx", "/dev/pts", "/dev/log"}
 
 // ownTerminals are the pseudo-terminals of this process's standard
 // streams, which the command inherits: the only ones under /dev/pts a
@@ -195,7 +195,11 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 	// Devices and shared memory are not executed: a program written to
 	// /dev/shm under any --write would otherwise run outside --exec.
 	grant &^= ll.AccessFSExecute
-	for _, d := range safeDevices {
+	devices := safeDevices
+	if c.Layers.SharedIPC {
+		devices = append(slices.Clone(safeDevices), sharedIPCDirs...)
+	}
+	for _, d := range devices {
 		if d == "/dev/pts" && !c.Layers.Terminals {
 			if _, err := os.Stat(d); err == nil {
 				b.add(d, grant&ll.AccessFSReadDir, true)

@@ -54,6 +54,15 @@ const RightsFile = fileRights
 const fileRights = ll.AccessFSExecute | ll.AccessFSWriteFile | ll.AccessFSReadFile | ll.AccessFSTruncate |
 	ll.AccessFSIoctlDev | ll.AccessFSResolveUnix
 
+// sharedIPCDirs hold the POSIX shared memory, semaphores (/dev/shm) and
+// message queues (/dev/mqueue) of every process of the user: another
+// process's objects there are its memory (PostgreSQL's dynamic shared
+// memory, Python's multiprocessing, podman's locks). They are reached only
+// with Layers.SharedIPC (ipc.sysv, which reaches the same processes'
+// SysV objects), never through fs.* alone: the read-only preset's fs.write
+// would otherwise write into other processes' memory.
+var sharedIPCDirs = []string{"/dev/shm", "/dev/mqueue"}
+
 // handledFS are the filesystem rights entitle handles. IOCTL_DEV is left to
 // seccomp, whose ioctl rules name each request an entitlement allows.
 const handledFS = (1<<17 - 1) &^ ll.AccessFSIoctlDev
