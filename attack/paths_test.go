@@ -353,3 +353,60 @@ try list-etc ls /etc
 		}
 	}
 }
+
+// TestAttackDenyListSockets: in deny-list mode (mode: denylist) socket is
+// allowed with any arguments once a granted entitlement grants it in any
+// way, and the network layer is Landlock's, which sees only TCP bind and
+// connect. So Multipath TCP (a plain TCP connection to a server without
+// MPTCP) connected to any port past ports.connect, and with net.unix
+// alone, past "no net.client"; UDP went anywhere too. Deny-list mode now
+// refuses the Internet sockets Landlock cannot see and no granted
+// entitlement grants; TCP to an allowed port, Unix sockets under
+// net.unix, and UDP under net.client without port rules still work.
+// Deny-list mode explains nothing (its default action is allow), so it
+// runs --quiet.
+func TestAttackDenyListSockets(t *testing.T) {
+	needPython(t)
+	okPort, refusedPort := loopbackServer(t, nil), loopbackServer(t, nil)
+	script := `
+import socket
+def t(name, f):
+    try:
+        f(); print(name, "ok")
+    except OSError as e:
+        print(name, "fail")
+def conn(port, proto=0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto); s.settimeout(5); s.connect(("127.0.0.1", port)); s.close()
+t("connect-allowed", lambda: conn(` + okPort + `))
+t("connect-refused", lambda: conn(` + refusedPort + `))
+t("connect-mptcp", lambda: conn(` + refusedPort + `, 262))
+t("connect-mptcp6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 262))
+t("sctp", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132))
+t("sctp-seqpacket", lambda: socket.socket(socket.AF_INET, socket.SOCK_SEQPACKET, 0))
+t("udplite", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136))
+t("udp", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", ` + refusedPort + `)))
+t("unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+`
+	policy := func(t *testing.T, text string) []string {
+		f := filepath.Join(scratch(t), "entitle.yaml")
+		if err := os.WriteFile(f, []byte("mode: denylist\n"+text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"--policy", f}
+	}
+	for _, u := range users(t) {
+		t.Run(u.name, func(t *testing.T) {
+			// net.client with ports.connect: only TCP to the port.
+			r := run(t, u, quiet, scratch(t), policy(t, "entitlements: [net.client, fs.read, proc.exec]\nports:\n  connect: ["+okPort+"]\n"), "/usr/bin/python3", "-c", script)
+			expect(t, r, map[string]string{"connect-allowed": "ok", "connect-refused": "denied", "connect-mptcp": "denied",
+				"connect-mptcp6": "denied", "sctp": "denied", "sctp-seqpacket": "denied", "udplite": "denied", "udp": "denied"})
+			// net.unix alone: no Internet socket at all.
+			r = run(t, u, quiet, scratch(t), policy(t, "entitlements: [net.unix, fs.read, proc.exec]\n"), "/usr/bin/python3", "-c", script)
+			expect(t, r, map[string]string{"unix": "ok", "connect-allowed": "denied", "connect-refused": "denied", "connect-mptcp": "denied",
+				"connect-mptcp6": "denied", "sctp": "denied", "udp": "denied"})
+			// net.client without port rules: TCP and UDP anywhere, as granted.
+			r = run(t, u, quiet, scratch(t), policy(t, "entitlements: [net.client, fs.read, proc.exec]\n"), "/usr/bin/python3", "-c", script)
+			expect(t, r, map[string]string{"connect-allowed": "ok", "connect-refused": "ok", "udp": "ok", "connect-mptcp": "denied"})
+		})
+	}
+}

@@ -265,7 +265,7 @@ func build(names []string, r Request) (*policy.Policy, error) {
 		}
 	case DenyList:
 		p.DefaultAction = policy.Allow
-		p.Rules = grants.denyRules(granted, violation, exists)
+		p.Rules = grants.denyRules(granted, violation, exists, r.Scope.Ports())
 	default:
 		return nil, fmt.Errorf("unknown mode %v", r.Mode)
 	}

@@ -223,9 +223,11 @@ const (
 	// DenyList is Karn's weaker default-allow mode: everything is allowed
 	// except the calls owned by entitlements that are not granted, and the
 	// Never set with the never-grantable ioctl requests (NeverIoctl:
-	// TIOCSTI, TIOCLINUX). It has no other argument rules: a call any
+	// TIOCSTI, TIOCLINUX). It has no other argument rules — a call any
 	// granted entitlement (base included) grants in any way stays allowed
-	// with any arguments.
+	// with any arguments — but one: the Internet sockets that Landlock's
+	// TCP rules cannot see and no granted entitlement grants are refused
+	// (denyInetSockets), since they would reach any host and port.
 	DenyList
 )
 
@@ -427,7 +429,7 @@ func (g *grantSet) allowRules(exists func(string) bool) []policy.Rule {
 	return out
 }
 
-func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, exists func(string) bool) []policy.Rule {
+func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, exists func(string) bool, portScoped bool) []policy.Rule {
 	fb := map[string]policy.Action{}
 	for _, r := range g.fallbacks {
 		fb[r.Syscall] = r.Action
@@ -460,6 +462,9 @@ func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, ex
 			act = a
 		}
 		out = append(out, policy.Rule{Syscall: s, Action: act})
+	}
+	if exists("socket") && !slices.Contains(deny, "socket") {
+		out = append(out, denyInetSockets(granted, violation, portScoped)...)
 	}
 	// The never-grantable ioctl requests are part of Never too: TIOCSTI
 	// would let the command type into the terminal of the shell that
@@ -578,3 +583,50 @@ func Explain(arch *syscalls.Arch, name string, args [6]uint64) []string {
 }
 
 func size(e *Entitlement) int { return len(e.Allow) + len(e.Rules) }
+
+// denyInetSockets are deny-list mode's refusals of the Internet sockets
+// that Landlock's TCP port rules do not see and that no granted
+// entitlement grants. socket is allowed there with any arguments once an
+// entitlement grants it in any way (net.unix grants AF_UNIX sockets), and
+// the network layer is then Landlock's, which hooks only TCP bind and
+// connect: Multipath TCP (a TCP connection to a server without MPTCP),
+// SCTP, UDP-Lite, DCCP, RDS and SCTP's SOCK_SEQPACKET reached any host
+// and port past "no net.client", net.dns's port 53 and ports.connect, and
+// so did UDP. So:
+//
+//   - without net.client, net.server, net.dns and net.raw (the
+//     entitlements that grant Internet sockets), AF_INET and AF_INET6
+//     sockets are refused;
+//   - with one of them but not net.raw (whose raw sockets send any
+//     packet by design), the sockets no entitlement grants are refused:
+//     IPPROTO_MPTCP, IPPROTO_SCTP and IPPROTO_UDPLITE, and the types
+//     SOCK_RDM, SOCK_SEQPACKET and SOCK_DCCP; and while port rules are in
+//     force, UDP (SOCK_DGRAM) unless net.dns, as in the allow-list.
+func denyInetSockets(granted []*Entitlement, violation policy.Action, portScoped bool) []policy.Rule {
+	has := map[string]bool{}
+	for _, e := range granted {
+		has[e.Name] = true
+	}
+	var out []policy.Rule
+	for _, fam := range []uint64{linux.AF_INET, linux.AF_INET6} {
+		deny := func(c ...policy.Cond) {
+			out = append(out, policy.Rule{Syscall: "socket", Action: violation, Conds: append([]policy.Cond{eq32(0, fam)}, c...)})
+		}
+		switch {
+		case !has["net.client"] && !has["net.server"] && !has["net.dns"] && !has["net.raw"]:
+			deny()
+		case has["net.raw"]:
+		default:
+			for _, proto := range []uint64{linux.IPPROTO_MPTCP, linux.IPPROTO_SCTP, linux.IPPROTO_UDPLITE} {
+				deny(eq32(2, proto))
+			}
+			for _, typ := range []uint64{linux.SOCK_RDM, linux.SOCK_SEQPACKET, linux.SOCK_DCCP} {
+				deny(mask32(1, linux.SOCK_TYPE_MASK, typ))
+			}
+			if portScoped && !has["net.dns"] {
+				deny(mask32(1, linux.SOCK_TYPE_MASK, linux.SOCK_DGRAM))
+			}
+		}
+	}
+	return out
+}

@@ -28,7 +28,11 @@
 // rules are appended unchanged. DenyList is Karn's weaker default-allow
 // mode: the calls owned by entitlements that are not granted, Never and
 // the never-grantable ioctl requests (TIOCSTI, TIOCLINUX) are denied;
-// there are no other argument rules.
+// there are no other argument rules but the Internet sockets Landlock
+// cannot see: without net.client, net.server, net.dns or net.raw no
+// AF_INET/AF_INET6 socket, and otherwise (without net.raw) no Multipath
+// TCP, SCTP, UDP-Lite, SOCK_RDM/SOCK_SEQPACKET/SOCK_DCCP socket, nor UDP
+// while port rules are in force unless net.dns.
 //
 // All argument rules can be written in an OCI runtime-spec profile: Width32
 // (the kernel's int and unsigned int arguments) appears only with OpEQ and

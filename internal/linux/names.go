@@ -261,6 +261,7 @@ const (
 	SOCK_RAW       = 3
 	SOCK_RDM       = 4
 	SOCK_SEQPACKET = 5
+	SOCK_DCCP      = 6
 	SOCK_PACKET    = 0xa
 	SOCK_TYPE_MASK = 0xf
 )
@@ -288,13 +289,16 @@ var SockFlags = []Named{
 
 // IP protocols (linux/in.h, linux/in6.h).
 const (
-	IPPROTO_ICMP   = 1
-	IPPROTO_TCP    = 6
-	IPPROTO_UDP    = 0x11
-	IPPROTO_ICMPV6 = 0x3a
-	IPPROTO_IP     = 0
-	IPPROTO_IPV6   = 0x29
-	NETLINK_ROUTE  = 0
+	IPPROTO_ICMP    = 1
+	IPPROTO_TCP     = 6
+	IPPROTO_UDP     = 0x11
+	IPPROTO_ICMPV6  = 0x3a
+	IPPROTO_SCTP    = 0x84
+	IPPROTO_UDPLITE = 0x88
+	IPPROTO_MPTCP   = 0x106
+	IPPROTO_IP      = 0
+	IPPROTO_IPV6    = 0x29
+	NETLINK_ROUTE   = 0
 )
 
 // Protocols are the IP protocols the rules name in socket(2).
