@@ -344,3 +344,65 @@ func TestAttackSharedMemory(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackOtherProcessLimits: with proc.resources, prlimit64 set the
+// resource limits of any process of the same user (the kernel asks for
+// the same user, not ptrace access, and Landlock does not hook it), and a
+// lowered RLIMIT_CPU or RLIMIT_FSIZE is a signal — SIGXCPU, SIGKILL,
+// SIGXFSZ — to a process outside the sandbox, past the Landlock signal
+// scope (a hard RLIMIT_CPU of one second killed the user's running
+// editor, or entitle itself). proc.resources now sets only the process's
+// own limits (pid 0, as setrlimit and glibc's wrappers do).
+func TestAttackOtherProcessLimits(t *testing.T) {
+	needPython(t)
+	for _, u := range users(t) {
+		for _, m := range modes {
+			t.Run(u.name+"/"+m.name, func(t *testing.T) {
+				v := exec.Command("sleep", "300")
+				v.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+				if err := v.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { v.Process.Kill(); v.Wait() }()
+				pid := strconv.Itoa(v.Process.Pid)
+				script := `
+import resource
+def t(name, f):
+    try:
+        f(); print(name, "ok")
+    except OSError as e:
+        print(name, "fail")
+t("cpu-other", lambda: resource.prlimit(` + pid + `, resource.RLIMIT_CPU, (1, 1)))
+t("fsize-other", lambda: resource.prlimit(` + pid + `, resource.RLIMIT_FSIZE, (0, 0)))
+t("read-other", lambda: resource.prlimit(` + pid + `, resource.RLIMIT_CPU))
+t("cpu-self", lambda: resource.prlimit(0, resource.RLIMIT_CPU, (100, 100)))
+t("fsize-self", lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 30, 1 << 30)))
+`
+				r := run(t, u, m, scratch(t), []string{"--allow", "fs.read,proc.resources"}, "/usr/bin/python3", "-c", script)
+				expect(t, r, map[string]string{"cpu-other": "denied", "fsize-other": "denied", "read-other": "ok", "cpu-self": "ok", "fsize-self": "ok"})
+				if m.name == "quiet" {
+					// Deny-list mode (which explains nothing) allowed
+					// prlimit64 with any arguments even without
+					// proc.resources: base reads limits with it.
+					for _, ents := range []string{"fs.read, proc.exec", "fs.read, proc.exec, proc.resources"} {
+						f := filepath.Join(scratch(t), "entitle.yaml")
+						if err := os.WriteFile(f, []byte("mode: denylist\nentitlements: ["+ents+"]\n"), 0o644); err != nil {
+							t.Fatal(err)
+						}
+						r := run(t, u, m, scratch(t), []string{"--policy", f}, "/usr/bin/python3", "-c", script)
+						expect(t, r, map[string]string{"cpu-other": "denied", "fsize-other": "denied", "read-other": "ok", "cpu-self": "ok", "fsize-self": "ok"})
+					}
+				}
+				b, err := os.ReadFile("/proc/" + pid + "/limits")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range strings.Split(string(b), "\n") {
+					if strings.HasPrefix(l, "Max cpu time") && !strings.Contains(l, "unlimited") || strings.HasPrefix(l, "Max file size") && !strings.Contains(l, "unlimited") {
+						t.Errorf("the victim's limits changed: %s", l)
+					}
+				}
+			})
+		}
+	}
+}

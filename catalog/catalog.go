@@ -463,6 +463,14 @@ func (g *grantSet) denyRules(granted []*Entitlement, violation policy.Action, ex
 		}
 		out = append(out, policy.Rule{Syscall: s, Action: act})
 	}
+	// Another process's resource limits: no entitlement sets them (see
+	// proc.resources), and deny-list mode would allow prlimit64 with any
+	// arguments because base reads limits with it: a lowered RLIMIT_CPU
+	// or RLIMIT_FSIZE signals a process outside the sandbox.
+	if exists("prlimit64") && !slices.Contains(deny, "prlimit64") {
+		out = append(out, policy.Rule{Syscall: "prlimit64", Action: violation, Conds: []policy.Cond{
+			{Arg: 0, Op: policy.OpNE, Value: 0}, {Arg: 2, Op: policy.OpNE, Value: 0}}})
+	}
 	if exists("socket") && !slices.Contains(deny, "socket") {
 		out = append(out, denyInetSockets(granted, violation, portScoped)...)
 	}

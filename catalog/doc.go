@@ -73,7 +73,11 @@
 //     RLIMIT_NOFILE (pid 0), which the Go runtime raises at start-up, and
 //     RLIMIT_STACK, which compilers (gcc, rustc) raise; setrlimit of the
 //     same two. Raising a hard limit needs CAP_SYS_RESOURCE, which only
-//     proc.resources keeps. Other limits need proc.resources.
+//     proc.resources keeps. Other limits need proc.resources, which sets
+//     only the process's own too (pid 0): another process's limits need
+//     only the same user, and a lowered RLIMIT_CPU or RLIMIT_FSIZE
+//     signals it, past the Landlock signal scope; no entitlement sets
+//     them (deny-list mode refuses it as well).
 //   - newfstatat, fstatat64, statx: only with AT_EMPTY_PATH, because glibc
 //     2.33+ implements fstat(fd) as fstatat(fd, "", AT_EMPTY_PATH). Seccomp
 //     cannot see the path, so a process can also stat (not open) a path

@@ -450,10 +450,18 @@ func newEntitlements() []*Entitlement {
 			Owns: s("setrlimit", "prlimit64", "setpriority", "nice", "sched_setaffinity", "sched_setparam",
 				"sched_setscheduler", "sched_setattr", "ioprio_set", "set_mempolicy", "get_mempolicy", "mbind",
 				"migrate_pages", "move_pages", "set_mempolicy_home_node", "quotactl", "quotactl_fd"),
-			Allow: s("setrlimit", "prlimit64", "setpriority", "nice", "sched_setaffinity", "sched_setparam",
+			Allow: s("setrlimit", "setpriority", "nice", "sched_setaffinity", "sched_setparam",
 				"sched_setscheduler", "sched_setattr", "ioprio_set", "set_mempolicy", "get_mempolicy", "mbind",
 				"migrate_pages", "move_pages", "set_mempolicy_home_node", "quotactl", "quotactl_fd"),
-			Rules: prctls(linux.PR_SCHED_CORE),
+			Rules: concat(
+				// Setting limits only of the process itself (pid 0, as
+				// setrlimit and glibc do): another process's limits need
+				// only the same user, no ptrace access, and a lowered
+				// RLIMIT_CPU or RLIMIT_FSIZE signals (kills) it, past the
+				// Landlock signal scope. Reading any is base's.
+				[]policy.Rule{rule("prlimit64", eq32(0, 0))},
+				prctls(linux.PR_SCHED_CORE),
+			),
 		},
 		{
 			Name:    "mem.jit",
