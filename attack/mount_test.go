@@ -94,3 +94,48 @@ func TestExplainBindMountAlias(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackModesThroughAlias: the supervisor changes modes, times and
+// ACLs for the command beneath the write paths, outside the protected
+// trees — but it compared the file's path with the protected trees only,
+// not with their other mounts, which the Landlock ruleset limits too. So
+// under --write /mnt/home (a bind mount of the home directory), chmod
+// made ~/.bashrc world-writable (any local user then runs code in the
+// next shell) and ~/.ssh/id_ed25519 world-readable, although Landlock
+// refused writing either. The supervisor now refuses the protected trees'
+// aliases as well; a file elsewhere in the aliased tree still changes.
+func TestAttackModesThroughAlias(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Skip(t, "mounting needs root")
+	}
+	each(t, func(t *testing.T, u user, m mode) {
+		home := scratch(t)
+		os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+		os.MkdirAll(filepath.Join(home, "src"), 0o755)
+		os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("KEY\n"), 0o600)
+		os.WriteFile(filepath.Join(home, ".bashrc"), []byte("# rc\n"), 0o644)
+		os.WriteFile(filepath.Join(home, "src", "main.c"), []byte("int main(){}\n"), 0o644)
+		if u.cred != nil {
+			filepath.Walk(home, func(p string, _ os.FileInfo, _ error) error {
+				return os.Lchown(p, int(u.cred.Uid), int(u.cred.Gid))
+			})
+		}
+		t.Setenv("HOME", home)
+		alias := bindMount(t, home)
+		r := shell(t, u, m, alias, []string{"--write", alias, "--allow", "proc.spawn", "--exec", "/usr/bin"}, `
+try chmod-rc chmod 0666 `+alias+`/.bashrc
+try chmod-key chmod 0644 `+alias+`/.ssh/id_ed25519
+try chmod-ssh chmod 0755 `+alias+`/.ssh
+try touch-rc touch -m -d 2001-01-01 `+alias+`/.bashrc
+try chmod-src chmod 0600 `+alias+`/src/main.c
+try touch-src touch -m -d 2001-01-01 `+alias+`/src/main.c
+`)
+		expect(t, r, map[string]string{"chmod-rc": "fail", "chmod-key": "fail", "chmod-ssh": "fail", "touch-rc": "fail",
+			"chmod-src": "ok", "touch-src": "ok"})
+		for p, want := range map[string]os.FileMode{".bashrc": 0o644, ".ssh/id_ed25519": 0o600, ".ssh": 0o700 | os.ModeDir} {
+			if fi, err := os.Stat(filepath.Join(home, p)); err != nil || fi.Mode() != want {
+				t.Errorf("%s: mode changed through the alias: %v, %v", p, fi.Mode(), err)
+			}
+		}
+	})
+}

@@ -66,7 +66,8 @@ func attrNotifyRules(pol *policy.Policy) []policy.Rule {
 }
 
 // attrScope is where the supervisor changes modes and times for the
-// command: the write trees, less the protected ones, as resolved paths.
+// command: the write trees, less the protected ones and their other mounts
+// (confine.ProtectedAliases), as resolved paths.
 type attrScope struct {
 	write     []string
 	protected []string

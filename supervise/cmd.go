@@ -743,6 +743,19 @@ func (c *Cmd) Start() (err error) {
 			for _, pr := range lc.Protected {
 				protected = append(protected, pr.Path)
 			}
+			// The same files through other mounts (a bind mount of a
+			// protected tree or of a directory above it), which the
+			// ruleset limits too: beneath a write path that is such an
+			// alias, the supervisor would otherwise change the modes and
+			// ACLs of ~/.ssh and ~/.bashrc.
+			aliases, err := confinement.ProtectedAliases(lc.Protected)
+			if err != nil {
+				abort()
+				return setupError(fmt.Errorf("reading the mount table for the protected paths' other mounts: %w", err))
+			}
+			for _, a := range aliases {
+				protected = append(protected, a.Path)
+			}
 			c.sup.attr = newAttrScope(c.Request.Write, protected)
 		}
 		if memErr != nil {
