@@ -113,3 +113,33 @@ func TestAttackJITLibrary(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackJITSharedAlias: a read-only executable mapping of a file is
+// allowed without mem.jit so that ld.so can map libraries, and /dev/zero
+// was writable with fs.write even where no path is (the file rights of a
+// scoped sandbox reach the harmless devices). A MAP_SHARED mapping of
+// /dev/zero opened read-write is anonymous memory: mapped read-execute,
+// then aliased writable by mremap(old_size 0) or by a forked child's
+// mprotect, it ran code the program wrote, without mem.jit (MDWE does
+// not see aliases). /dev/zero is read-only in the sandbox now; shared
+// anonymous memory, which is what it was for, works without it. (The
+// explanation is confine's TestExplainDenialDevices.)
+func TestAttackJITSharedAlias(t *testing.T) {
+	prog := cprog(t, "jit", "-ldl")
+	each(t, func(t *testing.T, u user, m mode) {
+		dir := scratch(t)
+		for _, flags := range [][]string{{"--allow", "fs.read,fs.write,proc.spawn"}, {"--read", dir, "--allow", "fs.write,proc.spawn"}} {
+			for _, what := range []string{"devzero", "devzero-fork"} {
+				r := run(t, u, m, dir, flags, prog, what)
+				if !strings.Contains(r.stdout, "open-devzero EACCES") || strings.Contains(r.stdout, "code ran") {
+					t.Errorf("%s with %q: want open-devzero EACCES\n%s", what, flags, r)
+				}
+			}
+			// Legitimate use: shared anonymous memory, and reading /dev/zero.
+			r := run(t, u, m, dir, flags, prog, "shared-anon")
+			if !strings.Contains(r.stdout, "shared-anon 42") || strings.Contains(r.stderr, "denied") {
+				t.Errorf("shared anonymous memory with %q\n%s", flags, r)
+			}
+		}
+	})
+}

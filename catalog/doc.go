@@ -277,8 +277,9 @@
 //	                                                     CAP_SYS_ADMIN, CAP_SYSLOG, CAP_NET_ADMIN, ...
 //
 // File rights apply everywhere except the privileged pseudo-filesystems:
-// /dev beyond the command's own terminals and the null, zero, full and
-// random devices (another terminal of the user is another session's
+// /dev beyond the command's own terminals and the null, zero (read-only:
+// a shared writable mapping of it is anonymous memory that an alias makes
+// executable), full and random devices (another terminal of the user is another session's
 // keyboard; entitle run's supervisor opens the peers of the
 // pseudo-terminals a command with tty creates; /dev/shm and /dev/mqueue,
 // the POSIX shared memory, semaphores and message queues of every process

@@ -211,6 +211,17 @@ func (c Config) fsGrants(grant uint64, out chan<- PathRule) ([]PathRule, error) 
 			}
 			continue
 		}
+		if d == "/dev/zero" {
+			// Read-only: a MAP_SHARED mapping of /dev/zero opened for
+			// writing is anonymous memory, which a read-execute mapping
+			// (allowed for files, as ld.so needs) and a writable alias
+			// (mremap with old_size 0, or a forked child's mprotect)
+			// turn into executable memory without mem.jit.
+			if _, err := os.Stat(d); err == nil {
+				b.add(d, grant&ll.AccessFSReadFile, false)
+			}
+			continue
+		}
 		if fi, err := os.Stat(d); err == nil {
 			b.add(d, grant, fi.IsDir())
 		}

@@ -116,6 +116,9 @@ func ExplainDenial(d Denial, scoped bool, protected []Protected) (what, why stri
 			}
 			return what, fmt.Sprintf("%s is protected (%s)", strconv.QuoteToASCII(p.Path), p.Why), Remedy{Kind: Unprotect, Path: p.Path}
 		}
+		if d.Path == "/dev/zero" {
+			return what, "/dev/zero is read-only in the sandbox (a shared writable mapping of it could be aliased executable): map shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS) instead", Remedy{}
+		}
 		for _, dir := range sharedIPCDirs {
 			if d.Path == dir || strings.HasPrefix(d.Path, dir+"/") {
 				return what, "POSIX shared memory and message queues are shared with every process of the user: only ipc.sysv reaches them (with the fs.* rights the access needs)", Remedy{Kind: AddEntitlement, Entitlement: "ipc.sysv"}

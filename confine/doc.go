@@ -21,8 +21,9 @@
 //
 // The filesystem rights apply beneath "/" except the privileged
 // pseudo-filesystems, found in /proc/self/mountinfo: /dev beyond the
-// terminal, pseudo-terminal, null, zero, full and random devices and the
-// shared-memory directories; debugfs, tracefs, securityfs, bpffs,
+// terminal, pseudo-terminal, null, zero (read-only), full and random
+// devices, and the shared-memory directories with Layers.SharedIPC only;
+// debugfs, tracefs, securityfs, bpffs,
 // efivarfs, pstore and configfs; and, for writing, procfs (except the
 // process's own /proc/PID), sysfs, cgroupfs, binfmt_misc and fusectl.
 // Landlock can only allow, so an exclusion is made by granting the
