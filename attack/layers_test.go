@@ -406,3 +406,39 @@ t("fsize-self", lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 30, 1 <<
 		}
 	}
 }
+
+// TestAttackLearnMode: --learn lets the calls it learns run but keeps
+// denying what only admin.* grants. It applied no layer beyond seccomp,
+// so the same things were reached another way: sethostname was denied
+// while writing /proc/sys/kernel/hostname worked (as root, so would
+// core_pattern: a program the kernel runs as root, outside any sandbox),
+// root kept every capability, and another process's environment was
+// readable (ptrace-class access, admin.debug's). Learn mode now enforces
+// the layers of every entitlement but admin.*; what it learns still
+// runs and is learned.
+func TestAttackLearnMode(t *testing.T) {
+	learn := mode{"learn", []string{"--learn"}}
+	for _, u := range users(t) {
+		t.Run(u.name, func(t *testing.T) {
+			v := exec.Command("sleep", "300")
+			v.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+			v.Env = []string{"ENTITLE_VICTIM_SECRET=1"}
+			if err := v.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { v.Process.Kill(); v.Wait() }()
+			r := shell(t, u, learn, scratch(t), nil, `
+try hostname-file sh -c 'h=$(cat /proc/sys/kernel/hostname) && printf "%s\n" "$h" > /proc/sys/kernel/hostname'
+try environ-other cat /proc/`+strconv.Itoa(v.Process.Pid)+`/environ
+try cap-sys-admin sh -c 'test $(( 0x$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status) >> 21 & 1 )) = 1'
+try read-file cat /etc/hostname
+try signal-self kill -0 $$
+`)
+			expect(t, r, map[string]string{"hostname-file": "denied", "environ-other": "denied", "cap-sys-admin": "denied",
+				"read-file": "ok", "signal-self": "ok"})
+			if r.code != 0 || !strings.Contains(r.stderr, "to allow them: --allow") || !strings.Contains(r.stderr, "fs.read") {
+				t.Errorf("learn mode learned nothing\n%s", r)
+			}
+		})
+	}
+}

@@ -222,6 +222,31 @@ func LayersOf(names []string) (Layers, error) {
 	return out, nil
 }
 
+// LearnLayers is what learn mode (entitle run --learn) enforces beyond
+// seccomp while it lets the calls it learns run: the layers of every
+// entitlement but the admin.* ones, which learn mode never grants. So the
+// privileged pseudo-files (/proc/sys, /sys, devices), processes outside
+// the sandbox (ptrace, /proc/PID/mem and environ) and the capabilities
+// only admin.* keep stay out of reach, as the learned policy will keep
+// them; files, ports, signals and the rest are open, to be learned. Every
+// terminal is reachable too: the pseudo-terminals a command opens are not
+// known in advance, and a learned tty is answered by the supervisor only
+// when enforced.
+func LearnLayers() Layers {
+	var names []string
+	for _, e := range All() {
+		if !strings.HasPrefix(e.Name, "admin.") {
+			names = append(names, e.Name)
+		}
+	}
+	l, err := LayersOf(names)
+	if err != nil {
+		panic(err) // the catalog's own names
+	}
+	l.Terminals = true
+	return l
+}
+
 // AllLayers grants everything on every layer beyond seccomp: what an OCI
 // profile, which defines only the seccomp layer, is run with. A Landlock
 // domain is still created (it handles every file right and grants them

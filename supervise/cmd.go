@@ -143,8 +143,9 @@ type Cmd struct {
 	Entitlements []string
 	// Layers are what the command may do on the layers beyond seccomp
 	// (Landlock: paths, ports, other processes; capabilities). nil: those
-	// of Entitlements (and of Request's implied entitlements). Complain and
-	// Learn modes apply none.
+	// of Entitlements (and of Request's implied entitlements). Complain
+	// mode applies none; Learn mode applies catalog.LearnLayers (what no
+	// admin.* entitlement grants stays out of reach).
 	Layers *catalog.Layers
 	// Strict refuses to run the command (a *LayersError) when the kernel
 	// cannot enforce a layer; otherwise what the kernel has is enforced
@@ -398,7 +399,11 @@ func (c *Cmd) Start() (err error) {
 			req = &confinement.Request{}
 		}
 		cc := confinement.Config{Layers: *layers, Exec: confinement.ExecPaths(execFiles), Scoped: req.Scoped()}
-		if cc.Paths, cc.Protected, err = req.Apply(&cc.Layers); err != nil {
+		if c.Mode == Learn {
+			// Learn mode learns paths too: no scoping, no protected
+			// paths, only what LearnLayers keeps out.
+			cc.Scoped = false
+		} else if cc.Paths, cc.Protected, err = req.Apply(&cc.Layers); err != nil {
 			return setupError(err)
 		}
 		if st := cc.Check(); len(st.Missing) > 0 {
@@ -840,8 +845,16 @@ func (c *Cmd) cleanup() {
 // layers returns the layers beyond seccomp for the run (see Cmd.Layers).
 func (c *Cmd) layers() (*catalog.Layers, error) {
 	switch {
-	case c.Mode == Complain, c.Mode == Learn:
+	case c.Mode == Complain:
 		return nil, nil
+	case c.Mode == Learn:
+		// What learn mode never grants stays out of reach on every
+		// layer, not only in the filter: without it a learned run
+		// wrote /proc/sys/kernel/hostname where sethostname was denied
+		// (as root, core_pattern: code run by the kernel, outside any
+		// sandbox) and reached other processes' memory.
+		l := catalog.LearnLayers()
+		return &l, nil
 	case c.Layers != nil:
 		l := *c.Layers
 		return &l, nil
@@ -946,5 +959,5 @@ func union(a, b []string) []string {
 // them for writing, and Landlock's file rules are in force (admin.mount
 // drops them).
 func (c *Cmd) attrWrite(layers *catalog.Layers) bool {
-	return layers != nil && !layers.Mount && c.Request != nil && c.Request.Scoped() && len(c.Request.Write) > 0 && c.Mode != Complain
+	return layers != nil && !layers.Mount && c.Request != nil && c.Request.Scoped() && len(c.Request.Write) > 0 && c.Mode != Complain && c.Mode != Learn
 }
